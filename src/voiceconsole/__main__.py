@@ -1,0 +1,3 @@
+from voiceconsole.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The scriptable command line: the same service functions as the console."""

@@ -1,0 +1,83 @@
+"""What every command gets: the open database, who acts, and how to print."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from voiceconsole.cli.output import print_json
+from voiceconsole.db.database import Database
+from voiceconsole.domain.errors import InvalidInput
+
+
+@dataclass
+class Context:
+    db: Database
+    actor: str
+    json: bool
+
+    def emit(self, value: Any, text: Callable[[], None]) -> None:
+        """Print `value` as JSON with --json, else call `text` to print it for people."""
+        if self.json:
+            print_json(value)
+        else:
+            text()
+
+
+Handler = Callable[[argparse.Namespace, Context], Awaitable[None]]
+
+
+def parse_date(text: str) -> dt.date:
+    """An ISO date, or 'today' / 'tomorrow' (the machine's calendar)."""
+    words = {"today": 0, "tomorrow": 1}
+    if text.strip().lower() in words:
+        return dt.date.today() + dt.timedelta(days=words[text.strip().lower()])
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date like 2026-12-01") from None
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a date or time like 2026-12-01 or 2026-12-01T09:30"
+        ) from None
+    return value if value.tzinfo else value.astimezone()
+
+
+def say(text: str) -> None:
+    """A note for the person at the terminal; stderr keeps --json output clean."""
+    print(text, file=sys.stderr)
+
+
+class Group:
+    """A command group such as `numbers`, holding its subcommands."""
+
+    def __init__(
+        self,
+        parser: argparse.ArgumentParser,
+        common: argparse.ArgumentParser,
+        required: bool = True,
+    ) -> None:
+        self._sub = parser.add_subparsers(metavar="COMMAND", required=required)
+        self._common = common
+
+    def command(self, name: str, help: str, handler: Handler) -> argparse.ArgumentParser:
+        parser = self._sub.add_parser(name, help=help, description=help, parents=[self._common])
+        parser.set_defaults(handler=handler)
+        return parser
+
+
+class CommandTree(Group):
+    """The top of the command line; `group` adds a command group."""
+
+    def group(self, name: str, help: str) -> Group:
+        parser = self._sub.add_parser(name, help=help, description=help)
+        return Group(parser, self._common)

@@ -1,0 +1,257 @@
+"""`voiceconsole numbers ...`: the number inventory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from voiceconsole.cli.context import CommandTree, Context, say
+from voiceconsole.cli.output import print_json, table, to_data
+from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.services import numbers
+from voiceconsole.services.number_import import (
+    ImportRefused,
+    ImportReport,
+    import_numbers,
+    read_csv,
+)
+from voiceconsole.services.views import NumberView
+
+PAGE = 5000
+
+
+def register(cli: CommandTree) -> None:
+    group = cli.group("numbers", "phone numbers")
+
+    load = group.command(
+        "import", "import a CSV of numbers and ranges (all or nothing)", numbers_import
+    )
+    load.add_argument(
+        "file", type=Path, help="CSV: first,last[,main_candidate][,note]; '-' reads stdin"
+    )
+    load.add_argument("--site", required=True)
+    load.add_argument("--origin", choices=["pool", "ported", "custom"], default="pool")
+    load.add_argument(
+        "--occupier", help="allocate the numbers to this occupier (port-in, custom range)"
+    )
+    load.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+
+    listing = group.command("list", "numbers in numeric order", numbers_list)
+    listing.add_argument("--site")
+    listing.add_argument("--occupier")
+    listing.add_argument(
+        "--state", choices=["available", "reserved", "active", "cooldown", "port_out"]
+    )
+    listing.add_argument("--origin", choices=["pool", "ported", "custom"])
+    listing.add_argument("--search", help="part of a number (national or E.164) or label")
+    listing.add_argument("--limit", type=int, help="at most this many")
+
+    show = group.command("show", "one number with its features", numbers_show)
+    show.add_argument("number")
+
+    allocate = group.command("allocate", "allocate numbers to an occupier", numbers_allocate)
+    allocate.add_argument("numbers", nargs="+", metavar="NUMBER")
+    allocate.add_argument("--occupier", required=True)
+    allocate.add_argument("--site", required=True)
+
+    for name, help, handler in (
+        ("activate", "put allocated numbers in service", numbers_activate),
+        ("deactivate", "take numbers out of service (they stay allocated)", numbers_deactivate),
+        (
+            "release",
+            "give allocated numbers up (cooldown, or port-out for ported numbers)",
+            numbers_release,
+        ),
+    ):
+        move = group.command(name, help, handler)
+        move.add_argument("numbers", nargs="+", metavar="NUMBER")
+        move.add_argument("--site", help="read national numbers in this site's country")
+
+    main = group.command(
+        "nominate-main", "make a number the occupier's main number", numbers_nominate_main
+    )
+    main.add_argument("number")
+    main.add_argument("--occupier", required=True)
+
+    configure = group.command("configure", "set a number's label and features", numbers_configure)
+    configure.add_argument("number")
+    configure.add_argument("--label")
+    configure.add_argument(
+        "--caller-id", help="present another of the occupier's numbers ('' clears)"
+    )
+    configure.add_argument("--forward-always", help="number to forward every call to ('' clears)")
+    configure.add_argument("--forward-busy")
+    configure.add_argument("--forward-no-answer")
+    configure.add_argument("--voicemail", choices=["on", "off"])
+    configure.add_argument("--voicemail-email", help="send voicemail to this address ('' clears)")
+    configure.add_argument("--dnd", choices=["on", "off"])
+    configure.add_argument(
+        "--reset-pin", action="store_true", help="set a new voicemail PIN, shown once"
+    )
+
+
+def _number_rows(views: list[NumberView]) -> list[list[object]]:
+    return [
+        [
+            v.national,
+            v.e164,
+            v.site,
+            v.state,
+            v.origin,
+            v.occupier,
+            "main" if v.is_main else "",
+            v.label,
+        ]
+        for v in views
+    ]
+
+
+_HEADERS = ["NUMBER", "E164", "SITE", "STATE", "ORIGIN", "OCCUPIER", "MAIN", "LABEL"]
+
+
+def _print_report(report: ImportReport) -> None:
+    for row in report.rows:
+        mark = "ok " if row.ok else "ERR"
+        detail = f"{row.size:,} numbers" if row.ok else row.message
+        print(f"{mark} line {row.line}: {row.text}: {detail}")
+    verb = "would import" if report.dry_run else "imported"
+    if report.ok:
+        print(f"{verb} {report.total:,} {report.origin} numbers to {report.site}")
+
+
+async def numbers_import(args: argparse.Namespace, ctx: Context) -> None:
+    import sys
+
+    try:
+        text = (
+            sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8-sig")
+        )
+    except OSError as err:
+        raise InvalidInput(f"cannot read {args.file}: {err.strerror}") from None
+    try:
+        report = await import_numbers(
+            ctx.db,
+            ctx.actor,
+            read_csv(text),
+            site=args.site,
+            origin=args.origin,
+            occupier=args.occupier,
+            dry_run=args.dry_run,
+        )
+    except ImportRefused as refused:
+        if ctx.json:
+            print_json(refused.report)
+        else:
+            _print_report(refused.report)
+        raise
+    ctx.emit(report, lambda: _print_report(report))
+
+
+async def numbers_list(args: argparse.Namespace, ctx: Context) -> None:
+    """Streams page by page (keyset), so a million numbers never sit in memory at once."""
+    remaining = args.limit
+    after = None
+    first = True
+    if ctx.json:
+        print("[")
+    while remaining is None or remaining > 0:
+        size = PAGE if remaining is None else min(PAGE, remaining)
+        page = await numbers.list_numbers(
+            ctx.db,
+            site=args.site,
+            occupier=args.occupier,
+            state=args.state,
+            origin=args.origin,
+            search=args.search,
+            after=after,
+            limit=size,
+        )
+        if ctx.json:
+            import json
+
+            for view in page:
+                print(
+                    ("" if first else ",\n") + json.dumps(to_data(view), ensure_ascii=False), end=""
+                )
+                first = False
+        elif page:
+            table(_HEADERS if first else [""] * len(_HEADERS), _number_rows(page))
+            first = False
+        if len(page) < size:
+            break
+        after = page[-1].e164
+        if remaining is not None:
+            remaining -= len(page)
+    if ctx.json:
+        print("\n]")
+    elif first:
+        say("no numbers match")
+
+
+def _print_numbers(views: list[NumberView]) -> None:
+    table(_HEADERS, _number_rows(views))
+
+
+async def numbers_show(args: argparse.Namespace, ctx: Context) -> None:
+    view = await numbers.show_number(ctx.db, args.number)
+    ctx.emit(view, lambda: [print(f"{k}: {v}") for k, v in view.to_dict().items()])
+
+
+async def numbers_allocate(args: argparse.Namespace, ctx: Context) -> None:
+    result = await numbers.allocate_numbers(
+        ctx.db, ctx.actor, args.numbers, occupier=args.occupier, site=args.site
+    )
+    ctx.emit(result, lambda: _print_numbers(result.numbers))
+
+
+async def numbers_activate(args: argparse.Namespace, ctx: Context) -> None:
+    result = await numbers.activate_numbers(ctx.db, ctx.actor, args.numbers, site=args.site)
+    ctx.emit(result, lambda: _print_numbers(result.numbers))
+
+
+async def numbers_deactivate(args: argparse.Namespace, ctx: Context) -> None:
+    result = await numbers.deactivate_numbers(ctx.db, ctx.actor, args.numbers, site=args.site)
+    ctx.emit(result, lambda: _print_numbers(result.numbers))
+
+
+async def numbers_release(args: argparse.Namespace, ctx: Context) -> None:
+    result = await numbers.release_numbers(ctx.db, ctx.actor, args.numbers, site=args.site)
+    ctx.emit(result, lambda: _print_numbers(result.numbers))
+
+
+async def numbers_nominate_main(args: argparse.Namespace, ctx: Context) -> None:
+    result = await numbers.nominate_main(ctx.db, ctx.actor, args.number, occupier=args.occupier)
+    ctx.emit(result, lambda: _print_numbers(result.numbers))
+
+
+def _switch(value: str | None) -> object:
+    return numbers.UNSET if value is None else value == "on"
+
+
+def _text(value: str | None) -> object:
+    return numbers.UNSET if value is None else value
+
+
+async def numbers_configure(args: argparse.Namespace, ctx: Context) -> None:
+    result = await numbers.configure_number(
+        ctx.db,
+        ctx.actor,
+        args.number,
+        label=_text(args.label),
+        caller_id_override=_text(args.caller_id),
+        forward_always=_text(args.forward_always),
+        forward_busy=_text(args.forward_busy),
+        forward_no_answer=_text(args.forward_no_answer),
+        voicemail=_switch(args.voicemail),
+        voicemail_email=_text(args.voicemail_email),
+        dnd=_switch(args.dnd),
+        reset_pin=args.reset_pin,
+    )
+
+    def text() -> None:
+        for key, value in result.number.to_dict().items():
+            print(f"{key}: {value}")
+        if result.new_pin:
+            print(f"new PIN (shown once): {result.new_pin}")
+
+    ctx.emit(result, text)

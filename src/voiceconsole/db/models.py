@@ -1,0 +1,372 @@
+"""The data model (SQLAlchemy 2 typed ORM). Schema changes go through Alembic migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class ProductCategory(enum.StrEnum):
+    VOICE = "voice"
+
+
+class ChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+
+
+class SwitchPortRole(enum.StrEnum):
+    VOICE = "voice"
+    DATA = "data"
+    GUEST = "guest"
+    ACCESS_POINT = "access_point"
+    PRINTER = "printer"
+    DISABLED = "disabled"
+
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class OperatorSettings(Base):
+    """The one operator an installation serves, and its defaults."""
+
+    __tablename__ = "operator_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    default_cooldown_days: Mapped[int] = mapped_column(Integer, default=90)
+    # A site pool is "low" below this many available numbers (or below the next UK batch).
+    low_stock_threshold: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    timezone: Mapped[str] = mapped_column(String(64))
+    main_number_policy: Mapped[MainNumberPolicy] = mapped_column(
+        _enum(MainNumberPolicy, "main_number_policy")
+    )
+    cooldown_days: Mapped[int] = mapped_column(Integer, default=90)
+    low_stock_threshold: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Floor(Base):
+    __tablename__ = "floors"
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))  # as signed in the building, e.g. "3F"
+    level: Mapped[int] = mapped_column(Integer)
+
+
+class Space(Base):
+    """A suite, office or meeting room on a floor, optionally let to an occupier."""
+
+    __tablename__ = "spaces"
+    __table_args__ = (UniqueConstraint("floor_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    floor_id: Mapped[int] = mapped_column(ForeignKey("floors.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="office")
+    occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"), index=True)
+
+
+class Occupier(Base):
+    __tablename__ = "occupiers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Occupancy(Base):
+    """An occupier occupying a site. Its row is also the lock for that occupier's voice there."""
+
+    __tablename__ = "occupancies"
+    __table_args__ = (UniqueConstraint("occupier_id", "site_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occupier_id: Mapped[int] = mapped_column(ForeignKey("occupiers.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    since: Mapped[dt.date] = mapped_column(Date)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[ProductCategory] = mapped_column(_enum(ProductCategory, "product_category"))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ServiceAssignment(Base):
+    """A product at a quantity for an occupier at a site; voice quantity is the entitlement."""
+
+    __tablename__ = "service_assignments"
+    __table_args__ = (
+        UniqueConstraint("occupier_id", "site_id", "product_id"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occupier_id: Mapped[int] = mapped_column(ForeignKey("occupiers.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScheduledChange(Base):
+    """A quantity change of a service assignment, applied on or after its effective date."""
+
+    __tablename__ = "scheduled_changes"
+    __table_args__ = (
+        CheckConstraint("new_quantity >= 0", name="new_quantity_not_negative"),
+        Index(None, "status", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("service_assignments.id"), index=True)
+    new_quantity: Mapped[int] = mapped_column(Integer)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[ChangeStatus] = mapped_column(
+        _enum(ChangeStatus, "change_status"), default=ChangeStatus.PENDING
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class NumberRange(Base):
+    """A block of numbers as it was imported: where the site's numbers came from."""
+
+    __tablename__ = "number_ranges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    first_e164: Mapped[str] = mapped_column(String(16))
+    last_e164: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin, "number_origin"))
+    occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PhoneNumber(Base):
+    __tablename__ = "phone_numbers"
+    __table_args__ = (
+        # The picking query: a site's available pool numbers in numeric order.
+        Index(
+            "ix_phone_numbers_pool", "site_id", "state", "origin", "main_candidate", "e164_value"
+        ),
+        Index("ix_phone_numbers_holder", "occupier_id", "site_id", "state"),
+        Index("ix_phone_numbers_site_value", "site_id", "e164_value"),
+        # At most one main number per occupier per site.
+        Index(
+            "uq_phone_numbers_main",
+            "occupier_id",
+            "site_id",
+            unique=True,
+            sqlite_where=text("is_main = 1"),
+            postgresql_where=text("is_main"),
+        ),
+        # No ghost assignments: a free or cooling number has no holder and is no main number.
+        CheckConstraint(
+            "state NOT IN ('available', 'cooldown') OR (occupier_id IS NULL AND NOT is_main)",
+            name="free_numbers_have_no_holder",
+        ),
+        CheckConstraint("NOT is_main OR occupier_id IS NOT NULL", name="main_number_has_holder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    e164: Mapped[str] = mapped_column(String(16), unique=True)
+    # The number as an integer: numeric order and contiguity (DDI runs) without parsing.
+    e164_value: Mapped[int] = mapped_column(BigInteger)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    range_id: Mapped[int | None] = mapped_column(ForeignKey("number_ranges.id"), index=True)
+    origin: Mapped[Origin] = mapped_column(_enum(Origin, "number_origin"))
+    state: Mapped[NumberState] = mapped_column(_enum(NumberState, "number_state"))
+    occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"))
+    is_main: Mapped[bool] = mapped_column(default=False)
+    main_candidate: Mapped[bool] = mapped_column(default=False)
+    cooldown_until: Mapped[dt.date | None] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    caller_id_override: Mapped[str | None] = mapped_column(String(16))
+    forward_always: Mapped[str | None] = mapped_column(String(16))
+    forward_busy: Mapped[str | None] = mapped_column(String(16))
+    forward_no_answer: Mapped[str | None] = mapped_column(String(16))
+    voicemail: Mapped[bool] = mapped_column(default=False)
+    voicemail_email: Mapped[str | None] = mapped_column(String(254))
+    dnd: Mapped[bool] = mapped_column(default=False)
+    # Only a hash is kept; a reset shows the new PIN once.
+    pin_hash: Mapped[str | None] = mapped_column(String(128))
+
+
+class Switch(Base):
+    __tablename__ = "switches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    hostname: Mapped[str] = mapped_column(String(128), unique=True)
+    mgmt_address: Mapped[str] = mapped_column(String(128))
+    mgmt_port: Mapped[int] = mapped_column(Integer, default=22)
+    platform: Mapped[str] = mapped_column(String(16))  # NAPALM driver name: ios, eos, junos
+    model: Mapped[str] = mapped_column(String(64), default="")
+    # Names an entry in the environment or the credentials file; never the secret itself.
+    credentials_ref: Mapped[str] = mapped_column(String(64))
+    simulated: Mapped[bool] = mapped_column(default=False)
+
+
+class SwitchPort(Base):
+    __tablename__ = "switch_ports"
+    __table_args__ = (UniqueConstraint("switch_id", "interface"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    switch_id: Mapped[int] = mapped_column(ForeignKey("switches.id", ondelete="CASCADE"))
+    interface: Mapped[str] = mapped_column(String(64))
+    role: Mapped[SwitchPortRole | None] = mapped_column(_enum(SwitchPortRole, "role"))
+    observed_role: Mapped[SwitchPortRole | None] = mapped_column(
+        _enum(SwitchPortRole, "observed_role")
+    )
+    description: Mapped[str] = mapped_column(String(200), default="")
+    drift: Mapped[bool] = mapped_column(default=False)
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class FloorPort(Base):
+    """A wall socket, patched to one switch interface."""
+
+    __tablename__ = "floor_ports"
+    __table_args__ = (UniqueConstraint("site_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    floor_id: Mapped[int | None] = mapped_column(ForeignKey("floors.id"), index=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id"))
+    label: Mapped[str] = mapped_column(String(32))
+    # One floor port per switch interface.
+    switch_port_id: Mapped[int | None] = mapped_column(ForeignKey("switch_ports.id"), unique=True)
+    occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"), index=True)
+
+
+class Handset(Base):
+    __tablename__ = "handsets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"), index=True)
+    model: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(17), unique=True)
+    floor_port_id: Mapped[int | None] = mapped_column(ForeignKey("floor_ports.id"))
+    label: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AuditEntry(Base):
+    """The append-only journal: who did what, when, with the data before and after.
+
+    No foreign keys: the journal outlives what it talks about. Triggers in the migration refuse
+    UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index(None, "site_id", "id"),
+        Index(None, "occupier_id", "id"),
+        Index(None, "actor", "id"),
+        Index(None, "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[int | None] = mapped_column(Integer)
+    occupier_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    before: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    after: Mapped[Any] = mapped_column(JSONType, nullable=True)

@@ -1,0 +1,130 @@
+"""Phone numbers: parse what people type, store E.164, show the site's national format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat
+
+from voiceconsole.domain.errors import InvalidInput
+
+# A range is a block of DDIs handed over by a carrier; 100,000 is more than any site holds.
+MAX_RANGE_SIZE = 100_000
+
+
+def _parse(text: str, country: str | None) -> phonenumbers.PhoneNumber:
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInput("an empty phone number was given")
+    try:
+        return phonenumbers.parse(cleaned, None if cleaned.startswith("+") else country)
+    except phonenumbers.NumberParseException as exc:
+        where = f" for {country}" if country else ""
+        raise InvalidInput(f"{cleaned!r} is not a phone number{where} ({exc._msg})") from None
+
+
+def to_e164(text: str, country: str | None = None) -> str:
+    """Parse `text` (E.164 or national form for `country`) to a valid E.164 string.
+
+    When `country` is given, the number must belong to that country: numbers can only be used
+    at a site of their own country.
+    """
+    number = _parse(text, country)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"{text.strip()!r} is not a valid phone number ({e164})")
+    region = phonenumbers.region_code_for_number(number)
+    if country and region != country:
+        raise InvalidInput(
+            f"{text.strip()!r} is a {region or 'non-geographic'} number, not a {country} number"
+        )
+    return e164
+
+
+@lru_cache(maxsize=65536)
+def national(e164: str) -> str:
+    """The national form people dial and read, e.g. '020 7946 0123' or '(212) 555-0100'."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164
+
+
+def value_of(e164: str) -> int:
+    """The number as an integer; consecutive DDIs differ by one."""
+    return int(e164[1:])
+
+
+def e164_of(value: int) -> str:
+    return f"+{value}"
+
+
+@dataclass(frozen=True)
+class NumberBlock:
+    """A contiguous block of numbers, first to last inclusive, in E.164."""
+
+    first: str
+    last: str
+
+    @property
+    def size(self) -> int:
+        return value_of(self.last) - value_of(self.first) + 1
+
+    def numbers(self) -> list[str]:
+        return [e164_of(v) for v in range(value_of(self.first), value_of(self.last) + 1)]
+
+    def overlaps(self, other: NumberBlock) -> bool:
+        return len(self.first) == len(other.first) and not (
+            value_of(self.last) < value_of(other.first)
+            or value_of(other.last) < value_of(self.first)
+        )
+
+    def __str__(self) -> str:
+        if self.first == self.last:
+            return national(self.first)
+        return f"{national(self.first)} - {national(self.last)}"
+
+
+def parse_block(first: str, last: str | None, country: str) -> NumberBlock:
+    """Parse one number or a first-last range of `country`.
+
+    Both ends are validated with phonenumbers and must have the same length; the numbers
+    between them are taken as valid, as a carrier block lies within one numbering-plan block.
+    Validating every number of a million-number import would take minutes.
+    """
+    a = to_e164(first, country)
+    if not last or not last.strip():
+        return NumberBlock(a, a)
+    b = to_e164(last, country)
+    if len(a) != len(b):
+        raise InvalidInput(
+            f"range {first.strip()} - {last.strip()}: both ends must have the same length"
+        )
+    if value_of(b) < value_of(a):
+        raise InvalidInput(
+            f"range {first.strip()} - {last.strip()}: the last number is below the first"
+        )
+    block = NumberBlock(a, b)
+    if block.size > MAX_RANGE_SIZE:
+        raise InvalidInput(
+            f"range {first.strip()} - {last.strip()} holds {block.size:,} numbers; "
+            f"split it into ranges of at most {MAX_RANGE_SIZE:,}"
+        )
+    return block
+
+
+def compact_blocks(e164s: list[str]) -> list[NumberBlock]:
+    """Group numbers into contiguous blocks, for showing ranges compactly."""
+    blocks: list[NumberBlock] = []
+    for e164 in sorted(e164s, key=lambda n: (len(n), n)):
+        if (
+            blocks
+            and len(blocks[-1].last) == len(e164)
+            and value_of(e164) == value_of(blocks[-1].last) + 1
+        ):
+            blocks[-1] = NumberBlock(blocks[-1].first, e164)
+        else:
+            blocks.append(NumberBlock(e164, e164))
+    return blocks

@@ -1,0 +1,49 @@
+"""Checks for text people type: names, codes, labels, e-mail addresses."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from voiceconsole.domain.errors import InvalidInput
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_text(value: str, what: str, *, max_len: int = 200, required: bool = True) -> str:
+    """Trimmed single-line text without control characters (names reach terminals and configs)."""
+    text = value.strip()
+    if required and not text:
+        raise InvalidInput(f"the {what} must not be empty")
+    if len(text) > max_len:
+        raise InvalidInput(f"the {what} is longer than {max_len} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
+        raise InvalidInput(f"the {what} must be one line without control characters")
+    return text
+
+
+def clean_code(value: str, what: str, *, max_len: int = 32, upper: bool = False) -> str:
+    code = value.strip()
+    if not code or len(code) > max_len or not _CODE.match(code) or code.isdigit():
+        raise InvalidInput(
+            f"the {what} {value!r} must be 1 to {max_len} letters, digits, '-' or '_', "
+            "not all digits"
+        )
+    return code.upper() if upper else code.lower()
+
+
+def slugify(name: str, max_len: int = 64) -> str:
+    """A code from a name: 'Acme Widgets Ltd.' -> 'acme-widgets-ltd'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:max_len].strip("-")
+    if not slug or slug.isdigit():
+        raise InvalidInput(f"cannot make a code from the name {name!r}; give one")
+    return slug
+
+
+def clean_email(value: str) -> str:
+    email = clean_text(value, "e-mail address", max_len=254)
+    if not _EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an e-mail address")
+    return email

@@ -1,0 +1,178 @@
+"""Occupiers and their occupancy of sites."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import Occupancy, Occupier, Site
+from voiceconsole.domain.errors import Conflict
+from voiceconsole.domain.states import NumberState
+from voiceconsole.domain.text import clean_code, clean_text, slugify
+from voiceconsole.services.holdings import (
+    active_numbers_sql,
+    main_number_sql,
+    numbers_in_state_sql,
+    voice_quantity_sql,
+)
+from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
+from voiceconsole.services.transaction import transaction
+from voiceconsole.services.views import OccupierAtSite, OccupierView
+
+
+async def create_occupier(
+    db: Database,
+    actor: str,
+    *,
+    name: str,
+    code: str | None = None,
+    site: str | None = None,
+    since: dt.date | None = None,
+) -> OccupierView:
+    """A new occupier, occupying `site` from `since` (default: today at the site) if given."""
+    name = clean_text(name, "occupier name")
+    code = clean_code(code, "occupier code", max_len=64) if code else slugify(name)
+    async with transaction(db, actor) as tx:
+        if await tx.session.scalar(select(Occupier.id).where(Occupier.code == code)):
+            raise Conflict(f"an occupier with code {code!r} already exists; give another --code")
+        occupier = Occupier(code=code, name=name)
+        tx.session.add(occupier)
+        sites: tuple[str, ...] = ()
+        place = None
+        if site:
+            place = await site_by_ref(tx.session, site)
+            await tx.session.flush()
+            tx.session.add(
+                Occupancy(
+                    occupier_id=occupier.id, site_id=place.id, since=since or site_today(place)
+                )
+            )
+            sites = (place.code,)
+        await tx.session.flush()
+        view = OccupierView.of(occupier, sites)
+        tx.audit(
+            "occupier.create",
+            f"created occupier {code}" + (f" at {sites[0]}" if sites else ""),
+            site_id=place.id if place else None,
+            occupier_id=occupier.id,
+            after=view,
+        )
+    return view
+
+
+async def edit_occupier(db: Database, actor: str, ref: str, *, name: str) -> OccupierView:
+    name = clean_text(name, "occupier name")
+    async with transaction(db, actor) as tx:
+        occupier = await occupier_by_ref(tx.session, ref)
+        before = {"code": occupier.code, "name": occupier.name}
+        occupier.name = name
+        tx.audit(
+            "occupier.edit",
+            f"renamed occupier {occupier.code}",
+            occupier_id=occupier.id,
+            before=before,
+            after={"code": occupier.code, "name": name},
+        )
+        return OccupierView.of(occupier, await _sites_of(tx.session, occupier.id))
+
+
+async def add_occupancy(
+    db: Database, actor: str, *, occupier: str, site: str, since: dt.date | None = None
+) -> OccupierView:
+    async with transaction(db, actor) as tx:
+        holder = await occupier_by_ref(tx.session, occupier)
+        place = await site_by_ref(tx.session, site)
+        if await tx.session.scalar(
+            select(Occupancy.id).where(
+                Occupancy.occupier_id == holder.id, Occupancy.site_id == place.id
+            )
+        ):
+            raise Conflict(f"{holder.name} already occupies {place.code}")
+        start = since or site_today(place)
+        tx.session.add(Occupancy(occupier_id=holder.id, site_id=place.id, since=start))
+        tx.audit(
+            "occupancy.create",
+            f"{holder.code} occupies {place.code} from {start.isoformat()}",
+            site_id=place.id,
+            occupier_id=holder.id,
+            after={"occupier": holder.code, "site": place.code, "since": start},
+        )
+        await tx.session.flush()
+        return OccupierView.of(holder, await _sites_of(tx.session, holder.id))
+
+
+async def _sites_of(session, occupier_id: int) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    return tuple(
+        await session.scalars(
+            select(Site.code)
+            .join(Occupancy, Occupancy.site_id == Site.id)
+            .where(Occupancy.occupier_id == occupier_id)
+            .order_by(Site.code)
+        )
+    )
+
+
+async def list_occupiers(
+    db: Database, *, search: str | None = None, after: str | None = None, limit: int | None = None
+) -> list[OccupierView]:
+    """Occupiers in code order, with the sites they occupy; page with `after` (a code)."""
+    async with db.read() as session:
+        query = select(Occupier).order_by(Occupier.code)
+        if search:
+            pattern = f"%{search.strip()}%"
+            query = query.where(Occupier.code.ilike(pattern) | Occupier.name.ilike(pattern))
+        if after:
+            query = query.where(Occupier.code > after)
+        if limit:
+            query = query.limit(limit)
+        occupiers = list(await session.scalars(query))
+        sites: dict[int, list[str]] = {o.id: [] for o in occupiers}
+        for occupier_id, code in await session.execute(
+            select(Occupancy.occupier_id, Site.code)
+            .join(Site, Site.id == Occupancy.site_id)
+            .where(Occupancy.occupier_id.in_(sites))
+            .order_by(Site.code)
+        ):
+            sites[occupier_id].append(code)
+    return [OccupierView.of(o, tuple(sites[o.id])) for o in occupiers]
+
+
+async def list_occupiers_at(
+    db: Database,
+    site: str,
+    *,
+    search: str | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[OccupierAtSite]:
+    """The occupiers of one site with their voice quantity, numbers and main number."""
+    async with db.read() as session:
+        place = await site_by_ref(session, site)
+        query = (
+            select(
+                Occupier.id,
+                Occupier.code,
+                Occupier.name,
+                voice_quantity_sql(Occupier.id, place.id),
+                active_numbers_sql(Occupier.id, place.id),
+                numbers_in_state_sql(Occupier.id, place.id, NumberState.RESERVED),
+                main_number_sql(Occupier.id, place.id),
+            )
+            .join(Occupancy, Occupancy.occupier_id == Occupier.id)
+            .where(Occupancy.site_id == place.id)
+            .order_by(Occupier.code)
+        )
+        if search:
+            pattern = f"%{search.strip()}%"
+            query = query.where(Occupier.code.ilike(pattern) | Occupier.name.ilike(pattern))
+        if after:
+            query = query.where(Occupier.code > after)
+        if limit:
+            query = query.limit(limit)
+        rows = (await session.execute(query)).all()
+    return [
+        OccupierAtSite(r[0], r[1], r[2], place.code, int(r[3]), int(r[4]), int(r[5]), r[6])
+        for r in rows
+    ]

@@ -1,0 +1,186 @@
+"""Sites: create, edit, list with their pool figures."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from sqlalchemy import func, select
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import FloorPort, Occupancy, OperatorSettings, PhoneNumber, Site
+from voiceconsole.domain.allocation import BATCH_SIZES
+from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.domain.states import MainNumberPolicy, NumberState
+from voiceconsole.domain.text import clean_code, clean_text
+from voiceconsole.services.lookup import site_by_ref
+from voiceconsole.services.transaction import transaction
+from voiceconsole.services.views import SiteSummary, SiteView
+
+DEFAULT_LOW_STOCK = 10
+
+
+def _country(value: str) -> str:
+    country = value.strip().upper()
+    if country not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(
+            f"{value!r} is not an ISO 3166-1 alpha-2 country code with a numbering plan"
+        )
+    return country
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"{value!r} is not a time zone name such as Europe/London") from None
+    return value.strip()
+
+
+def _policy(value: str | MainNumberPolicy) -> MainNumberPolicy:
+    try:
+        return MainNumberPolicy(value)
+    except ValueError:
+        raise InvalidInput(
+            f"main number policy must be 'auto' or 'manual', not {value!r}"
+        ) from None
+
+
+def _days(value: int, what: str) -> int:
+    if not 0 <= int(value) <= 3650:
+        raise InvalidInput(f"the {what} must be between 0 and 3650 days")
+    return int(value)
+
+
+def _threshold(value: int | None) -> int | None:
+    if value is not None and not 0 <= int(value) <= 1_000_000:
+        raise InvalidInput("the low-stock threshold must be between 0 and 1,000,000")
+    return value
+
+
+async def create_site(
+    db: Database,
+    actor: str,
+    *,
+    code: str,
+    name: str,
+    country: str,
+    timezone: str,
+    main_number_policy: str = "auto",
+    cooldown_days: int = 90,
+    low_stock_threshold: int | None = None,
+) -> SiteView:
+    site = Site(
+        code=clean_code(code, "site code", upper=True),
+        name=clean_text(name, "site name"),
+        country=_country(country),
+        timezone=_timezone(timezone),
+        main_number_policy=_policy(main_number_policy),
+        cooldown_days=_days(cooldown_days, "cooldown"),
+        low_stock_threshold=_threshold(low_stock_threshold),
+    )
+    async with transaction(db, actor) as tx:
+        tx.session.add(site)
+        await tx.session.flush()
+        view = SiteView.of(site)
+        tx.audit(
+            "site.create", f"created site {site.code} ({site.name})", site_id=site.id, after=view
+        )
+    return view
+
+
+_EDITABLE = {
+    "name": lambda v: clean_text(v, "site name"),
+    "timezone": _timezone,
+    "main_number_policy": _policy,
+    "cooldown_days": lambda v: _days(v, "cooldown"),
+    "low_stock_threshold": _threshold,
+}
+
+
+async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteView:
+    """Change a site's name, time zone, main-number policy, cooldown or low-stock threshold.
+
+    The code and country are fixed: numbers and switches hang off them.
+    """
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))} of a site")
+    cleaned = {key: _EDITABLE[key](value) for key, value in changes.items()}
+    async with transaction(db, actor) as tx:
+        site = await site_by_ref(tx.session, ref)
+        before = SiteView.of(site)
+        for key, value in cleaned.items():
+            setattr(site, key, value)
+        after = SiteView.of(site)
+        changed = {k: v for k, v in after.to_dict().items() if before.to_dict()[k] != v}
+        tx.audit(
+            "site.edit",
+            f"edited site {site.code}: {', '.join(changed) or 'nothing changed'}",
+            site_id=site.id,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+def low_stock_limit(site: Site, operator_threshold: int) -> int:
+    """Below this many available numbers a pool is low: the threshold, and never below a batch."""
+    threshold = (
+        site.low_stock_threshold if site.low_stock_threshold is not None else operator_threshold
+    )
+    return max(threshold, BATCH_SIZES.get(site.country, 0))
+
+
+async def list_sites(db: Database, search: str | None = None) -> list[SiteSummary]:
+    async with db.read() as session:
+        query = select(Site).order_by(Site.code)
+        if search:
+            pattern = f"%{search.strip()}%"
+            query = query.where(Site.code.ilike(pattern) | Site.name.ilike(pattern))
+        sites = list(await session.scalars(query))
+        operator_threshold = (
+            await session.scalar(select(OperatorSettings.low_stock_threshold)) or DEFAULT_LOW_STOCK
+        )
+        ids = [s.id for s in sites]
+        counts: dict[int, dict[str, int]] = {i: {s.value: 0 for s in NumberState} for i in ids}
+        for site_id, state, n in await session.execute(
+            select(PhoneNumber.site_id, PhoneNumber.state, func.count())
+            .where(PhoneNumber.site_id.in_(ids))
+            .group_by(PhoneNumber.site_id, PhoneNumber.state)
+        ):
+            counts[site_id][state.value] = n
+        occupiers = dict(
+            (
+                await session.execute(
+                    select(Occupancy.site_id, func.count())
+                    .where(Occupancy.site_id.in_(ids))
+                    .group_by(Occupancy.site_id)
+                )
+            ).all()
+        )
+        ports = dict(
+            (
+                await session.execute(
+                    select(FloorPort.site_id, func.count())
+                    .where(FloorPort.site_id.in_(ids))
+                    .group_by(FloorPort.site_id)
+                )
+            ).all()
+        )
+    return [
+        SiteSummary(
+            site=SiteView.of(s),
+            occupiers=occupiers.get(s.id, 0),
+            numbers=counts[s.id],
+            floor_ports=ports.get(s.id, 0),
+            low_stock=counts[s.id]["available"] < low_stock_limit(s, operator_threshold),
+        )
+        for s in sites
+    ]
+
+
+async def get_site(db: Database, ref: str) -> SiteView:
+    async with db.read() as session:
+        return SiteView.of(await site_by_ref(session, ref))

@@ -1,0 +1,165 @@
+"""One user action = one transaction = one audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import getpass
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import AuditEntry, utcnow
+from voiceconsole.domain.errors import Conflict, InvalidInput
+
+# Constraint names (from the migration) and what a clash on them means to a user.
+_CLASHES = {
+    "uq_phone_numbers_e164": "one of the numbers already exists in this installation",
+    "uq_phone_numbers_main": "the occupier already has a main number at this site",
+    "uq_sites_code": "a site with that code already exists",
+    "uq_occupiers_code": "an occupier with that code already exists",
+    "uq_products_code": "a product with that code already exists",
+    "uq_occupancies_occupier_id_site_id": "the occupier already occupies that site",
+    "uq_service_assignments_occupier_id_site_id_product_id": (
+        "the occupier already has that product at that site"
+    ),
+}
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def check_actor(actor: str) -> str:
+    actor = actor.strip()
+    if not actor or len(actor) > 64 or not actor.isprintable():
+        raise InvalidInput("the actor must be a printable name of 1 to 64 characters")
+    return actor
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data for the audit journal and --json output."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+class Transaction:
+    """The session of one user action, who acts, and the audit entry it must leave."""
+
+    def __init__(self, session: AsyncSession, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+        self.audited = 0
+        self.unchanged = False
+
+    def no_change(self) -> None:
+        """The action found nothing to do: it ends without an audit entry and writes nothing."""
+        self.unchanged = True
+
+    def audit(
+        self,
+        action: str,
+        summary: str,
+        *,
+        site_id: int | None = None,
+        occupier_id: int | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        self.audited += 1
+        self.session.add(
+            AuditEntry(
+                at=utcnow(),
+                actor=self.actor,
+                action=action,
+                site_id=site_id,
+                occupier_id=occupier_id,
+                summary=summary,
+                before=jsonable(before),
+                after=jsonable(after),
+            )
+        )
+
+
+# Set while `batch` runs: the actions inside it share its session and commit together.
+_batch: ContextVar[Transaction | None] = ContextVar("voiceconsole_batch", default=None)
+
+
+@asynccontextmanager
+async def batch(db: Database, actor: str) -> AsyncIterator[Transaction]:
+    """Several actions as one transaction, all or nothing (loading the sample data).
+
+    Each action inside still leaves its own audit entry.
+    """
+    try:
+        async with db.write() as session:
+            outer = Transaction(session, check_actor(actor))
+            token = _batch.set(outer)
+            try:
+                yield outer
+            finally:
+                _batch.reset(token)
+            await session.commit()
+    except sa_exc.IntegrityError as err:
+        raise _clash(err) from None
+
+
+@asynccontextmanager
+async def transaction(
+    db: Database, actor: str, *, dry_run: bool = False
+) -> AsyncIterator[Transaction]:
+    """Run one user action. A dry run does all the work and checks, then rolls back."""
+    actor = check_actor(actor)
+    outer = _batch.get()
+    if outer is not None:
+        if dry_run:
+            raise RuntimeError("a dry run cannot be part of a batch")
+        tx = Transaction(outer.session, actor)
+        yield tx
+        if tx.audited != 1 and not tx.unchanged:
+            raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
+        return
+    try:
+        async with db.write() as session:
+            tx = Transaction(session, actor)
+            yield tx
+            if dry_run or (tx.unchanged and tx.audited == 0):
+                await session.rollback()
+                return
+            if tx.audited != 1:
+                raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
+            await session.commit()
+    except sa_exc.IntegrityError as err:
+        raise _clash(err) from None
+
+
+def _clash(err: sa_exc.IntegrityError) -> Conflict:
+    text = str(err.orig)
+    for name, meaning in _CLASHES.items():
+        if name in text:
+            return Conflict(f"{meaning}; nothing was changed")
+    # SQLite names the columns rather than the constraint.
+    if "phone_numbers.e164" in text:
+        return Conflict(f"{_CLASHES['uq_phone_numbers_e164']}; nothing was changed")
+    if "phone_numbers.occupier_id, phone_numbers.site_id" in text:
+        return Conflict(f"{_CLASHES['uq_phone_numbers_main']}; nothing was changed")
+    return Conflict(
+        f"the change clashes with saved data ({text.splitlines()[0]}); nothing was changed"
+    )

@@ -1,0 +1,184 @@
+"""What services return: plain, frozen data, detached from the database session.
+
+Field names follow the model, so `--json` output and the audit journal use the same words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from voiceconsole.db.models import Occupier, PhoneNumber, Product, Site
+from voiceconsole.domain.phone import national
+from voiceconsole.services.transaction import jsonable
+
+
+class View:
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(asdict(self))  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class SiteView(View):
+    id: int
+    code: str
+    name: str
+    country: str
+    timezone: str
+    main_number_policy: str
+    cooldown_days: int
+    low_stock_threshold: int | None
+
+    @classmethod
+    def of(cls, site: Site) -> SiteView:
+        return cls(
+            site.id,
+            site.code,
+            site.name,
+            site.country,
+            site.timezone,
+            site.main_number_policy.value,
+            site.cooldown_days,
+            site.low_stock_threshold,
+        )
+
+
+@dataclass(frozen=True)
+class SiteSummary(View):
+    """A site with the figures the sites list shows."""
+
+    site: SiteView
+    occupiers: int
+    numbers: dict[str, int]  # by state
+    floor_ports: int
+    low_stock: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.site.to_dict(),
+            **{k: v for k, v in super().to_dict().items() if k != "site"},
+        }
+
+
+@dataclass(frozen=True)
+class OccupierView(View):
+    id: int
+    code: str
+    name: str
+    sites: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, occupier: Occupier, sites: tuple[str, ...] = ()) -> OccupierView:
+        return cls(occupier.id, occupier.code, occupier.name, sites)
+
+
+@dataclass(frozen=True)
+class OccupierAtSite(View):
+    """An occupier as seen from one site: its voice entitlement and numbers there."""
+
+    id: int
+    code: str
+    name: str
+    site: str
+    voice_quantity: int
+    active_numbers: int
+    reserved_numbers: int
+    main_number: str | None
+
+
+@dataclass(frozen=True)
+class ProductView(View):
+    id: int
+    code: str
+    name: str
+    category: str
+    description: str
+
+    @classmethod
+    def of(cls, product: Product) -> ProductView:
+        return cls(
+            product.id, product.code, product.name, product.category.value, product.description
+        )
+
+
+@dataclass(frozen=True)
+class NumberView(View):
+    e164: str
+    national: str
+    site: str
+    state: str
+    origin: str
+    occupier: str | None
+    is_main: bool
+    main_candidate: bool
+    cooldown_until: dt.date | None
+    label: str
+    caller_id_override: str | None
+    forward_always: str | None
+    forward_busy: str | None
+    forward_no_answer: str | None
+    voicemail: bool
+    voicemail_email: str | None
+    dnd: bool
+    pin_set: bool
+
+    @classmethod
+    def of(cls, number: PhoneNumber, site_code: str, occupier_code: str | None) -> NumberView:
+        return cls(
+            e164=number.e164,
+            national=national(number.e164),
+            site=site_code,
+            state=number.state.value,
+            origin=number.origin.value,
+            occupier=occupier_code,
+            is_main=number.is_main,
+            main_candidate=number.main_candidate,
+            cooldown_until=number.cooldown_until,
+            label=number.label,
+            caller_id_override=number.caller_id_override,
+            forward_always=number.forward_always,
+            forward_busy=number.forward_busy,
+            forward_no_answer=number.forward_no_answer,
+            voicemail=number.voicemail,
+            voicemail_email=number.voicemail_email,
+            dnd=number.dnd,
+            pin_set=number.pin_hash is not None,
+        )
+
+
+@dataclass(frozen=True)
+class ChangeView(View):
+    id: int
+    occupier: str
+    site: str
+    product: str
+    new_quantity: int
+    effective_on: dt.date
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ServiceView(View):
+    id: int
+    occupier: str
+    site: str
+    product: str
+    product_name: str
+    quantity: int
+    start_date: dt.date
+    scheduled: tuple[ChangeView, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class AuditView(View):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    site_id: int | None
+    occupier_id: int | None
+    summary: str
+    before: Any
+    after: Any

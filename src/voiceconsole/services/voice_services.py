@@ -1,0 +1,469 @@
+"""Voice services: add (with the first-time automation), schedule quantity changes, apply them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import (
+    ChangeStatus,
+    Occupier,
+    PhoneNumber,
+    Product,
+    ProductCategory,
+    ScheduledChange,
+    ServiceAssignment,
+    Site,
+    utcnow,
+)
+from voiceconsole.domain.allocation import (
+    MAX_QUANTITY,
+    automation_skip_reason,
+    batch_shape,
+)
+from voiceconsole.domain.errors import Conflict, InvalidInput, PoolShort, RuleViolation
+from voiceconsole.domain.phone import national
+from voiceconsole.domain.states import MainNumberPolicy, NumberState
+from voiceconsole.services.holdings import holdings
+from voiceconsole.services.lookup import (
+    occupancy_of,
+    occupier_by_ref,
+    product_by_ref,
+    site_by_ref,
+    site_today,
+)
+from voiceconsole.services.numbers import recycle_due_numbers
+from voiceconsole.services.pool import available_count, pick_from_pool
+from voiceconsole.services.transaction import Transaction, transaction
+from voiceconsole.services.views import ChangeView, ServiceView, View
+
+
+def check_quantity(value: Any, *, allow_zero: bool = False) -> int:
+    try:
+        quantity = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"the quantity must be a whole number, not {value!r}") from None
+    low = 0 if allow_zero else 1
+    if not low <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(
+            f"the quantity must be between {low} and {MAX_QUANTITY:,}, not {quantity}"
+        )
+    return quantity
+
+
+@dataclass(frozen=True)
+class AddServicesResult(View):
+    """What adding a service did (or, in a dry run, would do)."""
+
+    occupier: str
+    site: str
+    product: str
+    quantity: int
+    automation: str  # "applied" or "skipped"
+    reason: str | None  # why the automation was skipped
+    batch_size: int  # numbers allocated by the automation (0 when skipped)
+    arithmetic: str | None  # the batch arithmetic in words
+    main_number: str | None  # E.164; the main number is active and uses no voice service
+    activated: list[str] = field(default_factory=list)  # E.164, each using one voice service
+    spare: list[str] = field(default_factory=list)  # E.164, reserved for the occupier
+    allocated: list[str] = field(default_factory=list)  # all of the above
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        """A short human account, national format."""
+        head = f"{self.product} QTY {self.quantity} for {self.occupier} at {self.site}"
+        if self.automation == "skipped":
+            return [head, f"automation skipped: {self.reason}"]
+        out = [head, f"automation applied: {self.arithmetic}"]
+        if self.main_number:
+            out.append(f"  {national(self.main_number)}  main number (active)")
+        out += [f"  {national(e)}  activated" for e in self.activated]
+        out += [f"  {national(e)}  spare (reserved)" for e in self.spare]
+        return out
+
+
+async def _voice_product(session: AsyncSession, ref: str) -> Product:
+    product = await product_by_ref(session, ref)
+    if product.category is not ProductCategory.VOICE:
+        raise RuleViolation(f"{product.code} is not a voice product")
+    return product
+
+
+async def add_services(
+    db: Database,
+    actor: str,
+    *,
+    occupier: str,
+    site: str,
+    product: str,
+    quantity: int,
+    dry_run: bool = False,
+) -> AddServicesResult:
+    """Add a voice service; the first one for an occupier at a site runs the automation.
+
+    First time = no voice service and no numbers at the site yet (domain.md). Then numbers
+    are picked from the pool, the main number nominated, QTY numbers activated, the rest kept
+    as spares. A short pool refuses the whole action. Otherwise the service is only recorded.
+    """
+    quantity = check_quantity(quantity)
+    async with transaction(db, actor, dry_run=dry_run) as tx:
+        place = await site_by_ref(tx.session, site)
+        holder = await occupier_by_ref(tx.session, occupier)
+        item = await _voice_product(tx.session, product)
+        await occupancy_of(tx.session, holder, place, lock=True)
+        if (
+            await tx.session.scalar(
+                select(ServiceAssignment.quantity).where(
+                    ServiceAssignment.occupier_id == holder.id,
+                    ServiceAssignment.site_id == place.id,
+                    ServiceAssignment.product_id == item.id,
+                )
+            )
+            is not None
+        ):
+            raise Conflict(
+                f"{holder.name} already has {item.code} at {place.code}; change its quantity "
+                "with a scheduled change instead"
+            )
+        held = await holdings(tx.session, holder.id, place.id)
+        reason = automation_skip_reason(held.voice_quantity, held.allocated)
+        result = AddServicesResult(
+            holder.code,
+            place.code,
+            item.code,
+            quantity,
+            "skipped",
+            reason,
+            0,
+            None,
+            None,
+            dry_run=dry_run,
+        )
+        if reason is None:
+            result = await _first_time(
+                tx, place, holder, result, has_main=held.main_number is not None
+            )
+        tx.session.add(
+            ServiceAssignment(
+                occupier_id=holder.id,
+                site_id=place.id,
+                product_id=item.id,
+                quantity=quantity,
+                start_date=site_today(place),
+            )
+        )
+        tx.audit(
+            "services.add",
+            f"added {item.code} QTY {quantity} for {holder.code} at {place.code}; automation "
+            + (
+                f"applied: {len(result.allocated)} numbers allocated"
+                if reason is None
+                else "skipped"
+            ),
+            site_id=place.id,
+            occupier_id=holder.id,
+            before={"voice_quantity": held.voice_quantity, "allocated_numbers": held.allocated},
+            after=result.to_dict(),
+        )
+    return result
+
+
+async def _first_time(
+    tx: Transaction, place: Site, holder: Occupier, result: AddServicesResult, *, has_main: bool
+) -> AddServicesResult:
+    shape = batch_shape(
+        place.country,
+        result.quantity,
+        with_main=place.main_number_policy is MainNumberPolicy.AUTO and not has_main,
+    )
+    pick = await pick_from_pool(tx.session, place, shape, lock=True)
+    if pick is None:
+        raise PoolShort(place.code, await available_count(tx.session, place.id), shape.batch_size)
+    activated, spare = pick.split(shape.quantity)
+    moves = [
+        (list(activated), NumberState.ACTIVE, False),
+        (list(spare), NumberState.RESERVED, False),
+        ([pick.main] if pick.main else [], NumberState.ACTIVE, True),
+    ]
+    changed = 0
+    for e164s, state, is_main in moves:
+        if not e164s:
+            continue
+        outcome = await tx.session.execute(
+            update(PhoneNumber)
+            .where(PhoneNumber.e164.in_(e164s), PhoneNumber.state == NumberState.AVAILABLE)
+            .values(state=state, occupier_id=holder.id, is_main=is_main)
+            .execution_options(synchronize_session=False)
+        )
+        changed += outcome.rowcount  # type: ignore[attr-defined]
+    if changed != shape.batch_size:
+        # Cannot happen while the rows are locked; refuse rather than give a number twice.
+        raise Conflict(
+            "some of the picked numbers were taken meanwhile; nothing was changed, try again"
+        )
+    return AddServicesResult(
+        **{
+            **result.__dict__,
+            "automation": "applied",
+            "batch_size": shape.batch_size,
+            "arithmetic": shape.describe(),
+            "main_number": pick.main,
+            "activated": list(activated),
+            "spare": list(spare),
+            "allocated": sorted(pick.all, key=lambda e: int(e[1:])),
+        }
+    )
+
+
+async def _assignment(
+    session: AsyncSession, occupier: str, site: str, product: str
+) -> tuple[ServiceAssignment, Occupier, Site, Product]:
+    place = await site_by_ref(session, site)
+    holder = await occupier_by_ref(session, occupier)
+    item = await _voice_product(session, product)
+    await occupancy_of(session, holder, place, lock=True)
+    assignment = await session.scalar(
+        select(ServiceAssignment).where(
+            ServiceAssignment.occupier_id == holder.id,
+            ServiceAssignment.site_id == place.id,
+            ServiceAssignment.product_id == item.id,
+        )
+    )
+    if assignment is None:
+        raise RuleViolation(
+            f"{holder.name} has no {item.code} at {place.code}; add the service first"
+        )
+    return assignment, holder, place, item
+
+
+async def _decrease_refusal(
+    session: AsyncSession,
+    assignment: ServiceAssignment,
+    new_quantity: int,
+    holder: Occupier,
+    place: Site,
+) -> str | None:
+    """Why the quantity may not drop to `new_quantity` now, or None."""
+    held = await holdings(session, holder.id, place.id)
+    total_after = held.voice_quantity - assignment.quantity + new_quantity
+    if total_after >= held.active:
+        return None
+    return (
+        f"{holder.name} has {held.active} active numbers at {place.code}; voice services would "
+        f"drop to QTY {total_after}: deactivate {held.active - total_after} numbers first"
+    )
+
+
+def _change_view(
+    change: ScheduledChange, holder: Occupier, place: Site, item: Product
+) -> ChangeView:
+    return ChangeView(
+        change.id,
+        holder.code,
+        place.code,
+        item.code,
+        change.new_quantity,
+        change.effective_on,
+        change.status.value,
+        change.note,
+    )
+
+
+async def schedule_change(
+    db: Database,
+    actor: str,
+    *,
+    occupier: str,
+    site: str,
+    product: str,
+    quantity: int,
+    effective_on: dt.date,
+) -> ChangeView:
+    """Schedule a quantity change of an existing service; one due today is applied at once.
+
+    A decrease below the numbers already active is refused: deactivate numbers first.
+    No numbers are allocated: this is an upgrade, not a first-time service (domain.md).
+    """
+    quantity = check_quantity(quantity, allow_zero=True)
+    async with transaction(db, actor) as tx:
+        assignment, holder, place, item = await _assignment(tx.session, occupier, site, product)
+        today = site_today(place)
+        if effective_on < today:
+            raise InvalidInput(
+                f"the effective date {effective_on.isoformat()} is in the past at {place.code} "
+                f"(today is {today.isoformat()})"
+            )
+        if quantity == assignment.quantity:
+            raise InvalidInput(
+                f"{item.code} is already QTY {quantity} for {holder.name} at {place.code}"
+            )
+        refusal = await _decrease_refusal(tx.session, assignment, quantity, holder, place)
+        if refusal:
+            raise RuleViolation(f"cannot reduce to QTY {quantity}: {refusal}")
+        change = ScheduledChange(
+            assignment_id=assignment.id,
+            new_quantity=quantity,
+            effective_on=effective_on,
+            status=ChangeStatus.PENDING,
+            created_by=tx.actor,
+            note="",
+        )
+        tx.session.add(change)
+        before = {"quantity": assignment.quantity}
+        if effective_on == today:
+            _apply(change, assignment)
+        await tx.session.flush()
+        view = _change_view(change, holder, place, item)
+        tx.audit(
+            "services.schedule",
+            f"{item.code} for {holder.code} at {place.code}: QTY {before['quantity']} -> {quantity} "
+            f"on {effective_on.isoformat()}"
+            + (" (applied)" if change.status is ChangeStatus.APPLIED else ""),
+            site_id=place.id,
+            occupier_id=holder.id,
+            before=before,
+            after=view,
+        )
+        return view
+
+
+def _apply(change: ScheduledChange, assignment: ServiceAssignment) -> None:
+    assignment.quantity = change.new_quantity
+    change.status = ChangeStatus.APPLIED
+    change.applied_at = utcnow()
+
+
+async def cancel_change(db: Database, actor: str, change_id: int) -> ChangeView:
+    async with transaction(db, actor) as tx:
+        row = (
+            await tx.session.execute(_changes_query().where(ScheduledChange.id == change_id))
+        ).one_or_none()
+        if row is None:
+            raise InvalidInput(f"there is no scheduled change {change_id}")
+        change, holder, place, item = row
+        if change.status is not ChangeStatus.PENDING:
+            raise RuleViolation(
+                f"scheduled change {change_id} is {change.status.value}, not pending"
+            )
+        change.status = ChangeStatus.CANCELLED
+        view = _change_view(change, holder, place, item)
+        tx.audit(
+            "services.cancel_change",
+            f"cancelled the change of {item.code} for {holder.code} at {place.code} to QTY "
+            f"{change.new_quantity} on {change.effective_on.isoformat()}",
+            site_id=place.id,
+            occupier_id=holder.id,
+            before={"status": "pending"},
+            after=view,
+        )
+        return view
+
+
+def _changes_query() -> Any:
+    return (
+        select(ScheduledChange, Occupier, Site, Product)
+        .join(ServiceAssignment, ServiceAssignment.id == ScheduledChange.assignment_id)
+        .join(Occupier, Occupier.id == ServiceAssignment.occupier_id)
+        .join(Site, Site.id == ServiceAssignment.site_id)
+        .join(Product, Product.id == ServiceAssignment.product_id)
+    )
+
+
+@dataclass(frozen=True)
+class DueReport(View):
+    applied: list[ChangeView]
+    held_back: list[dict[str, Any]]  # {"change": ChangeView, "reason": str}
+    recycled: list[str]  # numbers back in their pools after cooldown
+
+
+async def apply_due(db: Database, actor: str, *, today: dt.date | None = None) -> DueReport:
+    """Apply the scheduled changes that are due and return cooled-down numbers to their pools.
+
+    'Due' is judged by each site's own calendar unless `today` is given. A decrease that would
+    leave more numbers active than services stays pending and is reported with the reason.
+    """
+    async with transaction(db, actor) as tx:
+        rows = (
+            await tx.session.execute(
+                _changes_query()
+                .where(ScheduledChange.status == ChangeStatus.PENDING)
+                .where(ScheduledChange.effective_on <= (today or dt.date.max))
+                .order_by(ScheduledChange.effective_on, ScheduledChange.id)
+            )
+        ).all()
+        applied, held_back = [], []
+        for change, holder, place, item in rows:
+            if change.effective_on > (today or site_today(place)):
+                continue
+            assignment = await tx.session.get_one(ServiceAssignment, change.assignment_id)
+            await occupancy_of(tx.session, holder, place, lock=True)
+            refusal = await _decrease_refusal(
+                tx.session, assignment, change.new_quantity, holder, place
+            )
+            if refusal:
+                held_back.append(
+                    {"change": _change_view(change, holder, place, item), "reason": refusal}
+                )
+                continue
+            _apply(change, assignment)
+            await tx.session.flush()
+            applied.append(_change_view(change, holder, place, item))
+        recycled = [n.e164 for n in await recycle_due_numbers(tx, today)]
+        report = DueReport(applied, held_back, recycled)
+        if applied or recycled:
+            tx.audit(
+                "services.apply_due",
+                f"applied {len(applied)} scheduled changes, returned {len(recycled)} numbers to pools"
+                + (f", held back {len(held_back)}" if held_back else ""),
+                after=report,
+            )
+        else:
+            tx.no_change()
+    return report
+
+
+async def list_services(
+    db: Database, *, occupier: str | None = None, site: str | None = None
+) -> list[ServiceView]:
+    async with db.read() as session:
+        query = (
+            select(ServiceAssignment, Occupier, Site, Product)
+            .join(Occupier, Occupier.id == ServiceAssignment.occupier_id)
+            .join(Site, Site.id == ServiceAssignment.site_id)
+            .join(Product, Product.id == ServiceAssignment.product_id)
+            .order_by(Site.code, Occupier.code, Product.code)
+        )
+        if occupier:
+            query = query.where(Occupier.id == (await occupier_by_ref(session, occupier)).id)
+        if site:
+            query = query.where(Site.id == (await site_by_ref(session, site)).id)
+        rows = (await session.execute(query)).all()
+        pending: dict[int, list[ChangeView]] = {}
+        if rows:
+            for change, holder, place, item in await session.execute(
+                _changes_query()
+                .where(ScheduledChange.status == ChangeStatus.PENDING)
+                .where(ScheduledChange.assignment_id.in_([r[0].id for r in rows]))
+                .order_by(ScheduledChange.effective_on, ScheduledChange.id)
+            ):
+                pending.setdefault(change.assignment_id, []).append(
+                    _change_view(change, holder, place, item)
+                )
+    return [
+        ServiceView(
+            a.id,
+            o.code,
+            s.code,
+            p.code,
+            p.name,
+            a.quantity,
+            a.start_date,
+            tuple(pending.get(a.id, ())),
+        )
+        for a, o, s, p in rows
+    ]
