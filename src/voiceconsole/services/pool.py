@@ -4,13 +4,16 @@
 hold thousands of numbers, so this module loads only a slice of it that gives the same
 answer: the lowest candidates, then the lowest non-candidates (usually a run is among the
 first few), and only when no run is there, one query that finds the lowest run in the
-database. On PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED, so concurrent allocations
-at one site take different numbers without waiting for each other; on SQLite the write
-transaction (BEGIN IMMEDIATE) already serialises them.
+database.
+
+Concurrency: on SQLite the write transaction (BEGIN IMMEDIATE) serialises allocations. On
+PostgreSQL only the picked rows are locked, FOR UPDATE SKIP LOCKED; a number another
+allocation holds at that moment is left to it and the pick is made again without it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,81 +32,99 @@ from voiceconsole.domain.states import NumberState, Origin
 
 # Non-candidates loaded before asking the database for a run; a run is nearly always in it.
 PREFIX = 64
-RUN_ATTEMPTS = 3
 
 
-def _pool(site_id: int, candidate: bool) -> list[Any]:
-    return [
+def _pool(site_id: int, candidate: bool, busy: Collection[str]) -> list[Any]:
+    where = [
         PhoneNumber.site_id == site_id,
         PhoneNumber.state == NumberState.AVAILABLE,
         PhoneNumber.origin == Origin.POOL,
         PhoneNumber.main_candidate.is_(candidate),
     ]
+    if busy:
+        where.append(PhoneNumber.e164.not_in(busy))
+    return where
 
 
-async def _lowest(session: AsyncSession, where: list[Any], limit: int, lock: bool) -> list[str]:
+async def _lowest(session: AsyncSession, where: list[Any], limit: int) -> list[str]:
     query = select(PhoneNumber.e164).where(*where).order_by(PhoneNumber.e164_value).limit(limit)
-    if lock:
-        query = query.with_for_update(skip_locked=True)
     return list(await session.scalars(query))
 
 
 async def _lowest_run_in_db(
-    session: AsyncSession, site_id: int, size: int, lock: bool
+    session: AsyncSession, site_id: int, size: int, busy: Collection[str]
 ) -> list[str] | None:
     """The lowest run of `size` consecutive non-candidates (gaps and islands), or None."""
-    for _ in range(RUN_ATTEMPTS):
-        numbered = (
-            select(
-                PhoneNumber.e164_value.label("value"),
-                (
-                    PhoneNumber.e164_value - func.row_number().over(order_by=PhoneNumber.e164_value)
-                ).label("island"),
-            )
-            .where(*_pool(site_id, False))
-            .subquery()
+    where = _pool(site_id, False, busy)
+    numbered = (
+        select(
+            PhoneNumber.e164_value.label("value"),
+            (
+                PhoneNumber.e164_value - func.row_number().over(order_by=PhoneNumber.e164_value)
+            ).label("island"),
         )
-        start = await session.scalar(
-            select(func.min(numbered.c.value))
-            .group_by(numbered.c.island)
-            .having(func.count() >= size)
-            .order_by(func.min(numbered.c.value))
-            .limit(1)
-        )
-        if start is None:
-            return None
-        run = await _lowest(
-            session,
-            [*_pool(site_id, False), PhoneNumber.e164_value.between(start, start + size - 1)],
-            size,
-            lock,
-        )
-        if len(run) == size:
-            return run
-        # Another allocation holds part of that run (PostgreSQL); look again.
-    return None
+        .where(*where)
+        .subquery()
+    )
+    start = await session.scalar(
+        select(func.min(numbered.c.value))
+        .group_by(numbered.c.island)
+        .having(func.count() >= size)
+        .order_by(func.min(numbered.c.value))
+        .limit(1)
+    )
+    if start is None:
+        return None
+    return await _lowest(session, [*where, PhoneNumber.e164_value.between(start, start + size - 1)], size)
+
+
+async def _pick_once(
+    session: AsyncSession, site: Site, shape: BatchShape, busy: Collection[str]
+) -> Pick | None:
+    candidates = await _lowest(session, _pool(site.id, True, busy), shape.batch_size) if shape.main else []
+    need = ddi_count(shape, bool(candidates))
+    limit = max(PREFIX, need)
+    prefix = await _lowest(session, _pool(site.id, False, busy), limit)
+    start = lowest_run([int(e[1:]) for e in prefix], need)
+    if start is not None:
+        others = prefix[start : start + need]
+    elif len(prefix) < limit:
+        others = prefix  # that is the whole pool: no run, so the lowest numbers
+    else:
+        others = await _lowest_run_in_db(session, site.id, need, busy) or prefix[:need]
+    if len(others) < need and not shape.main:
+        candidates = await _lowest(session, _pool(site.id, True, busy), need - len(others))
+    pool = [PoolNumber(e, True) for e in candidates] + [PoolNumber(e, False) for e in others]
+    return pick_numbers(pool, shape)
+
+
+async def _lock(session: AsyncSession, e164s: Collection[str]) -> set[str]:
+    """Lock the numbers that are still available and not held by another transaction."""
+    query = (
+        select(PhoneNumber.e164)
+        .where(PhoneNumber.e164.in_(e164s), PhoneNumber.state == NumberState.AVAILABLE)
+        .order_by(PhoneNumber.e164_value)
+        .with_for_update(skip_locked=True)
+    )
+    return set(await session.scalars(query))
 
 
 async def pick_from_pool(
     session: AsyncSession, site: Site, shape: BatchShape, *, lock: bool
 ) -> Pick | None:
-    """The numbers `pick_numbers` would choose from the site's whole pool, or None if short."""
-    candidates = (
-        await _lowest(session, _pool(site.id, True), shape.batch_size, lock) if shape.main else []
-    )
-    need = ddi_count(shape, bool(candidates))
-    prefix = await _lowest(session, _pool(site.id, False), max(PREFIX, need), lock)
-    start = lowest_run([int(e[1:]) for e in prefix], need)
-    if start is not None:
-        others = prefix[start : start + need]
-    elif len(prefix) < max(PREFIX, need):
-        others = prefix  # that is the whole pool: no run, so the lowest numbers
-    else:
-        others = await _lowest_run_in_db(session, site.id, need, lock) or prefix[:need]
-    if len(others) < need and not shape.main:
-        candidates = await _lowest(session, _pool(site.id, True), need - len(others), lock)
-    pool = [PoolNumber(e, True) for e in candidates] + [PoolNumber(e, False) for e in others[:need]]
-    return pick_numbers(pool, shape)
+    """What `pick_numbers` chooses from the site's pool, or None if the pool is short.
+
+    With `lock`, the picked rows are locked for this transaction (a dry run does not lock).
+    """
+    busy: set[str] = set()
+    while True:
+        pick = await _pick_once(session, site, shape, busy)
+        if pick is None or not lock:
+            return pick
+        missing = set(pick.all) - await _lock(session, pick.all)
+        if not missing:
+            return pick
+        busy |= missing  # being taken by a concurrent allocation
 
 
 async def available_count(session: AsyncSession, site_id: int) -> int:

@@ -181,7 +181,7 @@ async def _first_time(
         result.quantity,
         with_main=place.main_number_policy is MainNumberPolicy.AUTO and not has_main,
     )
-    pick = await pick_from_pool(tx.session, place, shape, lock=True)
+    pick = await pick_from_pool(tx.session, place, shape, lock=not result.dry_run)
     if pick is None:
         raise PoolShort(place.code, await available_count(tx.session, place.id), shape.batch_size)
     activated, spare = pick.split(shape.quantity)

@@ -1,0 +1,121 @@
+"""Test databases: every data-layer and service test runs on SQLite and on PostgreSQL.
+
+PostgreSQL tests use a database of their own, created for the run and dropped afterwards,
+on the server named by $VOICECONSOLE_TEST_PG (default: postgres@127.0.0.1:5432). Without a
+server they skip, saying why, unless $CI or $VOICECONSOLE_REQUIRE_POSTGRES is set: then they fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from voiceconsole.db import migrate
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import Base
+
+PG_SERVER = os.environ.get("VOICECONSOLE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_REQUIRED = bool(os.environ.get("CI") or os.environ.get("VOICECONSOLE_REQUIRE_POSTGRES"))
+
+
+async def _pg_admin(statement: str) -> None:
+    engine = create_async_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _pg_reachable() -> str | None:
+    """None if the server answers, else why not."""
+    try:
+        asyncio.run(asyncio.wait_for(_pg_admin("SELECT 1"), timeout=5))
+    except Exception as err:  # noqa: BLE001 - any failure means "no server here"
+        return f"no PostgreSQL server at {make_url(PG_SERVER).render_as_string()}: {err}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A freshly created, migrated PostgreSQL database for this test run."""
+    why_not = _pg_reachable()
+    if why_not:
+        if PG_REQUIRED:
+            pytest.fail(f"PostgreSQL is required here (CI): {why_not}")
+        pytest.skip(why_not)
+    name = f"voiceconsole_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+
+    async def upgrade() -> None:
+        db = Database(url)
+        await migrate.upgrade(db.engine)
+        await db.close()
+
+    asyncio.run(upgrade())
+    try:
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test gets a copy (much faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def upgrade() -> None:
+        db = Database(str(path))
+        await migrate.upgrade(db.engine)
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        await db.close()
+
+    asyncio.run(upgrade())
+    return path
+
+
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database of each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "voiceconsole.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return str(path)
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def postgres_url(pg_url: str) -> str:
+    """The run's PostgreSQL database, emptied for this test."""
+
+    async def empty() -> None:
+        engine = create_async_engine(pg_url)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        await engine.dispose()
+
+    asyncio.run(empty())
+    return pg_url
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    try:
+        yield database
+    finally:
+        await database.close()
