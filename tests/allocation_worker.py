@@ -21,12 +21,18 @@ async def allocate(url: str, worker: int, occupiers: list[str], start_at: float)
         batches = {}
         for i, code in enumerate(occupiers):
             result = await add_services(
-                db, f"worker-{worker}", occupier=code, site="LON1", product="desk-line",
+                db,
+                f"worker-{worker}",
+                occupier=code,
+                site="LON1",
+                product="desk-line",
                 quantity=(worker + i) % 7 + 1,
             )
             batches[code] = result.allocated
         try:
-            await allocate_numbers(db, f"worker-{worker}", [CONTESTED], occupier=occupiers[0], site="LON1")
+            await allocate_numbers(
+                db, f"worker-{worker}", [CONTESTED], occupier=occupiers[0], site="LON1"
+            )
             won = True
         except RuleViolation:
             won = False

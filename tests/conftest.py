@@ -23,7 +23,9 @@ from voiceconsole.db import migrate
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Base
 
-PG_SERVER = os.environ.get("VOICECONSOLE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_SERVER = os.environ.get(
+    "VOICECONSOLE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 PG_REQUIRED = bool(os.environ.get("CI") or os.environ.get("VOICECONSOLE_REQUIRE_POSTGRES"))
 
 
@@ -40,7 +42,7 @@ def _pg_reachable() -> str | None:
     """None if the server answers, else why not."""
     try:
         asyncio.run(asyncio.wait_for(_pg_admin("SELECT 1"), timeout=5))
-    except Exception as err:  # noqa: BLE001 - any failure means "no server here"
+    except Exception as err:
         return f"no PostgreSQL server at {make_url(PG_SERVER).render_as_string()}: {err}"
     return None
 

@@ -33,7 +33,12 @@ async def make_site(
 ) -> None:
     timezone = "Europe/London" if country == "GB" else "America/New_York"
     await sites.create_site(
-        db, ACTOR, code=code, name=f"Site {code}", country=country, timezone=timezone,
+        db,
+        ACTOR,
+        code=code,
+        name=f"Site {code}",
+        country=country,
+        timezone=timezone,
         main_number_policy=policy,
     )
 
@@ -44,7 +49,9 @@ async def make_products(db: Database) -> None:
 
 
 async def make_occupier(db: Database, code: str, site: str = "LON1") -> None:
-    await occupiers.create_occupier(db, ACTOR, name=code.replace("-", " ").title(), code=code, site=site)
+    await occupiers.create_occupier(
+        db, ACTOR, name=code.replace("-", " ").title(), code=code, site=site
+    )
 
 
 async def add_numbers(
@@ -62,14 +69,21 @@ async def add_numbers(
     await import_numbers(db, ACTOR, rows, site=site, origin=origin, occupier=occupier)
 
 
-async def uk_world(db: Database, *, policy: str = "auto", pool: tuple[int, int] = (1, 99),
-                   candidates: Sequence[int] = ()) -> None:
+async def uk_world(
+    db: Database,
+    *,
+    policy: str = "auto",
+    pool: tuple[int, int] = (1, 99),
+    candidates: Sequence[int] = (),
+) -> None:
     """LON1 with a pool of London fiction numbers (candidates outside the pool range)."""
     await make_site(db, "LON1", country="GB", policy=policy)
     await make_products(db)
     await make_occupier(db, "acme")
     await make_occupier(db, "bravo")
-    await add_numbers(db, "LON1", london(pool[0]), london(pool[1]), candidates=[london(c) for c in candidates])
+    await add_numbers(
+        db, "LON1", london(pool[0]), london(pool[1]), candidates=[london(c) for c in candidates]
+    )
 
 
 async def us_world(db: Database) -> None:
@@ -85,7 +99,7 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     async with db.read() as session:
         for table in Base.metadata.sorted_tables:
             rows = (await session.execute(select(table))).all()
-            result[table.name] = sorted((tuple(map(repr, r)) for r in rows))
+            result[table.name] = sorted(tuple(map(repr, r)) for r in rows)
     return result
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-
 from helpers import (
     ACTOR,
     add_numbers,
@@ -16,6 +14,8 @@ from helpers import (
     uk_world,
     us_world,
 )
+from sqlalchemy import select
+
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupier, PhoneNumber
 from voiceconsole.domain.errors import Conflict, InvalidInput, PoolShort, RuleViolation
@@ -40,9 +40,13 @@ async def _holder_id(db: Database, code: str) -> int:
         (7, "manual", 10, False),
     ],
 )
-async def test_uk_first_time(db: Database, qty: int, policy: str, allocated: int, main: bool) -> None:
+async def test_uk_first_time(
+    db: Database, qty: int, policy: str, allocated: int, main: bool
+) -> None:
     await uk_world(db, policy=policy)
-    result = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=qty)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=qty
+    )
     assert result.automation == "applied" and result.reason is None
     assert result.batch_size == len(result.allocated) == allocated
     assert len(result.activated) == qty
@@ -56,13 +60,17 @@ async def test_uk_first_time(db: Database, qty: int, policy: str, allocated: int
     assert sorted(held.get("active", [])) == sorted(expected_active)
     assert held.get("reserved", []) == result.spare
     async with db.read() as session:
-        mains = list(await session.scalars(select(PhoneNumber.e164).where(PhoneNumber.is_main.is_(True))))
+        mains = list(
+            await session.scalars(select(PhoneNumber.e164).where(PhoneNumber.is_main.is_(True)))
+        )
     assert mains == ([result.main_number] if main else [])
 
 
 async def test_us_first_time_is_exact_and_has_no_main(db: Database) -> None:
     await us_world(db)
-    result = await add_services(db, ACTOR, occupier="acme", site="NYC1", product="desk-line", quantity=7)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="NYC1", product="desk-line", quantity=7
+    )
     assert (result.automation, result.batch_size, result.main_number) == ("applied", 7, None)
     assert result.activated == result.allocated == [new_york(n) for n in range(100, 107)]
     assert result.spare == []
@@ -71,10 +79,14 @@ async def test_us_first_time_is_exact_and_has_no_main(db: Database) -> None:
 
 async def test_main_number_prefers_candidates(db: Database) -> None:
     await uk_world(db, pool=(1, 99), candidates=[500, 600])
-    result = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4
+    )
     assert result.main_number == london(500)
     assert result.activated == [london(n) for n in range(1, 5)]
-    second = await add_services(db, ACTOR, occupier="bravo", site="LON1", product="desk-line", quantity=1)
+    second = await add_services(
+        db, ACTOR, occupier="bravo", site="LON1", product="desk-line", quantity=1
+    )
     assert second.main_number == london(600)
     assert second.allocated == sorted([london(600), *[london(n) for n in range(5, 9)]])
 
@@ -83,7 +95,9 @@ async def test_contiguous_run_is_preferred_over_lowest_numbers(db: Database) -> 
     await uk_world(db, pool=(1, 3))
     await add_numbers(db, "LON1", london(10), london(14))
     await add_numbers(db, "LON1", london(20), london(40))
-    result = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=9)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=9
+    )
     # 10 numbers needed: 1-3 and 10-14 are too short; 20-29 is the lowest run of ten.
     assert result.allocated == [london(n) for n in range(20, 30)]
 
@@ -92,7 +106,9 @@ async def test_upgrade_does_not_run_the_automation(db: Database) -> None:
     await uk_world(db)
     await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=2)
     before = await numbers_by_state(db)
-    result = await add_services(db, ACTOR, occupier="acme", site="LON1", product="soft-line", quantity=3)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="soft-line", quantity=3
+    )
     assert result.automation == "skipped"
     assert result.reason is not None and result.reason.startswith("upgrade")
     assert (result.batch_size, result.allocated, result.main_number) == (0, [], None)
@@ -103,7 +119,9 @@ async def test_special_numbers_allocated_first_stop_the_automation(db: Database)
     await uk_world(db)
     await add_numbers(db, "LON1", london(500), london(509), origin="ported", occupier="acme")
     before = await numbers_by_state(db)
-    result = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4
+    )
     assert result.automation == "skipped"
     assert result.reason is not None and result.reason.startswith("special numbers: 10 numbers")
     assert await numbers_by_state(db) == before
@@ -114,7 +132,9 @@ async def test_special_numbers_allocated_first_stop_the_automation(db: Database)
 async def test_a_hand_allocated_pool_number_also_counts_as_special(db: Database) -> None:
     await uk_world(db)
     await numbers.allocate_numbers(db, ACTOR, [london(50)], occupier="acme", site="LON1")
-    result = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=1)
+    result = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=1
+    )
     assert result.automation == "skipped" and result.reason and "1 number is" in result.reason
 
 
@@ -134,15 +154,21 @@ async def test_cooldown_and_ported_numbers_are_never_picked(db: Database) -> Non
     await add_numbers(db, "LON1", london(6), london(20), origin="ported")  # ported, not held
     await add_numbers(db, "LON1", london(21), london(30), origin="custom")
     # 1-5 go to acme, then cool down after release.
-    first = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4)
+    first = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4
+    )
     await numbers.deactivate_numbers(db, ACTOR, [*first.activated, first.main_number])
     await numbers.release_numbers(db, ACTOR, first.allocated)
     assert len((await numbers_by_state(db))["cooldown"]) == 5
     await add_numbers(db, "LON1", london(40), london(44))
-    result = await add_services(db, ACTOR, occupier="bravo", site="LON1", product="desk-line", quantity=4)
+    result = await add_services(
+        db, ACTOR, occupier="bravo", site="LON1", product="desk-line", quantity=4
+    )
     assert result.allocated == [london(n) for n in range(40, 45)]
     with pytest.raises(PoolShort, match="0 available"):
-        await add_services(db, ACTOR, occupier="charlie", site="LON1", product="desk-line", quantity=1)
+        await add_services(
+            db, ACTOR, occupier="charlie", site="LON1", product="desk-line", quantity=1
+        )
 
 
 async def test_dry_run_agrees_with_the_real_run_and_writes_nothing(db: Database) -> None:
@@ -152,7 +178,9 @@ async def test_dry_run_agrees_with_the_real_run_and_writes_nothing(db: Database)
         db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=7, dry_run=True
     )
     assert preview.dry_run and await snapshot(db) == before
-    real = await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=7)
+    real = await add_services(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=7
+    )
     assert preview.to_dict() | {"dry_run": False} == real.to_dict()
 
 
@@ -178,7 +206,9 @@ async def test_occupier_must_occupy_the_site(db: Database) -> None:
     await uk_world(db)
     await us_world_extra(db)
     with pytest.raises(RuleViolation, match="does not occupy LON1"):
-        await add_services(db, ACTOR, occupier="yankee", site="LON1", product="desk-line", quantity=1)
+        await add_services(
+            db, ACTOR, occupier="yankee", site="LON1", product="desk-line", quantity=1
+        )
 
 
 async def us_world_extra(db: Database) -> None:

@@ -15,10 +15,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from allocation_worker import CONTESTED, allocate, allocate_in_process
 from helpers import LONDON, add_numbers, make_occupier, make_products, make_site
+from sqlalchemy import func, select
+
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupier, PhoneNumber
 from voiceconsole.domain.allocation import batch_shape
@@ -56,8 +56,9 @@ async def _check(db: Database, plan: dict[int, list[str]], outcomes: list[dict])
     async with db.read() as session:
         rows = (
             await session.execute(
-                select(PhoneNumber.e164, Occupier.code, PhoneNumber.state)
-                .join(Occupier, Occupier.id == PhoneNumber.occupier_id, isouter=True)
+                select(PhoneNumber.e164, Occupier.code, PhoneNumber.state).join(
+                    Occupier, Occupier.id == PhoneNumber.occupier_id, isouter=True
+                )
             )
         ).all()
         mains = await session.scalar(select(func.count()).where(PhoneNumber.is_main.is_(True)))
@@ -75,7 +76,9 @@ async def _check(db: Database, plan: dict[int, list[str]], outcomes: list[dict])
 
 
 @pytest.mark.slow
-async def test_concurrent_allocation_sqlite_processes(tmp_path: Path, sqlite_template: Path) -> None:
+async def test_concurrent_allocation_sqlite_processes(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     path = tmp_path / "shared.db"
     shutil.copyfile(sqlite_template, path)
     db = Database(str(path))
@@ -86,7 +89,9 @@ async def test_concurrent_allocation_sqlite_processes(tmp_path: Path, sqlite_tem
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
-                asyncio.wrap_future(pool.submit(allocate_in_process, str(path), w, plan[w], start_at))
+                asyncio.wrap_future(
+                    pool.submit(allocate_in_process, str(path), w, plan[w], start_at)
+                )
                 for w in range(workers)
             ]
             outcomes = await asyncio.gather(*futures)

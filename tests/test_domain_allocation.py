@@ -48,7 +48,10 @@ def test_other_countries_get_exactly_qty_and_no_main(country: str, qty: int) -> 
 
 
 def test_batch_arithmetic_in_words() -> None:
-    assert batch_shape("GB", 7, True).describe() == "QTY 7 + main number 1 = 8, rounded up to a batch of 10"
+    assert (
+        batch_shape("GB", 7, True).describe()
+        == "QTY 7 + main number 1 = 8, rounded up to a batch of 10"
+    )
     assert batch_shape("GB", 4, True).describe() == "QTY 4 + main number 1 = 5, a whole batch of 5"
     assert batch_shape("GB", 5, False).describe() == "QTY 5 + main number 0 = 5, a whole batch of 5"
     assert batch_shape("US", 7, False).describe().startswith("exactly 7")
@@ -130,11 +133,15 @@ def test_lowest_run() -> None:
 
 
 pools = st.lists(st.integers(0, 999), min_size=0, max_size=80, unique=True).flatmap(
-    lambda values: st.tuples(st.just(sorted(values)), st.sets(st.sampled_from(values)) if values else st.just(set()))
+    lambda values: st.tuples(
+        st.just(sorted(values)), st.sets(st.sampled_from(values)) if values else st.just(set())
+    )
 )
 
 
-@given(pool=pools, qty=st.integers(1, 30), main=st.booleans(), country=st.sampled_from(["GB", "US"]))
+@given(
+    pool=pools, qty=st.integers(1, 30), main=st.booleans(), country=st.sampled_from(["GB", "US"])
+)
 def test_pick_never_returns_a_number_twice_or_outside_the_pool(
     pool: tuple[list[int], set[int]], qty: int, main: bool, country: str
 ) -> None:

@@ -24,7 +24,9 @@ ALLOWED = {
 }
 
 
-def _facts(state: NumberState, origin: Origin, cooldown_until: dt.date | None = None) -> NumberFacts:
+def _facts(
+    state: NumberState, origin: Origin, cooldown_until: dt.date | None = None
+) -> NumberFacts:
     return NumberFacts("+442079460123", state, origin, cooldown_until)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import ACTOR, london, make_occupier, make_site, snapshot
+
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.services import numbers
@@ -66,7 +66,12 @@ async def test_ported_block_arrives_held_for_its_occupier(db: Database) -> None:
     await make_site(db, "LON1")
     await make_occupier(db, "halcyon")
     await import_numbers(
-        db, ACTOR, read_csv("020 7946 0500,020 7946 0509\n"), site="LON1", origin="ported", occupier="halcyon"
+        db,
+        ACTOR,
+        read_csv("020 7946 0500,020 7946 0509\n"),
+        site="LON1",
+        origin="ported",
+        occupier="halcyon",
     )
     held = await numbers.list_numbers(db, occupier="halcyon")
     assert len(held) == 10 and {(v.state, v.origin) for v in held} == {("reserved", "ported")}
@@ -84,14 +89,18 @@ async def test_import_refusals(db: Database) -> None:
     with pytest.raises(ImportRefused, match="no numbers"):
         await import_numbers(db, ACTOR, read_csv("first,last\n"), site="LON1")
     with pytest.raises(ImportRefused) as refused:
-        await import_numbers(db, ACTOR, read_csv("020 7946 0000,,yes\n"), site="LON1", origin="ported")
+        await import_numbers(
+            db, ACTOR, read_csv("020 7946 0000,,yes\n"), site="LON1", origin="ported"
+        )
     assert "only pool numbers" in refused.value.report.rows[0].message
     await make_site(db, "MAN1")
     from voiceconsole.services.occupiers import create_occupier
 
     await create_occupier(db, ACTOR, name="Elsewhere", code="elsewhere", site="MAN1")
     with pytest.raises(RuleViolation, match="does not occupy LON1"):
-        await import_numbers(db, ACTOR, read_csv(GOOD), site="LON1", origin="ported", occupier="elsewhere")
+        await import_numbers(
+            db, ACTOR, read_csv(GOOD), site="LON1", origin="ported", occupier="elsewhere"
+        )
 
 
 def test_headerless_csv_and_blank_lines() -> None:

@@ -6,8 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from helpers import ACTOR, add_numbers, london, snapshot, uk_world
+
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.services import numbers
@@ -28,31 +28,135 @@ async def _state(db: Database, n: int) -> str:
 
 
 REFUSALS = [
-    ("allocate an active number", lambda db: numbers.allocate_numbers(db, ACTOR, [london(2)], occupier="bravo", site="LON1"), RuleViolation, "already belongs"),
-    ("activate an available number", lambda db: numbers.activate_numbers(db, ACTOR, [london(50)]), RuleViolation, "allocate it to an occupier first"),
-    ("activate an active number", lambda db: numbers.activate_numbers(db, ACTOR, [london(2)]), RuleViolation, "already active"),
-    ("deactivate a reserved number", lambda db: numbers.deactivate_numbers(db, ACTOR, [london(500)]), RuleViolation, "not active"),
-    ("deactivate an available number", lambda db: numbers.deactivate_numbers(db, ACTOR, [london(50)]), RuleViolation, "available"),
-    ("release an active number", lambda db: numbers.release_numbers(db, ACTOR, [london(2)]), RuleViolation, "deactivate it first"),
-    ("release an available number", lambda db: numbers.release_numbers(db, ACTOR, [london(50)]), RuleViolation, "not allocated"),
-    ("activate beyond entitlement", lambda db: numbers.activate_numbers(db, ACTOR, [london(500)]), RuleViolation, r"no free voice service for Bravo at LON1: QTY 0, 0 active"),
-    ("one bad number spoils the batch", lambda db: numbers.deactivate_numbers(db, ACTOR, [london(2), london(50)]), RuleViolation, "cannot deactivate"),
-    ("unknown number", lambda db: numbers.activate_numbers(db, ACTOR, [london(999)]), NotFound, "unknown number"),
-    ("invalid number", lambda db: numbers.activate_numbers(db, ACTOR, ["020 7946 01"]), InvalidInput, "not a valid phone number"),
-    ("number twice", lambda db: numbers.deactivate_numbers(db, ACTOR, [london(2), "020 7946 0002"]), InvalidInput, "given twice"),
-    ("allocate to a site it is not at", lambda db: numbers.allocate_numbers(db, ACTOR, [london(50)], occupier="acme", site="NOPE"), NotFound, "unknown site"),
-    ("main number of someone else", lambda db: numbers.nominate_main(db, ACTOR, london(2), occupier="bravo"), RuleViolation, "not held by them"),
-    ("main number twice", lambda db: numbers.nominate_main(db, ACTOR, london(1), occupier="acme"), RuleViolation, "already the main number"),
-    ("configure an available number", lambda db: numbers.configure_number(db, ACTOR, london(50), label="x"), RuleViolation, "only numbers held"),
-    ("caller ID of another occupier", lambda db: numbers.configure_number(db, ACTOR, london(2), caller_id_override=london(500)), RuleViolation, "not a number of the same occupier"),
-    ("label with a newline", lambda db: numbers.configure_number(db, ACTOR, london(2), label="a\nb"), InvalidInput, "one line"),
-    ("bad e-mail", lambda db: numbers.configure_number(db, ACTOR, london(2), voicemail_email="nope"), InvalidInput, "not an e-mail"),
-    ("bad forwarding target", lambda db: numbers.configure_number(db, ACTOR, london(2), forward_always="12"), InvalidInput, "not a valid phone number"),
+    (
+        "allocate an active number",
+        lambda db: numbers.allocate_numbers(db, ACTOR, [london(2)], occupier="bravo", site="LON1"),
+        RuleViolation,
+        "already belongs",
+    ),
+    (
+        "activate an available number",
+        lambda db: numbers.activate_numbers(db, ACTOR, [london(50)]),
+        RuleViolation,
+        "allocate it to an occupier first",
+    ),
+    (
+        "activate an active number",
+        lambda db: numbers.activate_numbers(db, ACTOR, [london(2)]),
+        RuleViolation,
+        "already active",
+    ),
+    (
+        "deactivate a reserved number",
+        lambda db: numbers.deactivate_numbers(db, ACTOR, [london(500)]),
+        RuleViolation,
+        "not active",
+    ),
+    (
+        "deactivate an available number",
+        lambda db: numbers.deactivate_numbers(db, ACTOR, [london(50)]),
+        RuleViolation,
+        "available",
+    ),
+    (
+        "release an active number",
+        lambda db: numbers.release_numbers(db, ACTOR, [london(2)]),
+        RuleViolation,
+        "deactivate it first",
+    ),
+    (
+        "release an available number",
+        lambda db: numbers.release_numbers(db, ACTOR, [london(50)]),
+        RuleViolation,
+        "not allocated",
+    ),
+    (
+        "activate beyond entitlement",
+        lambda db: numbers.activate_numbers(db, ACTOR, [london(500)]),
+        RuleViolation,
+        r"no free voice service for Bravo at LON1: QTY 0, 0 active",
+    ),
+    (
+        "one bad number spoils the batch",
+        lambda db: numbers.deactivate_numbers(db, ACTOR, [london(2), london(50)]),
+        RuleViolation,
+        "cannot deactivate",
+    ),
+    (
+        "unknown number",
+        lambda db: numbers.activate_numbers(db, ACTOR, [london(999)]),
+        NotFound,
+        "unknown number",
+    ),
+    (
+        "invalid number",
+        lambda db: numbers.activate_numbers(db, ACTOR, ["020 7946 01"]),
+        InvalidInput,
+        "not a valid phone number",
+    ),
+    (
+        "number twice",
+        lambda db: numbers.deactivate_numbers(db, ACTOR, [london(2), "020 7946 0002"]),
+        InvalidInput,
+        "given twice",
+    ),
+    (
+        "allocate to a site it is not at",
+        lambda db: numbers.allocate_numbers(db, ACTOR, [london(50)], occupier="acme", site="NOPE"),
+        NotFound,
+        "unknown site",
+    ),
+    (
+        "main number of someone else",
+        lambda db: numbers.nominate_main(db, ACTOR, london(2), occupier="bravo"),
+        RuleViolation,
+        "not held by them",
+    ),
+    (
+        "main number twice",
+        lambda db: numbers.nominate_main(db, ACTOR, london(1), occupier="acme"),
+        RuleViolation,
+        "already the main number",
+    ),
+    (
+        "configure an available number",
+        lambda db: numbers.configure_number(db, ACTOR, london(50), label="x"),
+        RuleViolation,
+        "only numbers held",
+    ),
+    (
+        "caller ID of another occupier",
+        lambda db: numbers.configure_number(db, ACTOR, london(2), caller_id_override=london(500)),
+        RuleViolation,
+        "not a number of the same occupier",
+    ),
+    (
+        "label with a newline",
+        lambda db: numbers.configure_number(db, ACTOR, london(2), label="a\nb"),
+        InvalidInput,
+        "one line",
+    ),
+    (
+        "bad e-mail",
+        lambda db: numbers.configure_number(db, ACTOR, london(2), voicemail_email="nope"),
+        InvalidInput,
+        "not an e-mail",
+    ),
+    (
+        "bad forwarding target",
+        lambda db: numbers.configure_number(db, ACTOR, london(2), forward_always="12"),
+        InvalidInput,
+        "not a valid phone number",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "action", "error", "message"), REFUSALS, ids=[r[0] for r in REFUSALS])
-async def test_refused_actions_change_nothing(db: Database, name: str, action, error, message) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("name", "action", "error", "message"), REFUSALS, ids=[r[0] for r in REFUSALS]
+)
+async def test_refused_actions_change_nothing(
+    db: Database, name: str, action, error, message
+) -> None:  # type: ignore[no-untyped-def]
     await _world(db)
     before = await snapshot(db)
     with pytest.raises(error, match=message):
@@ -111,12 +215,22 @@ async def test_nominate_main_moves_the_main_number(db: Database) -> None:
 async def test_configure_features_and_pin(db: Database) -> None:
     await _world(db)
     result = await numbers.configure_number(
-        db, ACTOR, london(2), label="Reception desk", caller_id_override=london(1),
-        forward_busy="020 7946 0003", voicemail=True, voicemail_email="desk@acme.example",
+        db,
+        ACTOR,
+        london(2),
+        label="Reception desk",
+        caller_id_override=london(1),
+        forward_busy="020 7946 0003",
+        voicemail=True,
+        voicemail_email="desk@acme.example",
         reset_pin=True,
     )
     view = result.number
-    assert (view.label, view.caller_id_override, view.forward_busy) == ("Reception desk", london(1), london(3))
+    assert (view.label, view.caller_id_override, view.forward_busy) == (
+        "Reception desk",
+        london(1),
+        london(3),
+    )
     assert view.voicemail and view.voicemail_email == "desk@acme.example" and view.pin_set
     assert result.new_pin is not None and len(result.new_pin) == 6
     from sqlalchemy import select
@@ -124,9 +238,13 @@ async def test_configure_features_and_pin(db: Database) -> None:
     from voiceconsole.db.models import PhoneNumber
 
     async with db.read() as session:
-        stored = await session.scalar(select(PhoneNumber.pin_hash).where(PhoneNumber.e164 == london(2)))
+        stored = await session.scalar(
+            select(PhoneNumber.pin_hash).where(PhoneNumber.e164 == london(2))
+        )
     assert stored and result.new_pin not in stored and pin_matches(result.new_pin, stored)
-    cleared = await numbers.configure_number(db, ACTOR, london(2), caller_id_override="", forward_busy="")
+    cleared = await numbers.configure_number(
+        db, ACTOR, london(2), caller_id_override="", forward_busy=""
+    )
     assert cleared.number.caller_id_override is None and cleared.number.forward_busy is None
 
 
@@ -140,6 +258,8 @@ async def test_list_numbers_filters_and_pages(db: Database) -> None:
     assert [v.e164 for v in await numbers.list_numbers(db, search="020 7946 050")] == [
         london(n) for n in range(500, 505)
     ]
-    assert [v.e164 for v in await numbers.list_numbers(db, occupier="bravo")] == [london(n) for n in range(500, 505)]
+    assert [v.e164 for v in await numbers.list_numbers(db, occupier="bravo")] == [
+        london(n) for n in range(500, 505)
+    ]
     with pytest.raises(InvalidInput, match="unknown state"):
         await numbers.list_numbers(db, state="lost")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 
 import pytest
+from helpers import ACTOR, make_site
 from sqlalchemy import select
 
-from helpers import ACTOR, make_site
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import PhoneNumber, Site
 from voiceconsole.domain.allocation import PoolNumber, batch_shape, pick_numbers
@@ -58,7 +58,10 @@ async def test_sql_pick_matches_the_rule(db: Database, seed: int) -> None:
                 for e, c in await session.execute(
                     select(PhoneNumber.e164, PhoneNumber.main_candidate)
                     .where(PhoneNumber.e164.startswith(prefix))
-                    .where(PhoneNumber.state == NumberState.AVAILABLE, PhoneNumber.origin == Origin.POOL)
+                    .where(
+                        PhoneNumber.state == NumberState.AVAILABLE,
+                        PhoneNumber.origin == Origin.POOL,
+                    )
                 )
             ]
             for qty in (1, 4, 7, 12, 30):

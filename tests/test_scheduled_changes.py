@@ -6,8 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from helpers import ACTOR, london, snapshot, uk_world
+
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
 from voiceconsole.services import numbers
@@ -50,7 +50,13 @@ async def test_increase_is_applied_when_due_and_allocates_nothing(db: Database) 
 async def test_change_due_today_applies_at_once(db: Database) -> None:
     await _world(db)
     change = await schedule_change(
-        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4, effective_on=_today()
+        db,
+        ACTOR,
+        occupier="acme",
+        site="LON1",
+        product="desk-line",
+        quantity=4,
+        effective_on=_today(),
     )
     assert change.status == "applied"
     (service,) = await list_services(db, occupier="acme")
@@ -60,16 +66,32 @@ async def test_change_due_today_applies_at_once(db: Database) -> None:
 async def test_decrease_below_active_is_refused(db: Database) -> None:
     await _world(db)
     before = await snapshot(db)
-    with pytest.raises(RuleViolation, match="has 3 active numbers at LON1.*deactivate 1 numbers first"):
+    with pytest.raises(
+        RuleViolation, match="has 3 active numbers at LON1.*deactivate 1 numbers first"
+    ):
         await schedule_change(
-            db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=2,
+            db,
+            ACTOR,
+            occupier="acme",
+            site="LON1",
+            product="desk-line",
+            quantity=2,
             effective_on=_today() + dt.timedelta(days=1),
         )
     assert await snapshot(db) == before
-    active = [v.e164 for v in await numbers.list_numbers(db, occupier="acme", state="active") if not v.is_main]
+    active = [
+        v.e164
+        for v in await numbers.list_numbers(db, occupier="acme", state="active")
+        if not v.is_main
+    ]
     await numbers.deactivate_numbers(db, ACTOR, active[:1])
     await schedule_change(
-        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=2,
+        db,
+        ACTOR,
+        occupier="acme",
+        site="LON1",
+        product="desk-line",
+        quantity=2,
         effective_on=_today() + dt.timedelta(days=1),
     )
 
@@ -78,9 +100,19 @@ async def test_due_decrease_is_held_back_if_numbers_were_activated_since(db: Dat
     await _world(db)
     spare = [v.e164 for v in await numbers.list_numbers(db, occupier="acme", state="reserved")]
     when = _today() + dt.timedelta(days=2)
-    up = await schedule_change(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4, effective_on=_today())
+    up = await schedule_change(
+        db,
+        ACTOR,
+        occupier="acme",
+        site="LON1",
+        product="desk-line",
+        quantity=4,
+        effective_on=_today(),
+    )
     assert up.status == "applied"
-    down = await schedule_change(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=3, effective_on=when)
+    down = await schedule_change(
+        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=3, effective_on=when
+    )
     await numbers.activate_numbers(db, ACTOR, spare[:1])
     report = await apply_due(db, ACTOR, today=when)
     assert report.applied == [] and report.held_back[0]["change"].id == down.id
@@ -91,19 +123,56 @@ async def test_schedule_refusals(db: Database) -> None:
     await _world(db)
     past = _today() - dt.timedelta(days=1)
     with pytest.raises(InvalidInput, match="in the past"):
-        await schedule_change(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=5, effective_on=past)
+        await schedule_change(
+            db,
+            ACTOR,
+            occupier="acme",
+            site="LON1",
+            product="desk-line",
+            quantity=5,
+            effective_on=past,
+        )
     with pytest.raises(InvalidInput, match="already QTY 3"):
-        await schedule_change(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=3, effective_on=_today())
+        await schedule_change(
+            db,
+            ACTOR,
+            occupier="acme",
+            site="LON1",
+            product="desk-line",
+            quantity=3,
+            effective_on=_today(),
+        )
     with pytest.raises(RuleViolation, match="has no soft-line"):
-        await schedule_change(db, ACTOR, occupier="acme", site="LON1", product="soft-line", quantity=3, effective_on=_today())
+        await schedule_change(
+            db,
+            ACTOR,
+            occupier="acme",
+            site="LON1",
+            product="soft-line",
+            quantity=3,
+            effective_on=_today(),
+        )
     with pytest.raises(InvalidInput, match="between 0 and"):
-        await schedule_change(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=-1, effective_on=_today())
+        await schedule_change(
+            db,
+            ACTOR,
+            occupier="acme",
+            site="LON1",
+            product="desk-line",
+            quantity=-1,
+            effective_on=_today(),
+        )
 
 
 async def test_cancel_a_pending_change(db: Database) -> None:
     await _world(db)
     change = await schedule_change(
-        db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=8,
+        db,
+        ACTOR,
+        occupier="acme",
+        site="LON1",
+        product="desk-line",
+        quantity=8,
         effective_on=_today() + dt.timedelta(days=3),
     )
     assert (await cancel_change(db, ACTOR, change.id)).status == "cancelled"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+
 from voiceconsole.cli.context import CommandTree, Context, parse_datetime, say
 from voiceconsole.cli.output import table
 from voiceconsole.services import audit, occupiers, products, sites
@@ -64,7 +65,9 @@ def register(cli: CommandTree) -> None:
     journal.add_argument("--limit", type=int, default=50)
     journal.add_argument("--site")
     journal.add_argument("--occupier")
-    journal.add_argument("--by", dest="by_actor", metavar="ACTOR", help="only entries by this actor")
+    journal.add_argument(
+        "--by", dest="by_actor", metavar="ACTOR", help="only entries by this actor"
+    )
     journal.add_argument("--action", help="an action or its prefix, e.g. numbers.")
 
 

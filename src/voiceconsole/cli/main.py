@@ -119,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `head`) has gone; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as err:
         if os.environ.get("VOICECONSOLE_DEBUG"):
             raise

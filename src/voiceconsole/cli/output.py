@@ -18,7 +18,8 @@ def to_data(value: Any) -> Any:
     return jsonable(value)
 
 
-def print_json(value: Any, out: TextIO = sys.stdout) -> None:
+def print_json(value: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     json.dump(to_data(value), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
@@ -31,7 +32,8 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     text_rows = [[cell(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in text_rows:

@@ -75,13 +75,17 @@ async def _lowest_run_in_db(
     )
     if start is None:
         return None
-    return await _lowest(session, [*where, PhoneNumber.e164_value.between(start, start + size - 1)], size)
+    return await _lowest(
+        session, [*where, PhoneNumber.e164_value.between(start, start + size - 1)], size
+    )
 
 
 async def _pick_once(
     session: AsyncSession, site: Site, shape: BatchShape, busy: Collection[str]
 ) -> Pick | None:
-    candidates = await _lowest(session, _pool(site.id, True, busy), shape.batch_size) if shape.main else []
+    candidates = (
+        await _lowest(session, _pool(site.id, True, busy), shape.batch_size) if shape.main else []
+    )
     need = ddi_count(shape, bool(candidates))
     limit = max(PREFIX, need)
     prefix = await _lowest(session, _pool(site.id, False, busy), limit)

@@ -562,7 +562,9 @@ def downgrade() -> None:
     op.drop_table("scheduled_changes")
     with op.batch_alter_table("phone_numbers", schema=None) as batch_op:
         batch_op.drop_index(
-            "uq_phone_numbers_main", sqlite_where=sa.text("is_main = 1"), postgresql_where=sa.text("is_main")
+            "uq_phone_numbers_main",
+            sqlite_where=sa.text("is_main = 1"),
+            postgresql_where=sa.text("is_main"),
         )
         batch_op.drop_index("ix_phone_numbers_site_value")
         batch_op.drop_index(batch_op.f("ix_phone_numbers_range_id"))

@@ -1,0 +1,327 @@
+"""The command line: same services, --json for scripts, one-line errors with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voiceconsole.cli.main import main
+
+
+class Cli:
+    def __init__(self, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = db
+        self.capsys = capsys
+
+    def run(self, *args: str, actor: str = "cli-tester") -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main([*args, "--db", self.db, "--actor", actor])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *args: str) -> object:
+        code, out, err = self.run(*args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    tool = Cli(db_url, capsys)
+    code, out, err = tool.run("demo", "load")
+    assert code == 0, err
+    assert "5 sites, 36 occupiers" in out
+    return tool
+
+
+def test_lists_use_the_model_field_names(cli: Cli) -> None:
+    sites = cli.json("sites", "list")
+    assert {"code", "name", "country", "main_number_policy"} <= set(sites[0])
+    assert {s["code"]: (s["country"], s["main_number_policy"]) for s in sites} == {
+        "LDS1": ("GB", "auto"),
+        "LON1": ("GB", "auto"),
+        "MAN1": ("GB", "manual"),
+        "NYC1": ("US", "manual"),
+        "SFO1": ("US", "manual"),
+    }
+    products = cli.json("products", "list")
+    assert {"code", "name"} <= set(products[0])
+    occupiers = cli.json("occupiers", "list", "--site", "LON1")
+    assert {"code", "name"} <= set(occupiers[0])
+    numbers = cli.json("numbers", "list", "--site", "LON1", "--state", "active", "--limit", "3")
+    assert len(numbers) == 3
+    assert {"e164", "state", "origin", "occupier", "is_main"} <= set(numbers[0])
+    assert numbers[0]["e164"].startswith("+44")
+
+
+def test_services_add_dry_run_and_real_run_agree(cli: Cli) -> None:
+    args = (
+        "services",
+        "add",
+        "--occupier",
+        "indigo-health",
+        "--site",
+        "LON1",
+        "--product",
+        "desk-line",
+        "--qty",
+        "7",
+    )
+    before = cli.json("numbers", "list", "--site", "LON1")
+    preview = cli.json(*args, "--dry-run")
+    assert cli.json("numbers", "list", "--site", "LON1") == before
+    real = cli.json(*args)
+    for key in ("automation", "reason", "batch_size", "allocated", "activated", "main_number"):
+        assert preview[key] == real[key], key
+    assert real["automation"] == "applied" and real["reason"] is None
+    assert real["batch_size"] == len(real["allocated"]) == 10
+    assert len(real["activated"]) == 7 and real["main_number"] in real["allocated"]
+    held = cli.json("numbers", "list", "--occupier", "indigo-health")
+    assert sorted(n["e164"] for n in held) == sorted(real["allocated"])
+
+
+def test_special_numbers_skip_the_automation(cli: Cli) -> None:
+    result = cli.json(
+        "services",
+        "add",
+        "--occupier",
+        "halcyon-legal",
+        "--site",
+        "LON1",
+        "--product",
+        "desk-line",
+        "--qty",
+        "3",
+    )
+    assert result["automation"] == "skipped" and result["reason"].startswith("special numbers")
+    assert (result["batch_size"], result["allocated"], result["main_number"]) == (0, [], None)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sites", "list", "--search", "x"), None),
+        (
+            (
+                "services",
+                "add",
+                "--occupier",
+                "acme-analytics",
+                "--site",
+                "ZZZ9",
+                "--product",
+                "desk-line",
+                "--qty",
+                "1",
+            ),
+            "unknown site 'ZZZ9'",
+        ),
+        (
+            (
+                "services",
+                "add",
+                "--occupier",
+                "indigo-health",
+                "--site",
+                "LON1",
+                "--product",
+                "desk-line",
+                "--qty",
+                "0",
+            ),
+            "quantity must be between 1",
+        ),
+        (
+            (
+                "services",
+                "add",
+                "--occupier",
+                "wharfside-dental",
+                "--site",
+                "LDS1",
+                "--product",
+                "desk-line",
+                "--qty",
+                "9",
+            ),
+            "pool is short: 10 numbers needed, 5 available",
+        ),
+        (
+            ("numbers", "activate", "020 7946 0450"),
+            "cannot activate 020 7946 0450: it is available",
+        ),
+        (("numbers", "release", "020 7946 0002"), "deactivate it first"),
+        (
+            ("numbers", "allocate", "0207946", "--occupier", "indigo-health", "--site", "LON1"),
+            "not a valid phone number",
+        ),
+        (
+            (
+                "services",
+                "schedule",
+                "--occupier",
+                "acme-analytics",
+                "--site",
+                "LON1",
+                "--product",
+                "desk-line",
+                "--qty",
+                "1",
+                "--on",
+                "tomorrow",
+            ),
+            "cannot reduce to QTY 1",
+        ),
+        (
+            (
+                "services",
+                "schedule",
+                "--occupier",
+                "acme-analytics",
+                "--site",
+                "LON1",
+                "--product",
+                "desk-line",
+                "--qty",
+                "9",
+                "--on",
+                "someday",
+            ),
+            "not a date",
+        ),
+        (("occupiers", "add", "--name", "Acme Analytics", "--site", "LON1"), "already exists"),
+    ],
+)
+def test_bad_input_is_one_line_and_changes_nothing(
+    cli: Cli, args: tuple[str, ...], message: str | None
+) -> None:
+    before = cli.json("audit", "--limit", "1")
+    code, out, err = cli.run(*args)
+    if message is None:
+        assert code == 0
+        return
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("voiceconsole: error: ") and message in err
+    assert cli.json("audit", "--limit", "1") == before
+
+
+def test_import_dry_run_then_real_with_per_row_report(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("first,last\n0161 496 0500,0161 496 0599\n0161 496 0700,\n")
+    code, out, _ = cli.run("numbers", "import", str(good), "--site", "MAN1", "--dry-run")
+    assert code == 0 and "would import 101 pool numbers to MAN1" in out
+    assert cli.json("numbers", "list", "--search", "0161 496 07") == []
+    report = cli.json("numbers", "import", str(good), "--site", "MAN1")
+    assert report["ok"] and report["total"] == 101
+    bad = tmp_path / "bad.csv"
+    bad.write_text("first,last\n0161 496 0800,0161 496 0809\n0161 496 0550,\n")
+    code, out, err = cli.run("numbers", "import", str(bad), "--site", "MAN1")
+    assert code == 1
+    assert "ok  line 2" in out and "ERR line 3" in out and "already exist" in out
+    assert "1 of 2 rows refused; nothing was imported" in err
+    assert cli.json("numbers", "list", "--search", "0161 496 080") == []
+
+
+def test_number_moves_schedule_and_audit(cli: Cli) -> None:
+    code, _, err = cli.run(
+        "numbers",
+        "allocate",
+        "020 7946 0450",
+        "020 7946 0451",
+        "--occupier",
+        "juniper-robotics",
+        "--site",
+        "LON1",
+    )
+    assert code == 0, err
+    cli.json(
+        "services",
+        "add",
+        "--occupier",
+        "juniper-robotics",
+        "--site",
+        "LON1",
+        "--product",
+        "desk-line",
+        "--qty",
+        "1",
+    )
+    moved = cli.json("numbers", "activate", "+442079460450")
+    assert moved["numbers"][0]["state"] == "active"
+    main = cli.json("numbers", "nominate-main", "020 7946 0451", "--occupier", "juniper-robotics")
+    assert main["numbers"][0]["is_main"]
+    configured = cli.json(
+        "numbers",
+        "configure",
+        "020 7946 0450",
+        "--label",
+        "Front desk",
+        "--voicemail",
+        "on",
+        "--reset-pin",
+    )
+    assert configured["number"]["label"] == "Front desk" and len(configured["new_pin"]) == 6
+    change = cli.json(
+        "services",
+        "schedule",
+        "--occupier",
+        "juniper-robotics",
+        "--site",
+        "LON1",
+        "--product",
+        "desk-line",
+        "--qty",
+        "3",
+        "--on",
+        "2099-01-01",
+    )
+    assert change["status"] == "pending"
+    due = cli.json("services", "apply-due", "--today", "2099-01-01")
+    assert change["id"] in [c["id"] for c in due["applied"]]
+    entries = cli.json("audit", "--limit", "6")
+    assert [e["action"] for e in entries][:3] == [
+        "services.apply_due",
+        "services.schedule",
+        "numbers.configure",
+    ]
+    assert {e["actor"] for e in entries} == {"cli-tester"}
+
+
+def test_demo_load_refuses_a_database_with_data(cli: Cli) -> None:
+    code, _, err = cli.run("demo", "load")
+    assert code == 1 and "already holds 5 sites" in err
+
+
+def _console(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("voiceconsole", path=str(Path(sys.executable).parent))
+    command = [exe] if exe else [sys.executable, "-m", "voiceconsole"]
+    return subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_first_start_seeds_the_embedded_database_and_says_so(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "VOICECONSOLE_DB"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["HOME"] = str(tmp_path)
+    first = _console(env)
+    assert first.returncode == 0, first.stderr
+    assert "First start:" in first.stderr and "loaded the sample data" in first.stderr
+    assert "usage: voiceconsole" in first.stdout
+    assert "data: SQLite file" in first.stdout and "(embedded default)" in first.stdout
+    second = _console(env, "sites", "list")
+    assert second.returncode == 0 and "First start" not in second.stderr
+    assert "LON1" in second.stdout and "NYC1" in second.stdout
+
+
+def test_unreachable_database_is_a_clear_message(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    env["VOICECONSOLE_DB"] = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    result = _console(env, "sites", "list")
+    assert result.returncode == 1
+    assert result.stderr.startswith("voiceconsole: error: cannot open the database")
+    assert result.stderr.count("\n") == 1
