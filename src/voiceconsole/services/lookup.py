@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Product, Site
@@ -25,18 +25,21 @@ def slug_code(text: str) -> str:
     return text.strip().lower()
 
 
-async def _by_ref(session: AsyncSession, model: type[T], ref: str | int, code: str, kind: str) -> T:
+def matches_ref(model: type[T], ref: str | int, code: str) -> ColumnElement[bool]:
+    """The row named by `ref`: its code, or its id when `ref` is all digits."""
     text = str(ref).strip()
-    if not text:
+    by_code = model.code == code  # type: ignore[attr-defined]
+    return or_(model.id == int(text), by_code) if text.isdigit() else by_code  # type: ignore[attr-defined]
+
+
+async def _by_ref(session: AsyncSession, model: type[T], ref: str | int, code: str, kind: str) -> T:
+    if not str(ref).strip():
         raise InvalidInput(f"no {kind} was named")
-    found = None
-    if text.isdigit():
-        found = await session.get(model, int(text))
-    if found is None:
-        found = await session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
-    if found is None:
-        raise NotFound(f"unknown {kind} {text!r}")
-    return found
+    rows = list(await session.scalars(select(model).where(matches_ref(model, ref, code))))
+    if not rows:
+        raise NotFound(f"unknown {kind} {str(ref).strip()!r}")
+    # An id beats a code that happens to be the same digits.
+    return next((r for r in rows if str(r.id) == str(ref).strip()), rows[0])
 
 
 async def site_by_ref(session: AsyncSession, ref: str | int) -> Site:

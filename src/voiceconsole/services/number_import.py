@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import NumberRange, PhoneNumber, Site
@@ -243,32 +243,28 @@ async def _write_block(
     tx.session.add(number_range)
     await tx.session.flush()
     state = NumberState.RESERVED if holder_id else NumberState.AVAILABLE
-    for chunk in _chunks(block, place.id, number_range.id, kind, state, holder_id, candidate):
-        await tx.session.execute(insert(PhoneNumber), chunk)
+    fixed = (place.id, number_range.id, kind.value, state.value, holder_id, False, candidate, "", False, False)
+    connection = await tx.session.connection()
+    statement = _bulk_insert_sql(connection.dialect.paramstyle)
+    first, last = value_of(block.first), value_of(block.last)
+    # Driver-level executemany of plain tuples: a million rows go in at close to raw speed.
+    for start in range(first, last + 1, _CHUNK):
+        rows = [(f"+{v}", v, *fixed) for v in range(start, min(start + _CHUNK, last + 1))]
+        await connection.exec_driver_sql(statement, rows)
 
 
-def _chunks(
-    block: NumberBlock,
-    site_id: int,
-    range_id: int,
-    kind: Origin,
-    state: NumberState,
-    holder_id: int | None,
-    candidate: bool,
-) -> Iterator[list[dict[str, Any]]]:
-    first = value_of(block.first)
-    for start in range(first, value_of(block.last) + 1, _CHUNK):
-        stop = min(start + _CHUNK, value_of(block.last) + 1)
-        yield [
-            {
-                "e164": f"+{value}",
-                "e164_value": value,
-                "site_id": site_id,
-                "range_id": range_id,
-                "origin": kind,
-                "state": state,
-                "occupier_id": holder_id,
-                "main_candidate": candidate,
-            }
-            for value in range(start, stop)
-        ]
+_COLUMNS = (
+    "e164", "e164_value", "site_id", "range_id", "origin", "state", "occupier_id", "is_main",
+    "main_candidate", "label", "voicemail", "dnd",
+)
+
+
+def _bulk_insert_sql(paramstyle: str) -> str:
+    if paramstyle == "qmark":
+        marks = ["?"] * len(_COLUMNS)
+    elif paramstyle in ("numeric_dollar", "numeric"):
+        sign = "$" if paramstyle == "numeric_dollar" else ":"
+        marks = [f"{sign}{i + 1}" for i in range(len(_COLUMNS))]
+    else:  # format
+        marks = ["%s"] * len(_COLUMNS)
+    return f"INSERT INTO phone_numbers ({', '.join(_COLUMNS)}) VALUES ({', '.join(marks)})"

@@ -14,9 +14,10 @@ allocation holds at that moment is left to it and the pick is made again without
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.models import PhoneNumber, Site
@@ -34,7 +35,7 @@ from voiceconsole.domain.states import NumberState, Origin
 PREFIX = 64
 
 
-def _pool(site_id: int, candidate: bool, busy: Collection[str]) -> list[Any]:
+def _pool(site_id: Any, candidate: bool, busy: Collection[str]) -> list[Any]:
     where = [
         PhoneNumber.site_id == site_id,
         PhoneNumber.state == NumberState.AVAILABLE,
@@ -80,15 +81,37 @@ async def _lowest_run_in_db(
     )
 
 
+@cache
+def _first_numbers_query() -> Any:
+    """Built once (with bound parameters): it runs on every first-time service."""
+    parts = [
+        select(PhoneNumber.e164, PhoneNumber.main_candidate)
+        .where(*_pool(bindparam("site_id"), is_candidate, ()))
+        .where(PhoneNumber.e164.not_in(bindparam("busy", expanding=True)))
+        .order_by(PhoneNumber.e164_value)
+        .limit(bindparam(limit, type_=Integer))
+        .subquery()
+        for is_candidate, limit in ((True, "candidates"), (False, "others"))
+    ]
+    return union_all(*(select(part) for part in parts))
+
+
+async def _first_numbers(
+    session: AsyncSession, site_id: int, candidates: int, others: int, busy: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """The lowest candidates and the lowest other pool numbers, in one round trip."""
+    params = {"site_id": site_id, "busy": list(busy), "candidates": candidates, "others": others}
+    rows = (await session.execute(_first_numbers_query(), params)).all()
+    return [e for e, c in rows if c], [e for e, c in rows if not c]
+
+
 async def _pick_once(
     session: AsyncSession, site: Site, shape: BatchShape, busy: Collection[str]
 ) -> Pick | None:
-    candidates = (
-        await _lowest(session, _pool(site.id, True, busy), shape.batch_size) if shape.main else []
-    )
+    limit = max(PREFIX, shape.batch_size)
+    # Candidates serve as the main number, or fill a batch the other numbers cannot.
+    candidates, prefix = await _first_numbers(session, site.id, shape.batch_size, limit, busy)
     need = ddi_count(shape, bool(candidates))
-    limit = max(PREFIX, need)
-    prefix = await _lowest(session, _pool(site.id, False, busy), limit)
     start = lowest_run([int(e[1:]) for e in prefix], need)
     if start is not None:
         others = prefix[start : start + need]
@@ -96,8 +119,6 @@ async def _pick_once(
         others = prefix  # that is the whole pool: no run, so the lowest numbers
     else:
         others = await _lowest_run_in_db(session, site.id, need, busy) or prefix[:need]
-    if len(others) < need and not shape.main:
-        candidates = await _lowest(session, _pool(site.id, True, busy), need - len(others))
     pool = [PoolNumber(e, True) for e in candidates] + [PoolNumber(e, False) for e in others]
     return pick_numbers(pool, shape)
 
@@ -119,7 +140,9 @@ async def pick_from_pool(
     """What `pick_numbers` chooses from the site's pool, or None if the pool is short.
 
     With `lock`, the picked rows are locked for this transaction (a dry run does not lock).
+    SQLite has no row locks and needs none: its write transaction already runs alone.
     """
+    lock = lock and session.bind.dialect.name != "sqlite"
     busy: set[str] = set()
     while True:
         pick = await _pick_once(session, site, shape, busy)

@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
@@ -68,6 +69,7 @@ class Transaction:
         self.actor = actor
         self.audited = 0
         self.unchanged = False
+        self.entries: list[dict[str, Any]] = []
 
     def no_change(self) -> None:
         """The action found nothing to do: it ends without an audit entry and writes nothing."""
@@ -84,18 +86,25 @@ class Transaction:
         after: Any = None,
     ) -> None:
         self.audited += 1
-        self.session.add(
-            AuditEntry(
-                at=utcnow(),
-                actor=self.actor,
-                action=action,
-                site_id=site_id,
-                occupier_id=occupier_id,
-                summary=summary,
-                before=jsonable(before),
-                after=jsonable(after),
-            )
+        self.entries.append(
+            {
+                "at": utcnow(),
+                "actor": self.actor,
+                "action": action,
+                "site_id": site_id,
+                "occupier_id": occupier_id,
+                "summary": summary,
+                "before": jsonable(before),
+                "after": jsonable(after),
+            }
         )
+
+    async def write_audit(self) -> None:
+        """Insert the entries (a plain INSERT: the ORM's unit of work costs more than the row)."""
+        if self.entries:
+            connection = await self.session.connection()
+            await connection.execute(insert(AuditEntry.__table__), self.entries)
+            self.entries = []
 
 
 # Set while `batch` runs: the actions inside it share its session and commit together.
@@ -135,6 +144,7 @@ async def transaction(
         yield tx
         if tx.audited != 1 and not tx.unchanged:
             raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
+        await tx.write_audit()
         return
     try:
         async with db.write() as session:
@@ -145,6 +155,8 @@ async def transaction(
                 return
             if tx.audited != 1:
                 raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
+            await session.flush()
+            await tx.write_audit()
             await session.commit()
     except sa_exc.IntegrityError as err:
         raise _clash(err) from None

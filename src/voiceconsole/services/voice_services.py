@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
@@ -40,6 +40,7 @@ from voiceconsole.services.lookup import (
 from voiceconsole.services.numbers import recycle_due_numbers
 from voiceconsole.services.pool import available_count, pick_from_pool
 from voiceconsole.services.transaction import Transaction, transaction
+from voiceconsole.services.voice_account import voice_account
 from voiceconsole.services.views import ChangeView, ServiceView, View
 
 
@@ -87,13 +88,6 @@ class AddServicesResult(View):
         return out
 
 
-async def _voice_product(session: AsyncSession, ref: str) -> Product:
-    product = await product_by_ref(session, ref)
-    if product.category is not ProductCategory.VOICE:
-        raise RuleViolation(f"{product.code} is not a voice product")
-    return product
-
-
 async def add_services(
     db: Database,
     actor: str,
@@ -112,59 +106,35 @@ async def add_services(
     """
     quantity = check_quantity(quantity)
     async with transaction(db, actor, dry_run=dry_run) as tx:
-        place = await site_by_ref(tx.session, site)
-        holder = await occupier_by_ref(tx.session, occupier)
-        item = await _voice_product(tx.session, product)
-        await occupancy_of(tx.session, holder, place, lock=True)
-        if (
-            await tx.session.scalar(
-                select(ServiceAssignment.quantity).where(
-                    ServiceAssignment.occupier_id == holder.id,
-                    ServiceAssignment.site_id == place.id,
-                    ServiceAssignment.product_id == item.id,
-                )
-            )
-            is not None
-        ):
+        account = await voice_account(tx.session, occupier=occupier, site=site, product=product)
+        place, holder, item, held = account.site, account.occupier, account.product, account.held
+        if account.assignment is not None:
             raise Conflict(
                 f"{holder.name} already has {item.code} at {place.code}; change its quantity "
                 "with a scheduled change instead"
             )
-        held = await holdings(tx.session, holder.id, place.id)
         reason = automation_skip_reason(held.voice_quantity, held.allocated)
         result = AddServicesResult(
-            holder.code,
-            place.code,
-            item.code,
-            quantity,
-            "skipped",
-            reason,
-            0,
-            None,
-            None,
+            holder.code, place.code, item.code, quantity, "skipped", reason, 0, None, None,
             dry_run=dry_run,
         )
         if reason is None:
-            result = await _first_time(
-                tx, place, holder, result, has_main=held.main_number is not None
-            )
-        tx.session.add(
-            ServiceAssignment(
+            result = await _first_time(tx, place, holder, result, has_main=held.main_number is not None)
+        connection = await tx.session.connection()
+        await connection.execute(
+            insert(ServiceAssignment.__table__).values(
                 occupier_id=holder.id,
                 site_id=place.id,
                 product_id=item.id,
                 quantity=quantity,
                 start_date=site_today(place),
+                created_at=utcnow(),
             )
         )
         tx.audit(
             "services.add",
             f"added {item.code} QTY {quantity} for {holder.code} at {place.code}; automation "
-            + (
-                f"applied: {len(result.allocated)} numbers allocated"
-                if reason is None
-                else "skipped"
-            ),
+            + (f"applied: {len(result.allocated)} numbers allocated" if reason is None else "skipped"),
             site_id=place.id,
             occupier_id=holder.id,
             before={"voice_quantity": held.voice_quantity, "allocated_numbers": held.allocated},
@@ -185,27 +155,23 @@ async def _first_time(
     if pick is None:
         raise PoolShort(place.code, await available_count(tx.session, place.id), shape.batch_size)
     activated, spare = pick.split(shape.quantity)
-    moves = [
-        (list(activated), NumberState.ACTIVE, False),
-        (list(spare), NumberState.RESERVED, False),
-        ([pick.main] if pick.main else [], NumberState.ACTIVE, True),
-    ]
-    changed = 0
-    for e164s, state, is_main in moves:
-        if not e164s:
-            continue
-        outcome = await tx.session.execute(
-            update(PhoneNumber)
-            .where(PhoneNumber.e164.in_(e164s), PhoneNumber.state == NumberState.AVAILABLE)
-            .values(state=state, occupier_id=holder.id, is_main=is_main)
-            .execution_options(synchronize_session=False)
+    # One statement for the batch; the state guard refuses numbers taken meanwhile.
+    outcome = await tx.session.execute(
+        update(PhoneNumber)
+        .where(PhoneNumber.e164.in_(pick.all), PhoneNumber.state == NumberState.AVAILABLE)
+        .values(
+            occupier_id=holder.id,
+            state=case(
+                (PhoneNumber.e164.in_(spare), NumberState.RESERVED.value),
+                else_=NumberState.ACTIVE.value,
+            ),
+            is_main=PhoneNumber.e164 == pick.main if pick.main else False,
         )
-        changed += outcome.rowcount  # type: ignore[attr-defined]
-    if changed != shape.batch_size:
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != shape.batch_size:  # type: ignore[attr-defined]
         # Cannot happen while the rows are locked; refuse rather than give a number twice.
-        raise Conflict(
-            "some of the picked numbers were taken meanwhile; nothing was changed, try again"
-        )
+        raise Conflict("some of the picked numbers were taken meanwhile; nothing was changed, try again")
     return AddServicesResult(
         **{
             **result.__dict__,
@@ -223,22 +189,13 @@ async def _first_time(
 async def _assignment(
     session: AsyncSession, occupier: str, site: str, product: str
 ) -> tuple[ServiceAssignment, Occupier, Site, Product]:
-    place = await site_by_ref(session, site)
-    holder = await occupier_by_ref(session, occupier)
-    item = await _voice_product(session, product)
-    await occupancy_of(session, holder, place, lock=True)
-    assignment = await session.scalar(
-        select(ServiceAssignment).where(
-            ServiceAssignment.occupier_id == holder.id,
-            ServiceAssignment.site_id == place.id,
-            ServiceAssignment.product_id == item.id,
-        )
-    )
-    if assignment is None:
+    account = await voice_account(session, occupier=occupier, site=site, product=product)
+    if account.assignment is None:
         raise RuleViolation(
-            f"{holder.name} has no {item.code} at {place.code}; add the service first"
+            f"{account.occupier.name} has no {account.product.code} at {account.site.code}; "
+            "add the service first"
         )
-    return assignment, holder, place, item
+    return account.assignment, account.occupier, account.site, account.product
 
 
 async def _decrease_refusal(
