@@ -13,6 +13,8 @@ from voiceconsole.services.seed import load_large_demo, load_sample_data
 def register(cli: CommandTree) -> None:
     db = cli.group("db", "the database schema")
     db.command("upgrade", "apply any pending schema migrations", db_upgrade)
+    revision = db.command("revision", "for developers: write a migration from the model changes", db_revision)
+    revision.add_argument("--message", "-m", required=True)
 
     demo = cli.group("demo", "demonstration data")
     load = demo.command("load", "load demo data into an empty database", demo_load)
@@ -77,6 +79,12 @@ async def db_upgrade(args: argparse.Namespace, ctx: Context) -> None:
 
     revision = await current_revision(ctx.db.engine)
     ctx.emit({"revision": revision}, lambda: print(f"schema is at revision {revision}"))
+
+
+async def db_revision(args: argparse.Namespace, ctx: Context) -> None:
+    from voiceconsole.db.migrate import make_revision
+
+    await make_revision(ctx.db.engine, args.message)
 
 
 async def demo_load(args: argparse.Namespace, ctx: Context) -> None:
