@@ -31,7 +31,9 @@ from voiceconsole.services.products import create_product
 from voiceconsole.services.sites import create_site
 from voiceconsole.services.voice_services import add_services
 
-SERVER = os.environ.get("VOICECONSOLE_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+SERVER = os.environ.get(
+    "VOICECONSOLE_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 SITES = 4
 POOL_PER_SITE = 100_000
 
@@ -48,27 +50,39 @@ async def setup(url: str, occupiers: int) -> None:
     await migrate.upgrade(db.engine)
     await create_product(db, "bench", code="desk-line", name="Desk phone line")
     for s in range(SITES):
-        await create_site(db, "bench", code=f"B{s}", name=f"Bench {s}", country="GB", timezone="Europe/London")
+        await create_site(
+            db, "bench", code=f"B{s}", name=f"Bench {s}", country="GB", timezone="Europe/London"
+        )
         first = 442030000000 + s * POOL_PER_SITE
-        await import_numbers(db, "bench", [ImportRow(1, f"+{first}", f"+{first + POOL_PER_SITE - 1}")], site=f"B{s}")
+        await import_numbers(
+            db, "bench", [ImportRow(1, f"+{first}", f"+{first + POOL_PER_SITE - 1}")], site=f"B{s}"
+        )
     # Occupiers are bulk-created: this benchmark is about allocation, not about adding occupiers.
     async with db.write() as session:
         await session.execute(
-            text("INSERT INTO occupiers (code, name, created_at) SELECT 'o' || g, 'Occupier ' || g, now() "
-                 "FROM generate_series(0, :n - 1) AS g"),
+            text(
+                "INSERT INTO occupiers (code, name, created_at) "
+                "SELECT 'o' || g, 'Occupier ' || g, now() "
+                "FROM generate_series(0, :n - 1) AS g"
+            ),
             {"n": occupiers},
         )
         await session.execute(
-            text("INSERT INTO occupancies (occupier_id, site_id, since) "
-                 "SELECT o.id, (SELECT id FROM sites WHERE code = 'B' || ((substr(o.code, 2)::int) % :sites)), "
-                 "current_date FROM occupiers o"),
+            text(
+                "INSERT INTO occupancies (occupier_id, site_id, since) "
+                "SELECT o.id, "
+                "(SELECT id FROM sites WHERE code = 'B' || ((substr(o.code, 2)::int) % :sites)), "
+                "current_date FROM occupiers o"
+            ),
             {"sites": SITES},
         )
         await session.commit()
     await db.close()
 
 
-async def worker(url: str, index: int, workers: int, deadline: float, occupiers: int) -> list[tuple[str, list[str]]]:
+async def worker(
+    url: str, index: int, workers: int, deadline: float, occupiers: int
+) -> list[tuple[str, list[str]]]:
     db = Database(url)
     done = []
     n = index
@@ -76,7 +90,12 @@ async def worker(url: str, index: int, workers: int, deadline: float, occupiers:
         while time.time() < deadline and n < occupiers:
             code = f"o{n}"
             result = await add_services(
-                db, f"w{index}", occupier=code, site=f"B{n % SITES}", product="desk-line", quantity=n % 8 + 1
+                db,
+                f"w{index}",
+                occupier=code,
+                site=f"B{n % SITES}",
+                product="desk-line",
+                quantity=n % 8 + 1,
             )
             done.append((code, result.allocated))
             n += workers
@@ -123,7 +142,9 @@ async def main() -> None:
         duplicates = sum(c - 1 for c in Counter(handed_out).values() if c > 1)
         db = Database(url)
         async with db.read() as session:
-            held = await session.scalar(select(func.count()).where(PhoneNumber.occupier_id.is_not(None)))
+            held = await session.scalar(
+                select(func.count()).where(PhoneNumber.occupier_id.is_not(None))
+            )
             total = await session.scalar(select(func.count()).select_from(PhoneNumber))
         await db.close()
         emit(

@@ -34,7 +34,20 @@ def csv_text(count: int) -> str:
 
 def raw_rows(count: int, site_id: int, range_id: int) -> list[tuple]:
     return [
-        (f"+{v}", v, site_id, range_id, Origin.POOL.value, NumberState.AVAILABLE.value, None, 0, 0, "", 0, 0)
+        (
+            f"+{v}",
+            v,
+            site_id,
+            range_id,
+            Origin.POOL.value,
+            NumberState.AVAILABLE.value,
+            None,
+            0,
+            0,
+            "",
+            0,
+            0,
+        )
         for v in range(FIRST, FIRST + count)
     ]
 
@@ -53,7 +66,9 @@ async def main() -> None:
 
     # Baseline: the same schema, a site and a range row, then one executemany.
     db = await fresh_sqlite(work / "raw.db")
-    await create_site(db, "bench", code="LON1", name="London", country="GB", timezone="Europe/London")
+    await create_site(
+        db, "bench", code="LON1", name="London", country="GB", timezone="Europe/London"
+    )
     await db.close()
     rows = raw_rows(args.numbers, 1, None)  # type: ignore[arg-type]
     conn = sqlite3.connect(work / "raw.db", isolation_level=None)
@@ -67,7 +82,9 @@ async def main() -> None:
     del rows
 
     db = await fresh_sqlite(work / "ours.db")
-    await create_site(db, "bench", code="LON1", name="London", country="GB", timezone="Europe/London")
+    await create_site(
+        db, "bench", code="LON1", name="London", country="GB", timezone="Europe/London"
+    )
     text = csv_text(args.numbers)
     started = time.perf_counter()
     report = await import_numbers(db, "bench", read_csv(text), site="LON1")

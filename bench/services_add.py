@@ -59,12 +59,25 @@ def plan(calls: int) -> list[dict[str, Any]]:
     out = []
     for i in range(calls):
         site = i % large_demo.SITES
-        occupier = site * large_demo.OCCUPIERS_PER_SITE + large_demo.SERVED_PER_SITE + (i // large_demo.SITES) % unserved
-        out.append({"occupier": f"occ-{occupier:05d}", "site": f"S{site:03d}", "product": "desk-line", "quantity": i % 8 + 1})
+        occupier = (
+            site * large_demo.OCCUPIERS_PER_SITE
+            + large_demo.SERVED_PER_SITE
+            + (i // large_demo.SITES) % unserved
+        )
+        out.append(
+            {
+                "occupier": f"occ-{occupier:05d}",
+                "site": f"S{site:03d}",
+                "product": "desk-line",
+                "quantity": i % 8 + 1,
+            }
+        )
     return out
 
 
-async def ours(path: Path, calls: list[dict[str, Any]]) -> tuple[list[float], list[list[tuple[str, Any]]]]:
+async def ours(
+    path: Path, calls: list[dict[str, Any]]
+) -> tuple[list[float], list[list[tuple[str, Any]]]]:
     db = Database(str(path))
     recorded: list[list[tuple[str, Any]]] = []
 
@@ -101,7 +114,11 @@ async def async_floor(path: Path, statements: int, calls: int) -> list[float]:
 
 def raw(path: Path, recorded: list[list[tuple[str, Any]]]) -> list[float]:
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=30000", "PRAGMA foreign_keys=ON"):
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA busy_timeout=30000",
+        "PRAGMA foreign_keys=ON",
+    ):
         conn.execute(pragma)
     times = []
     for statements in recorded:
@@ -117,7 +134,9 @@ def raw(path: Path, recorded: list[list[tuple[str, Any]]]) -> list[float]:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--data", type=Path, default=user_cache_path("voiceconsole-bench") / "large.db")
+    parser.add_argument(
+        "--data", type=Path, default=user_cache_path("voiceconsole-bench") / "large.db"
+    )
     args = parser.parse_args()
     generated_s = await large_data(args.data)
     work = Path(tempfile.mkdtemp(prefix="vc-bench-"))

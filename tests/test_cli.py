@@ -202,7 +202,7 @@ def test_bad_input_is_one_line_and_changes_nothing(
     cli: Cli, args: tuple[str, ...], message: str | None
 ) -> None:
     before = cli.json("audit", "--limit", "1")
-    code, out, err = cli.run(*args)
+    code, _, err = cli.run(*args)
     if message is None:
         assert code == 0
         return

@@ -82,7 +82,7 @@ async def test_import_refusals(db: Database) -> None:
     await make_occupier(db, "nomad", site="LON1")
     with pytest.raises(NotFound, match="unknown site"):
         await import_numbers(db, ACTOR, read_csv(GOOD), site="XXX")
-    with pytest.raises(InvalidInput, match="origin must be"):
+    with pytest.raises(InvalidInput, match="unknown origin"):
         await import_numbers(db, ACTOR, read_csv(GOOD), site="LON1", origin="stolen")
     with pytest.raises(InvalidInput, match="'first'"):
         read_csv("start,end\n020 7946 0000,\n")

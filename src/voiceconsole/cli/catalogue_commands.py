@@ -13,7 +13,9 @@ from voiceconsole.services.seed import load_large_demo, load_sample_data
 def register(cli: CommandTree) -> None:
     db = cli.group("db", "the database schema")
     db.command("upgrade", "apply any pending schema migrations", db_upgrade)
-    revision = db.command("revision", "for developers: write a migration from the model changes", db_revision)
+    revision = db.command(
+        "revision", "for developers: write a migration from the model changes", db_revision
+    )
     revision.add_argument("--message", "-m", required=True)
 
     demo = cli.group("demo", "demonstration data")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from voiceconsole.cli.context import CommandTree, Context, say
+from voiceconsole.cli.context import CommandTree, Context, Handler, say
 from voiceconsole.cli.output import print_json, table, to_data
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.services import numbers
@@ -54,16 +55,20 @@ def register(cli: CommandTree) -> None:
     allocate.add_argument("--occupier", required=True)
     allocate.add_argument("--site", required=True)
 
-    for name, help, handler in (
-        ("activate", "put allocated numbers in service", numbers_activate),
-        ("deactivate", "take numbers out of service (they stay allocated)", numbers_deactivate),
+    for name, help, service in (
+        ("activate", "put allocated numbers in service", numbers.activate_numbers),
+        (
+            "deactivate",
+            "take numbers out of service (they stay allocated)",
+            numbers.deactivate_numbers,
+        ),
         (
             "release",
             "give allocated numbers up (cooldown, or port-out for ported numbers)",
-            numbers_release,
+            numbers.release_numbers,
         ),
     ):
-        move = group.command(name, help, handler)
+        move = group.command(name, help, _state_move(service))
         move.add_argument("numbers", nargs="+", metavar="NUMBER")
         move.add_argument("--site", help="read national numbers in this site's country")
 
@@ -204,19 +209,14 @@ async def numbers_allocate(args: argparse.Namespace, ctx: Context) -> None:
     ctx.emit(result, lambda: _print_numbers(result.numbers))
 
 
-async def numbers_activate(args: argparse.Namespace, ctx: Context) -> None:
-    result = await numbers.activate_numbers(ctx.db, ctx.actor, args.numbers, site=args.site)
-    ctx.emit(result, lambda: _print_numbers(result.numbers))
+def _state_move(move: Callable[..., Awaitable[numbers.NumbersChanged]]) -> Handler:
+    """activate, deactivate, release: the same command shape, each its own service."""
 
+    async def handler(args: argparse.Namespace, ctx: Context) -> None:
+        result = await move(ctx.db, ctx.actor, args.numbers, site=args.site)
+        ctx.emit(result, lambda: _print_numbers(result.numbers))
 
-async def numbers_deactivate(args: argparse.Namespace, ctx: Context) -> None:
-    result = await numbers.deactivate_numbers(ctx.db, ctx.actor, args.numbers, site=args.site)
-    ctx.emit(result, lambda: _print_numbers(result.numbers))
-
-
-async def numbers_release(args: argparse.Namespace, ctx: Context) -> None:
-    result = await numbers.release_numbers(ctx.db, ctx.actor, args.numbers, site=args.site)
-    ctx.emit(result, lambda: _print_numbers(result.numbers))
+    return handler
 
 
 async def numbers_nominate_main(args: argparse.Namespace, ctx: Context) -> None:

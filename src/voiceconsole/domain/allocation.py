@@ -62,7 +62,8 @@ def automation_skip_reason(
     """
     if voice_quantity > 0:
         return (
-            f"upgrade: the occupier already has voice services at this site (QTY {voice_quantity}); "
+            "upgrade: the occupier already has voice services at this site "
+            f"(QTY {voice_quantity}); "
             "numbers are not allocated automatically"
         )
     if allocated_numbers > 0:
@@ -139,10 +140,9 @@ def pick_numbers(pool: Sequence[PoolNumber], shape: BatchShape) -> Pick | None:
     return Pick(main, tuple(sorted(chosen, key=value_of)))
 
 
-def describe_pick(pick: Pick, shape: BatchShape) -> list[str]:
+def describe_batch(main: str | None, activated: Sequence[str], spare: Sequence[str]) -> list[str]:
     """One line per number, national format, saying what becomes of it."""
-    activated, spare = pick.split(shape.quantity)
-    lines = [f"{national(pick.main)}  main number (active)"] if pick.main else []
+    lines = [f"{national(main)}  main number (active)"] if main else []
     lines += [f"{national(e)}  activated" for e in activated]
     lines += [f"{national(e)}  spare (reserved)" for e in spare]
     return lines

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import Enum
+from typing import TypeVar
 
 from voiceconsole.domain.errors import InvalidInput
+
+E = TypeVar("E", bound=Enum)
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -47,3 +51,12 @@ def clean_email(value: str) -> str:
     if not _EMAIL.match(email):
         raise InvalidInput(f"{email!r} is not an e-mail address")
     return email
+
+
+def parse_choice(cls: type[E], value: str, what: str) -> E:
+    """One of an enumeration's values, or a message listing them."""
+    try:
+        return cls(value)
+    except ValueError:
+        choices = ", ".join(str(m.value) for m in cls)
+        raise InvalidInput(f"unknown {what} {value!r}; one of {choices}") from None

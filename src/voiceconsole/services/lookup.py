@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
@@ -124,6 +124,12 @@ async def numbers_by_ref(
         seen.add(matches[0].e164)
         result.append(matches[0])
     return result
+
+
+def name_search(text: str, *columns: Any) -> ColumnElement[bool]:
+    """Rows whose code or name contains `text`, ignoring case (filter-as-you-type)."""
+    pattern = f"%{text.strip()}%"
+    return or_(*(column.ilike(pattern) for column in columns))
 
 
 def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:

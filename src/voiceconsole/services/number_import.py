@@ -21,7 +21,7 @@ from voiceconsole.db.models import NumberRange, PhoneNumber, Site
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_of
 from voiceconsole.domain.states import NumberState, Origin
-from voiceconsole.domain.text import clean_text
+from voiceconsole.domain.text import clean_text, parse_choice
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import View
@@ -139,10 +139,7 @@ async def import_numbers(
     """Add numbers to a site. With an occupier they arrive allocated (reserved) to it, as a
     ported-in block or a custom range does; without one they are available.
     """
-    try:
-        kind = Origin(origin)
-    except ValueError:
-        raise InvalidInput(f"origin must be pool, ported or custom, not {origin!r}") from None
+    kind = parse_choice(Origin, origin, "origin")
     async with transaction(db, actor, dry_run=dry_run) as tx:
         place = await site_by_ref(tx.session, site)
         holder = await occupier_by_ref(tx.session, occupier) if occupier else None
@@ -170,8 +167,8 @@ async def import_numbers(
             )
         tx.audit(
             "numbers.import",
-            f"imported {report.total:,} {kind.value} numbers in {len(accepted)} rows to {place.code}"
-            + (f" for {holder.code}" if holder else ""),
+            f"imported {report.total:,} {kind.value} numbers in {len(accepted)} rows "
+            f"to {place.code}" + (f" for {holder.code}" if holder else ""),
             site_id=place.id,
             occupier_id=holder.id if holder else None,
             after={
@@ -243,7 +240,18 @@ async def _write_block(
     tx.session.add(number_range)
     await tx.session.flush()
     state = NumberState.RESERVED if holder_id else NumberState.AVAILABLE
-    fixed = (place.id, number_range.id, kind.value, state.value, holder_id, False, candidate, "", False, False)
+    fixed = (
+        place.id,
+        number_range.id,
+        kind.value,
+        state.value,
+        holder_id,
+        False,
+        candidate,
+        "",
+        False,
+        False,
+    )
     connection = await tx.session.connection()
     statement = _bulk_insert_sql(connection.dialect.paramstyle)
     first, last = value_of(block.first), value_of(block.last)
@@ -254,8 +262,18 @@ async def _write_block(
 
 
 _COLUMNS = (
-    "e164", "e164_value", "site_id", "range_id", "origin", "state", "occupier_id", "is_main",
-    "main_candidate", "label", "voicemail", "dnd",
+    "e164",
+    "e164_value",
+    "site_id",
+    "range_id",
+    "origin",
+    "state",
+    "occupier_id",
+    "is_main",
+    "main_candidate",
+    "label",
+    "voicemail",
+    "dnd",
 )
 
 

@@ -26,7 +26,7 @@ from voiceconsole.domain.states import (
     Origin,
     next_state,
 )
-from voiceconsole.domain.text import clean_email, clean_text
+from voiceconsole.domain.text import clean_email, clean_text, parse_choice
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
     numbers_by_ref,
@@ -450,19 +450,9 @@ async def list_numbers(
                 PhoneNumber.occupier_id == (await occupier_by_ref(session, occupier)).id
             )
         if state:
-            try:
-                query = query.where(PhoneNumber.state == NumberState(state))
-            except ValueError:
-                raise InvalidInput(
-                    f"unknown state {state!r}; one of {', '.join(s.value for s in NumberState)}"
-                ) from None
+            query = query.where(PhoneNumber.state == parse_choice(NumberState, state, "state"))
         if origin:
-            try:
-                query = query.where(PhoneNumber.origin == Origin(origin))
-            except ValueError:
-                raise InvalidInput(
-                    f"unknown origin {origin!r}; one of pool, ported, custom"
-                ) from None
+            query = query.where(PhoneNumber.origin == parse_choice(Origin, origin, "origin"))
         if search:
             query = query.where(_search_clause(search))
         if after:

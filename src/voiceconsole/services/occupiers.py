@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupancy, Occupier, Site
@@ -17,7 +18,7 @@ from voiceconsole.services.holdings import (
     numbers_in_state_sql,
     voice_quantity_sql,
 )
-from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
+from voiceconsole.services.lookup import name_search, occupier_by_ref, site_by_ref, site_today
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import OccupierAtSite, OccupierView
 
@@ -114,19 +115,24 @@ async def _sites_of(session, occupier_id: int) -> tuple[str, ...]:  # type: igno
     )
 
 
+def _page(
+    query: Select[Any], search: str | None, after: str | None, limit: int | None
+) -> Select[Any]:
+    """Filter as you type, in code order, one page after the code `after` (keyset paging)."""
+    query = query.order_by(Occupier.code)
+    if search:
+        query = query.where(name_search(search, Occupier.code, Occupier.name))
+    if after:
+        query = query.where(Occupier.code > after)
+    return query.limit(limit) if limit else query
+
+
 async def list_occupiers(
     db: Database, *, search: str | None = None, after: str | None = None, limit: int | None = None
 ) -> list[OccupierView]:
     """Occupiers in code order, with the sites they occupy; page with `after` (a code)."""
     async with db.read() as session:
-        query = select(Occupier).order_by(Occupier.code)
-        if search:
-            pattern = f"%{search.strip()}%"
-            query = query.where(Occupier.code.ilike(pattern) | Occupier.name.ilike(pattern))
-        if after:
-            query = query.where(Occupier.code > after)
-        if limit:
-            query = query.limit(limit)
+        query = _page(select(Occupier), search, after, limit)
         occupiers = list(await session.scalars(query))
         sites: dict[int, list[str]] = {o.id: [] for o in occupiers}
         for occupier_id, code in await session.execute(
@@ -162,16 +168,8 @@ async def list_occupiers_at(
             )
             .join(Occupancy, Occupancy.occupier_id == Occupier.id)
             .where(Occupancy.site_id == place.id)
-            .order_by(Occupier.code)
         )
-        if search:
-            pattern = f"%{search.strip()}%"
-            query = query.where(Occupier.code.ilike(pattern) | Occupier.name.ilike(pattern))
-        if after:
-            query = query.where(Occupier.code > after)
-        if limit:
-            query = query.limit(limit)
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(_page(query, search, after, limit))).all()
     return [
         OccupierAtSite(r[0], r[1], r[2], place.code, int(r[3]), int(r[4]), int(r[5]), r[6])
         for r in rows

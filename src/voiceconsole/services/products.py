@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Product, ProductCategory
-from voiceconsole.domain.errors import InvalidInput
-from voiceconsole.domain.text import clean_code, clean_text
+from voiceconsole.domain.text import clean_code, clean_text, parse_choice
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import ProductView
 
@@ -21,10 +20,7 @@ async def create_product(
     category: str = "voice",
     description: str = "",
 ) -> ProductView:
-    try:
-        kind = ProductCategory(category)
-    except ValueError:
-        raise InvalidInput(f"unknown product category {category!r}") from None
+    kind = parse_choice(ProductCategory, category, "product category")
     product = Product(
         code=clean_code(code, "product code", max_len=64),
         name=clean_text(name, "product name"),

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import FloorPort, Occupancy, OperatorSettings, PhoneNumber, Site
@@ -14,7 +15,7 @@ from voiceconsole.domain.allocation import BATCH_SIZES
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import clean_code, clean_text
-from voiceconsole.services.lookup import site_by_ref
+from voiceconsole.services.lookup import name_search, site_by_ref
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import SiteSummary, SiteView
 
@@ -133,12 +134,18 @@ def low_stock_limit(site: Site, operator_threshold: int) -> int:
     return max(threshold, BATCH_SIZES.get(site.country, 0))
 
 
+async def _count_by_site(session: AsyncSession, site_column: Any, ids: list[int]) -> dict[int, int]:
+    rows = await session.execute(
+        select(site_column, func.count()).where(site_column.in_(ids)).group_by(site_column)
+    )
+    return dict(rows.all())  # type: ignore[arg-type]
+
+
 async def list_sites(db: Database, search: str | None = None) -> list[SiteSummary]:
     async with db.read() as session:
         query = select(Site).order_by(Site.code)
         if search:
-            pattern = f"%{search.strip()}%"
-            query = query.where(Site.code.ilike(pattern) | Site.name.ilike(pattern))
+            query = query.where(name_search(search, Site.code, Site.name))
         sites = list(await session.scalars(query))
         operator_threshold = (
             await session.scalar(select(OperatorSettings.low_stock_threshold)) or DEFAULT_LOW_STOCK
@@ -151,24 +158,8 @@ async def list_sites(db: Database, search: str | None = None) -> list[SiteSummar
             .group_by(PhoneNumber.site_id, PhoneNumber.state)
         ):
             counts[site_id][state.value] = n
-        occupiers = dict(
-            (
-                await session.execute(
-                    select(Occupancy.site_id, func.count())
-                    .where(Occupancy.site_id.in_(ids))
-                    .group_by(Occupancy.site_id)
-                )
-            ).all()
-        )
-        ports = dict(
-            (
-                await session.execute(
-                    select(FloorPort.site_id, func.count())
-                    .where(FloorPort.site_id.in_(ids))
-                    .group_by(FloorPort.site_id)
-                )
-            ).all()
-        )
+        occupiers = await _count_by_site(session, Occupancy.site_id, ids)
+        ports = await _count_by_site(session, FloorPort.site_id, ids)
     return [
         SiteSummary(
             site=SiteView.of(s),

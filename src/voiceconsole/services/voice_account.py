@@ -8,7 +8,6 @@ lock (the occupancy row, on PostgreSQL) in the same statement.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from functools import cache
 from typing import Any
 

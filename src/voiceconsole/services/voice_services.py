@@ -15,7 +15,6 @@ from voiceconsole.db.models import (
     Occupier,
     PhoneNumber,
     Product,
-    ProductCategory,
     ScheduledChange,
     ServiceAssignment,
     Site,
@@ -25,23 +24,22 @@ from voiceconsole.domain.allocation import (
     MAX_QUANTITY,
     automation_skip_reason,
     batch_shape,
+    describe_batch,
 )
 from voiceconsole.domain.errors import Conflict, InvalidInput, PoolShort, RuleViolation
-from voiceconsole.domain.phone import national
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
     occupancy_of,
     occupier_by_ref,
-    product_by_ref,
     site_by_ref,
     site_today,
 )
 from voiceconsole.services.numbers import recycle_due_numbers
 from voiceconsole.services.pool import available_count, pick_from_pool
 from voiceconsole.services.transaction import Transaction, transaction
-from voiceconsole.services.voice_account import voice_account
 from voiceconsole.services.views import ChangeView, ServiceView, View
+from voiceconsole.services.voice_account import voice_account
 
 
 def check_quantity(value: Any, *, allow_zero: bool = False) -> int:
@@ -80,12 +78,8 @@ class AddServicesResult(View):
         head = f"{self.product} QTY {self.quantity} for {self.occupier} at {self.site}"
         if self.automation == "skipped":
             return [head, f"automation skipped: {self.reason}"]
-        out = [head, f"automation applied: {self.arithmetic}"]
-        if self.main_number:
-            out.append(f"  {national(self.main_number)}  main number (active)")
-        out += [f"  {national(e)}  activated" for e in self.activated]
-        out += [f"  {national(e)}  spare (reserved)" for e in self.spare]
-        return out
+        lines = describe_batch(self.main_number, self.activated, self.spare)
+        return [head, f"automation applied: {self.arithmetic}", *(f"  {line}" for line in lines)]
 
 
 async def add_services(
@@ -115,11 +109,21 @@ async def add_services(
             )
         reason = automation_skip_reason(held.voice_quantity, held.allocated)
         result = AddServicesResult(
-            holder.code, place.code, item.code, quantity, "skipped", reason, 0, None, None,
+            holder.code,
+            place.code,
+            item.code,
+            quantity,
+            "skipped",
+            reason,
+            0,
+            None,
+            None,
             dry_run=dry_run,
         )
         if reason is None:
-            result = await _first_time(tx, place, holder, result, has_main=held.main_number is not None)
+            result = await _first_time(
+                tx, place, holder, result, has_main=held.main_number is not None
+            )
         connection = await tx.session.connection()
         await connection.execute(
             insert(ServiceAssignment.__table__).values(
@@ -134,7 +138,11 @@ async def add_services(
         tx.audit(
             "services.add",
             f"added {item.code} QTY {quantity} for {holder.code} at {place.code}; automation "
-            + (f"applied: {len(result.allocated)} numbers allocated" if reason is None else "skipped"),
+            + (
+                f"applied: {len(result.allocated)} numbers allocated"
+                if reason is None
+                else "skipped"
+            ),
             site_id=place.id,
             occupier_id=holder.id,
             before={"voice_quantity": held.voice_quantity, "allocated_numbers": held.allocated},
@@ -171,7 +179,9 @@ async def _first_time(
     )
     if outcome.rowcount != shape.batch_size:  # type: ignore[attr-defined]
         # Cannot happen while the rows are locked; refuse rather than give a number twice.
-        raise Conflict("some of the picked numbers were taken meanwhile; nothing was changed, try again")
+        raise Conflict(
+            "some of the picked numbers were taken meanwhile; nothing was changed, try again"
+        )
     return AddServicesResult(
         **{
             **result.__dict__,
@@ -278,7 +288,8 @@ async def schedule_change(
         view = _change_view(change, holder, place, item)
         tx.audit(
             "services.schedule",
-            f"{item.code} for {holder.code} at {place.code}: QTY {before['quantity']} -> {quantity} "
+            f"{item.code} for {holder.code} at {place.code}: "
+            f"QTY {before['quantity']} -> {quantity} "
             f"on {effective_on.isoformat()}"
             + (" (applied)" if change.status is ChangeStatus.APPLIED else ""),
             site_id=place.id,
@@ -375,7 +386,8 @@ async def apply_due(db: Database, actor: str, *, today: dt.date | None = None) -
         if applied or recycled:
             tx.audit(
                 "services.apply_due",
-                f"applied {len(applied)} scheduled changes, returned {len(recycled)} numbers to pools"
+                f"applied {len(applied)} scheduled changes, "
+                f"returned {len(recycled)} numbers to pools"
                 + (f", held back {len(held_back)}" if held_back else ""),
                 after=report,
             )
