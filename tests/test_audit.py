@@ -85,6 +85,12 @@ MUTATIONS: list[tuple[str, Mutation, Mutation, bool]] = [
         True,
     ),
     (
+        "occupancy.edit",
+        _nothing,
+        lambda db: occupiers.edit_occupancy(db, WHO, occupier="acme", site="LON1", since=NEXT_WEEK),
+        True,
+    ),
+    (
         "occupancy.create",
         _manchester,
         lambda db: occupiers.add_occupancy(db, WHO, occupier="acme", site="MAN1"),

@@ -16,11 +16,13 @@ from voiceconsole.services.voice_services import add_services, apply_due
 
 
 async def _world(db: Database) -> None:
-    """acme: 4 desk lines, main 0001, active 0002-0005; bravo: nothing; pool 0006-0099;
-    0500-0504 ported, held by bravo."""
+    """acme: 4 desk lines, main 0001, active 0002-0005; bravo: nothing; pool 0006-0099 with
+    0090 in cooldown; 0500-0503 ported and held by bravo, 0504 awaiting port-out."""
     await uk_world(db)
     await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4)
     await add_numbers(db, "LON1", london(500), london(504), origin="ported", occupier="bravo")
+    await numbers.allocate_numbers(db, ACTOR, [london(90)], occupier="acme", site="LON1")
+    await numbers.release_numbers(db, ACTOR, [london(90), london(504)])
 
 
 async def _state(db: Database, n: int) -> str:
@@ -28,6 +30,54 @@ async def _state(db: Database, n: int) -> str:
 
 
 REFUSALS = [
+    (
+        "allocate a cooling number",
+        lambda db: numbers.allocate_numbers(db, ACTOR, [london(90)], occupier="bravo", site="LON1"),
+        RuleViolation,
+        "in cooldown until",
+    ),
+    (
+        "activate a cooling number",
+        lambda db: numbers.activate_numbers(db, ACTOR, [london(90)]),
+        RuleViolation,
+        "cannot activate 020 7946 0090: it is in cooldown",
+    ),
+    (
+        "deactivate a cooling number",
+        lambda db: numbers.deactivate_numbers(db, ACTOR, [london(90)]),
+        RuleViolation,
+        "in cooldown",
+    ),
+    (
+        "release a cooling number",
+        lambda db: numbers.release_numbers(db, ACTOR, [london(90)]),
+        RuleViolation,
+        "already released",
+    ),
+    (
+        "allocate a port-out number",
+        lambda db: numbers.allocate_numbers(db, ACTOR, [london(504)], occupier="acme", site="LON1"),
+        RuleViolation,
+        "held for port-out",
+    ),
+    (
+        "activate a port-out number",
+        lambda db: numbers.activate_numbers(db, ACTOR, [london(504)]),
+        RuleViolation,
+        "held for port-out",
+    ),
+    (
+        "deactivate a port-out number",
+        lambda db: numbers.deactivate_numbers(db, ACTOR, [london(504)]),
+        RuleViolation,
+        "held for port-out",
+    ),
+    (
+        "release a port-out number",
+        lambda db: numbers.release_numbers(db, ACTOR, [london(504)]),
+        RuleViolation,
+        "held for port-out",
+    ),
     (
         "allocate an active number",
         lambda db: numbers.allocate_numbers(db, ACTOR, [london(2)], occupier="bravo", site="LON1"),
@@ -199,7 +249,7 @@ async def test_cooldown_ends_by_apply_due(db: Database) -> None:
     early = await apply_due(db, ACTOR, today=released.cooldown_until - dt.timedelta(days=1))
     assert early.recycled == []
     report = await apply_due(db, ACTOR, today=released.cooldown_until)
-    assert report.recycled == [london(2)]
+    assert set(report.recycled) == {london(2), london(90)}  # 0090 cooled down in _world
     assert await _state(db, 2) == "available"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli.context import CommandTree, Context, parse_datetime, say
+from voiceconsole.cli.context import CommandTree, Context, parse_date, parse_datetime, say
 from voiceconsole.cli.output import table
 from voiceconsole.services import audit, occupiers, products, sites
 from voiceconsole.services.seed import load_large_demo, load_sample_data
@@ -63,6 +63,15 @@ def register(cli: CommandTree) -> None:
     occupy = occupier.command("occupy", "record that an occupier occupies a site", occupiers_occupy)
     occupy.add_argument("--occupier", required=True)
     occupy.add_argument("--site", required=True)
+    occupy.add_argument("--since", help="date (default: today at the site)")
+    moved = occupier.command(
+        "edit-occupancy",
+        "correct the date an occupier occupies a site from",
+        occupiers_edit_occupancy,
+    )
+    moved.add_argument("--occupier", required=True)
+    moved.add_argument("--site", required=True)
+    moved.add_argument("--since", required=True, help="date, e.g. 2026-11-01")
 
     journal = cli.command("audit", "the audit journal, newest first", audit_list)
     journal.add_argument("--since", help="date or time, e.g. 2026-11-01")
@@ -230,7 +239,20 @@ async def occupiers_edit(args: argparse.Namespace, ctx: Context) -> None:
 
 
 async def occupiers_occupy(args: argparse.Namespace, ctx: Context) -> None:
-    view = await occupiers.add_occupancy(ctx.db, ctx.actor, occupier=args.occupier, site=args.site)
+    view = await occupiers.add_occupancy(
+        ctx.db,
+        ctx.actor,
+        occupier=args.occupier,
+        site=args.site,
+        since=parse_date(args.since) if args.since else None,
+    )
+    ctx.emit(view, lambda: print(f"{view.code} occupies {' '.join(view.sites)}"))
+
+
+async def occupiers_edit_occupancy(args: argparse.Namespace, ctx: Context) -> None:
+    view = await occupiers.edit_occupancy(
+        ctx.db, ctx.actor, occupier=args.occupier, site=args.site, since=parse_date(args.since)
+    )
     ctx.emit(view, lambda: print(f"{view.code} occupies {' '.join(view.sites)}"))
 
 

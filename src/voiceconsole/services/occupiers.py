@@ -18,7 +18,13 @@ from voiceconsole.services.holdings import (
     numbers_in_state_sql,
     voice_quantity_sql,
 )
-from voiceconsole.services.lookup import name_search, occupier_by_ref, site_by_ref, site_today
+from voiceconsole.services.lookup import (
+    name_search,
+    occupancy_of,
+    occupier_by_ref,
+    site_by_ref,
+    site_today,
+)
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import OccupierAtSite, OccupierView
 
@@ -101,6 +107,27 @@ async def add_occupancy(
             after={"occupier": holder.code, "site": place.code, "since": start},
         )
         await tx.session.flush()
+        return OccupierView.of(holder, await _sites_of(tx.session, holder.id))
+
+
+async def edit_occupancy(
+    db: Database, actor: str, *, occupier: str, site: str, since: dt.date
+) -> OccupierView:
+    """Correct the date from which an occupier occupies a site."""
+    async with transaction(db, actor) as tx:
+        holder = await occupier_by_ref(tx.session, occupier)
+        place = await site_by_ref(tx.session, site)
+        occupancy = await occupancy_of(tx.session, holder, place, lock=True)
+        before = {"occupier": holder.code, "site": place.code, "since": occupancy.since}
+        occupancy.since = since
+        tx.audit(
+            "occupancy.edit",
+            f"{holder.code} occupies {place.code} from {since.isoformat()}",
+            site_id=place.id,
+            occupier_id=holder.id,
+            before=before,
+            after={**before, "since": since},
+        )
         return OccupierView.of(holder, await _sites_of(tx.session, holder.id))
 
 
