@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -18,6 +20,11 @@ ACTOR = "tester"
 LONDON = ("020 7946 0000", "020 7946 0999")
 MANCHESTER = ("0161 496 0000", "0161 496 0999")
 NEW_YORK = ("+1 212 555 0100", "+1 212 555 0199")
+
+
+def noon_in_london(day: dt.date) -> dt.datetime:
+    """A moment on `day` at the UK sites, for services that take `now` (simulated time)."""
+    return dt.datetime.combine(day, dt.time(12), ZoneInfo("Europe/London"))
 
 
 def london(n: int) -> str:

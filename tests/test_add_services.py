@@ -14,12 +14,14 @@ from helpers import (
     uk_world,
     us_world,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupier, PhoneNumber
 from voiceconsole.domain.errors import Conflict, InvalidInput, PoolShort, RuleViolation
+from voiceconsole.domain.states import NumberState
 from voiceconsole.services import numbers
+from voiceconsole.services.occupiers import create_occupier
 from voiceconsole.services.voice_services import add_services
 
 
@@ -148,11 +150,21 @@ async def test_short_pool_refuses_everything(db: Database) -> None:
     assert await snapshot(db) == before  # not even the service was recorded
 
 
-async def test_cooldown_and_ported_numbers_are_never_picked(db: Database) -> None:
+async def test_cooldown_ported_and_custom_numbers_are_never_picked(db: Database) -> None:
     await uk_world(db, pool=(1, 5))
     await make_occupier(db, "charlie")
-    await add_numbers(db, "LON1", london(6), london(20), origin="ported")  # ported, not held
-    await add_numbers(db, "LON1", london(21), london(30), origin="custom")
+    await make_occupier(db, "dave")
+    await add_numbers(db, "LON1", london(6), london(20), origin="ported", occupier="charlie")
+    await add_numbers(db, "LON1", london(21), london(30), origin="custom", occupier="charlie")
+    await numbers.release_numbers(db, ACTOR, [london(20), london(30)])  # -> port_out
+    # A ported number left available by older data must not be picked either.
+    async with db.write() as session:
+        await session.execute(
+            update(PhoneNumber)
+            .where(PhoneNumber.e164 == london(19))
+            .values(state=NumberState.AVAILABLE, occupier_id=None)
+        )
+        await session.commit()
     # 1-5 go to acme, then cool down after release.
     first = await add_services(
         db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=4
@@ -166,9 +178,7 @@ async def test_cooldown_and_ported_numbers_are_never_picked(db: Database) -> Non
     )
     assert result.allocated == [london(n) for n in range(40, 45)]
     with pytest.raises(PoolShort, match="0 available"):
-        await add_services(
-            db, ACTOR, occupier="charlie", site="LON1", product="desk-line", quantity=1
-        )
+        await add_services(db, ACTOR, occupier="dave", site="LON1", product="desk-line", quantity=1)
 
 
 async def test_dry_run_agrees_with_the_real_run_and_writes_nothing(db: Database) -> None:
@@ -204,17 +214,11 @@ async def test_bad_requests_are_refused_and_change_nothing(db: Database) -> None
 
 async def test_occupier_must_occupy_the_site(db: Database) -> None:
     await uk_world(db)
-    await us_world_extra(db)
+    await create_occupier(db, ACTOR, name="Yankee", code="yankee")  # occupies no site
     with pytest.raises(RuleViolation, match="does not occupy LON1"):
         await add_services(
             db, ACTOR, occupier="yankee", site="LON1", product="desk-line", quantity=1
         )
-
-
-async def us_world_extra(db: Database) -> None:
-    from voiceconsole.services.occupiers import create_occupier
-
-    await create_occupier(db, ACTOR, name="Yankee", code="yankee")
 
 
 async def test_same_product_twice_is_a_conflict(db: Database) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import ACTOR, add_numbers, london, uk_world
+from helpers import ACTOR, add_numbers, london, noon_in_london, uk_world
 from sqlalchemy import delete, func, select, update
 
 from voiceconsole.db.database import Database
@@ -150,7 +150,7 @@ MUTATIONS: list[tuple[str, Mutation, Mutation, bool]] = [
     (
         "services.apply_due",
         _change_next_week,
-        lambda db: voice_services.apply_due(db, WHO, today=NEXT_WEEK),
+        lambda db: voice_services.apply_due(db, WHO, now=noon_in_london(NEXT_WEEK)),
         False,
     ),
 ]

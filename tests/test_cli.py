@@ -282,14 +282,31 @@ def test_number_moves_schedule_and_audit(cli: Cli) -> None:
         "2099-01-01",
     )
     assert change["status"] == "pending"
-    due = cli.json("services", "apply-due", "--today", "2099-01-01")
-    assert change["id"] in [c["id"] for c in due["applied"]]
+    code, _, err = cli.run("services", "apply-due", "--today", "2099-01-01")
+    assert code == 1 and "cannot be brought forward" in err  # no skipping cooldowns
+    now = cli.json(
+        "services",
+        "schedule",
+        "--occupier",
+        "juniper-robotics",
+        "--site",
+        "LON1",
+        "--product",
+        "desk-line",
+        "--qty",
+        "2",
+        "--on",
+        "today",
+    )
+    assert now["status"] == "applied"
+    assert cli.json("services", "apply-due")["applied"] == []  # 2099 is not due yet
     entries = cli.json("audit", "--limit", "6")
     assert [e["action"] for e in entries][:3] == [
-        "services.apply_due",
+        "services.schedule",
         "services.schedule",
         "numbers.configure",
     ]
+    assert entries[0]["occupiers"] == ["juniper-robotics"] and entries[0]["sites"] == ["LON1"]
     assert {e["actor"] for e in entries} == {"cli-tester"}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import ACTOR, london, make_occupier, make_site, snapshot
+from helpers import ACTOR, make_occupier, make_site, snapshot
 
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -88,9 +88,16 @@ async def test_import_refusals(db: Database) -> None:
         read_csv("start,end\n020 7946 0000,\n")
     with pytest.raises(ImportRefused, match="no numbers"):
         await import_numbers(db, ACTOR, read_csv("first,last\n"), site="LON1")
+    with pytest.raises(InvalidInput, match="ported numbers are brought in for one occupier"):
+        await import_numbers(db, ACTOR, read_csv("020 7946 0000\n"), site="LON1", origin="ported")
     with pytest.raises(ImportRefused) as refused:
         await import_numbers(
-            db, ACTOR, read_csv("020 7946 0000,,yes\n"), site="LON1", origin="ported"
+            db,
+            ACTOR,
+            read_csv("020 7946 0000,,yes\n"),
+            site="LON1",
+            origin="custom",
+            occupier="nomad",
         )
     assert "only pool numbers" in refused.value.report.rows[0].message
     await make_site(db, "MAN1")
@@ -109,4 +116,3 @@ def test_headerless_csv_and_blank_lines() -> None:
         (1, "020 7946 0000", "020 7946 0009"),
         (3, "+44 20 7946 0010", ""),
     ]
-    assert london(0) == "+442079460000"

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import ACTOR, add_numbers, london, snapshot, uk_world
+from helpers import ACTOR, add_numbers, london, noon_in_london, snapshot, uk_world
 
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
@@ -58,7 +58,7 @@ REFUSALS = [
         "allocate a port-out number",
         lambda db: numbers.allocate_numbers(db, ACTOR, [london(504)], occupier="acme", site="LON1"),
         RuleViolation,
-        "held for port-out",
+        "brought in for",
     ),
     (
         "activate a port-out number",
@@ -237,7 +237,7 @@ async def test_release_moves_pool_to_cooldown_and_ported_to_port_out(db: Databas
     london_today = dt.datetime.now(ZoneInfo("Europe/London")).date()
     assert pool.cooldown_until == london_today + dt.timedelta(days=90)
     assert (ported.state, ported.occupier) == ("port_out", "bravo")  # held for its port-out
-    with pytest.raises(RuleViolation, match="port-out"):
+    with pytest.raises(RuleViolation, match="belongs to the occupier it was brought in for"):
         await numbers.allocate_numbers(db, ACTOR, [london(500)], occupier="acme", site="LON1")
 
 
@@ -246,9 +246,11 @@ async def test_cooldown_ends_by_apply_due(db: Database) -> None:
     await numbers.deactivate_numbers(db, ACTOR, [london(2)])
     (released,) = (await numbers.release_numbers(db, ACTOR, [london(2)])).numbers
     assert released.cooldown_until is not None
-    early = await apply_due(db, ACTOR, today=released.cooldown_until - dt.timedelta(days=1))
+    early = await apply_due(
+        db, ACTOR, now=noon_in_london(released.cooldown_until - dt.timedelta(days=1))
+    )
     assert early.recycled == []
-    report = await apply_due(db, ACTOR, today=released.cooldown_until)
+    report = await apply_due(db, ACTOR, now=noon_in_london(released.cooldown_until))
     assert set(report.recycled) == {london(2), london(90)}  # 0090 cooled down in _world
     assert await _state(db, 2) == "available"
 

@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import ACTOR, london, snapshot, uk_world
+from helpers import ACTOR, noon_in_london, snapshot, uk_world
 
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
@@ -39,8 +39,10 @@ async def test_increase_is_applied_when_due_and_allocates_nothing(db: Database) 
     assert change.status == "pending"
     (service,) = await list_services(db, occupier="acme")
     assert service.quantity == 3 and [c.id for c in service.scheduled] == [change.id]
-    assert (await apply_due(db, ACTOR, today=when - dt.timedelta(days=1))).applied == []
-    report = await apply_due(db, ACTOR, today=when)
+    assert (
+        await apply_due(db, ACTOR, now=noon_in_london(when - dt.timedelta(days=1)))
+    ).applied == []
+    report = await apply_due(db, ACTOR, now=noon_in_london(when))
     assert [c.id for c in report.applied] == [change.id]
     (service,) = await list_services(db, occupier="acme")
     assert service.quantity == 6 and service.scheduled == ()
@@ -114,7 +116,7 @@ async def test_due_decrease_is_held_back_if_numbers_were_activated_since(db: Dat
         db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=3, effective_on=when
     )
     await numbers.activate_numbers(db, ACTOR, spare[:1])
-    report = await apply_due(db, ACTOR, today=when)
+    report = await apply_due(db, ACTOR, now=noon_in_london(when))
     assert report.applied == [] and report.held_back[0]["change"].id == down.id
     assert "4 active numbers" in report.held_back[0]["reason"]
 
@@ -178,6 +180,5 @@ async def test_cancel_a_pending_change(db: Database) -> None:
     assert (await cancel_change(db, ACTOR, change.id)).status == "cancelled"
     with pytest.raises(RuleViolation, match="cancelled, not pending"):
         await cancel_change(db, ACTOR, change.id)
-    report = await apply_due(db, ACTOR, today=_today() + dt.timedelta(days=30))
+    report = await apply_due(db, ACTOR, now=noon_in_london(_today() + dt.timedelta(days=30)))
     assert report.applied == []
-    assert london(0)

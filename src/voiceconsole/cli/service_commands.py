@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli.context import CommandTree, Context, parse_date
+from voiceconsole.cli.context import CommandTree, Context, parse_date, parse_day
 from voiceconsole.cli.output import table
 from voiceconsole.services import voice_services
 
@@ -24,13 +24,18 @@ def register(cli: CommandTree) -> None:
     _who(schedule)
     schedule.add_argument("--product", required=True)
     schedule.add_argument("--qty", required=True, type=int, help="the new quantity")
-    schedule.add_argument("--on", required=True, help="effective date (YYYY-MM-DD or 'today')")
+    schedule.add_argument(
+        "--on", required=True, help="effective date: YYYY-MM-DD, 'today', 'tomorrow' or +DAYS"
+    )
 
     cancel = group.command("cancel", "cancel a scheduled change", services_cancel)
     cancel.add_argument("change", type=int, help="the change's id")
 
     due = group.command("apply-due", "apply due changes and end due cooldowns", services_apply_due)
-    due.add_argument("--today", help="take this date as today (default: each site's own today)")
+    due.add_argument(
+        "--today",
+        help="apply only what is due by this date (default: each site's own today; never later)",
+    )
 
     listing = group.command("list", "voice services with their scheduled changes", services_list)
     listing.add_argument("--site")
@@ -69,7 +74,7 @@ async def services_schedule(args: argparse.Namespace, ctx: Context) -> None:
         site=args.site,
         product=args.product,
         quantity=args.qty,
-        effective_on=parse_date(args.on),
+        effective_on=parse_day(args.on),
     )
     ctx.emit(
         change,
@@ -87,7 +92,7 @@ async def services_cancel(args: argparse.Namespace, ctx: Context) -> None:
 
 async def services_apply_due(args: argparse.Namespace, ctx: Context) -> None:
     report = await voice_services.apply_due(
-        ctx.db, ctx.actor, today=parse_date(args.today) if args.today else None
+        ctx.db, ctx.actor, until=parse_date(args.today) if args.today else None
     )
 
     def text() -> None:

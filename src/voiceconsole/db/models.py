@@ -349,24 +349,32 @@ class Handset(Base):
 class AuditEntry(Base):
     """The append-only journal: who did what, when, with the data before and after.
 
-    No foreign keys: the journal outlives what it talks about. Triggers in the migration refuse
-    UPDATE and DELETE.
+    Triggers in the migration refuse UPDATE and DELETE of entries and of their subjects.
     """
 
     __tablename__ = "audit_entries"
-    __table_args__ = (
-        Index(None, "site_id", "id"),
-        Index(None, "occupier_id", "id"),
-        Index(None, "actor", "id"),
-        Index(None, "at"),
-    )
+    __table_args__ = (Index(None, "actor", "id"), Index(None, "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
-    site_id: Mapped[int | None] = mapped_column(Integer)
-    occupier_id: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(Text)
     before: Mapped[Any] = mapped_column(JSONType, nullable=True)
     after: Mapped[Any] = mapped_column(JSONType, nullable=True)
+
+
+class AuditSubject(Base):
+    """A site and/or occupier an audit entry concerns; one action can concern several
+    (a bulk release, the due changes of a day), and each one's activity must show it.
+
+    No foreign keys to sites or occupiers: the journal outlives what it talks about.
+    """
+
+    __tablename__ = "audit_subjects"
+    __table_args__ = (Index(None, "site_id", "audit_id"), Index(None, "occupier_id", "audit_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), index=True)
+    site_id: Mapped[int | None] = mapped_column(Integer)
+    occupier_id: Mapped[int | None] = mapped_column(Integer)

@@ -80,6 +80,12 @@ def next_state(
     number: NumberFacts, action: NumberAction, today: dt.date | None = None
 ) -> NumberState:
     """The state `action` moves `number` to, or RuleViolation saying why it may not."""
+    if number.origin is not Origin.POOL and action in (NumberAction.ALLOCATE, NumberAction.RECYCLE):
+        # Ported and custom numbers arrive held for their occupier and leave with it.
+        raise RuleViolation(
+            f"cannot {action.value} {national(number.e164)}: it is a {number.origin.value} "
+            "number and belongs to the occupier it was brought in for"
+        )
     if number.state not in _MOVES[action]:
         why = _WHY_NOT[number.state]
         if number.state is NumberState.COOLDOWN and number.cooldown_until:

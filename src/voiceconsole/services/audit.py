@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import AuditEntry
+from voiceconsole.db.models import AuditEntry, AuditSubject, Occupier, Site
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.services.lookup import occupier_by_ref, site_by_ref
 from voiceconsole.services.views import AuditView
+
+
+def _about(condition: ColumnElement[bool]) -> Select[tuple[int]]:
+    return select(AuditSubject.audit_id).where(condition)
 
 
 async def list_audit(
@@ -32,28 +36,41 @@ async def list_audit(
         if since:
             query = query.where(AuditEntry.at >= since)
         if site:
-            query = query.where(AuditEntry.site_id == (await site_by_ref(session, site)).id)
+            place = await site_by_ref(session, site)
+            query = query.where(AuditEntry.id.in_(_about(AuditSubject.site_id == place.id)))
         if occupier:
-            query = query.where(
-                AuditEntry.occupier_id == (await occupier_by_ref(session, occupier)).id
-            )
+            holder = await occupier_by_ref(session, occupier)
+            query = query.where(AuditEntry.id.in_(_about(AuditSubject.occupier_id == holder.id)))
         if actor:
             query = query.where(AuditEntry.actor == actor)
         if action:
             query = query.where(AuditEntry.action.startswith(action))
         if before_id:
             query = query.where(AuditEntry.id < before_id)
-        return [
-            AuditView(
-                e.id,
-                e.at,
-                e.actor,
-                e.action,
-                e.site_id,
-                e.occupier_id,
-                e.summary,
-                e.before,
-                e.after,
-            )
-            for e in await session.scalars(query)
-        ]
+        entries = list(await session.scalars(query))
+        sites: dict[int, set[str]] = {e.id: set() for e in entries}
+        occupiers: dict[int, set[str]] = {e.id: set() for e in entries}
+        for audit_id, site_code, occupier_code in await session.execute(
+            select(AuditSubject.audit_id, Site.code, Occupier.code)
+            .outerjoin(Site, Site.id == AuditSubject.site_id)
+            .outerjoin(Occupier, Occupier.id == AuditSubject.occupier_id)
+            .where(AuditSubject.audit_id.in_(sites))
+        ):
+            if site_code:
+                sites[audit_id].add(site_code)
+            if occupier_code:
+                occupiers[audit_id].add(occupier_code)
+    return [
+        AuditView(
+            e.id,
+            e.at,
+            e.actor,
+            e.action,
+            tuple(sorted(sites[e.id])),
+            tuple(sorted(occupiers[e.id])),
+            e.summary,
+            e.before,
+            e.after,
+        )
+        for e in entries
+    ]

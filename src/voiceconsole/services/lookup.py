@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Product, Site
@@ -25,21 +25,39 @@ def slug_code(text: str) -> str:
     return text.strip().lower()
 
 
-def matches_ref(model: type[T], ref: str | int, code: str) -> ColumnElement[bool]:
-    """The row named by `ref`: its code, or its id when `ref` is all digits."""
+# Ids are 32-bit: anything longer is not an id (and would overflow PostgreSQL's integer).
+_MAX_ID = 2**31 - 1
+
+
+def _ref_id(ref: str | int) -> int:
+    """The id a reference names, or -1 (no row) when it is not a plain decimal number."""
     text = str(ref).strip()
-    by_code = model.code == code  # type: ignore[attr-defined]
-    return or_(model.id == int(text), by_code) if text.isdigit() else by_code  # type: ignore[attr-defined]
+    if text.isascii() and text.isdecimal() and int(text) <= _MAX_ID:
+        return int(text)
+    return -1
+
+
+def named(model: type[T], name: str) -> ColumnElement[bool]:
+    """The row a user named, by id or by code (bound as `<name>_id` and `<name>_code`).
+
+    Codes are never all digits (`domain.text.clean_code`), so the two cannot collide.
+    """
+    return or_(model.id == bindparam(f"{name}_id"), model.code == bindparam(f"{name}_code"))  # type: ignore[attr-defined]
+
+
+def name_params(name: str, ref: str | int, code: str) -> dict[str, Any]:
+    return {f"{name}_id": _ref_id(ref), f"{name}_code": code}
 
 
 async def _by_ref(session: AsyncSession, model: type[T], ref: str | int, code: str, kind: str) -> T:
     if not str(ref).strip():
         raise InvalidInput(f"no {kind} was named")
-    rows = list(await session.scalars(select(model).where(matches_ref(model, ref, code))))
-    if not rows:
+    found = await session.scalar(
+        select(model).where(named(model, "ref")), name_params("ref", ref, code)
+    )
+    if found is None:
         raise NotFound(f"unknown {kind} {str(ref).strip()!r}")
-    # An id beats a code that happens to be the same digits.
-    return next((r for r in rows if str(r.id) == str(ref).strip()), rows[0])
+    return found
 
 
 async def site_by_ref(session: AsyncSession, ref: str | int) -> Site:
@@ -126,12 +144,22 @@ async def numbers_by_ref(
     return result
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere; % and _ typed by the user match themselves."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def name_search(text: str, *columns: Any) -> ColumnElement[bool]:
     """Rows whose code or name contains `text`, ignoring case (filter-as-you-type)."""
-    pattern = f"%{text.strip()}%"
-    return or_(*(column.ilike(pattern) for column in columns))
+    pattern = like_pattern(text)
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
 def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:
     """Today at the site: effective dates and cooldowns follow the building's own calendar."""
-    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(site.timezone)).date()
+    return site_today_in(site.timezone, now)
+
+
+def site_today_in(timezone: str, now: dt.datetime | None = None) -> dt.date:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone)).date()

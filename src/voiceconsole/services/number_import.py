@@ -136,10 +136,14 @@ async def import_numbers(
     occupier: str | None = None,
     dry_run: bool = False,
 ) -> ImportReport:
-    """Add numbers to a site. With an occupier they arrive allocated (reserved) to it, as a
-    ported-in block or a custom range does; without one they are available.
+    """Add numbers to a site. Pool numbers arrive available (or, with an occupier, allocated
+    to it); ported and custom numbers always arrive allocated to the occupier they are for.
     """
     kind = parse_choice(Origin, origin, "origin")
+    if kind is not Origin.POOL and not occupier:
+        raise InvalidInput(
+            f"{kind.value} numbers are brought in for one occupier: name it with --occupier"
+        )
     async with transaction(db, actor, dry_run=dry_run) as tx:
         place = await site_by_ref(tx.session, site)
         holder = await occupier_by_ref(tx.session, occupier) if occupier else None

@@ -8,7 +8,7 @@ import os
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,26 +90,23 @@ def _listing(numbers: Sequence[PhoneNumber]) -> str:
     return shown + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
 
 
-def _common(values: set[int | None]) -> int | None:
-    return next(iter(values)) if len(values) == 1 else None
-
-
 async def _record_move(
     tx: Transaction,
     action: str,
     verb: str,
     numbers: list[PhoneNumber],
     before: list[dict[str, Any]],
-    occupier_ids: set[int | None],
 ) -> NumbersChanged:
+    """The audit entry of a state move; it concerns every holder before and after the move."""
     await tx.session.flush()
     views = await views_of(tx.session, numbers)
     holders = {v.occupier for v in views if v.occupier}
+    subjects = {(n.site_id, n.occupier_id) for n in numbers}
+    subjects |= {(n.site_id, b["occupier_id"]) for n, b in zip(numbers, before, strict=True)}
     tx.audit(
         action,
         f"{verb} {_listing(numbers)}" + (f" ({', '.join(sorted(holders))})" if holders else ""),
-        site_id=_common({n.site_id for n in numbers}),
-        occupier_id=_common(occupier_ids),
+        subjects=subjects,
         before=before,
         after=[number_record(n) for n in numbers],
     )
@@ -130,7 +127,7 @@ async def allocate_numbers(
         for number in numbers:
             number.state = next_state(facts(number), NumberAction.ALLOCATE, today)
             number.occupier_id = holder.id
-        return await _record_move(tx, "numbers.allocate", "allocated", numbers, before, {holder.id})
+        return await _record_move(tx, "numbers.allocate", "allocated", numbers, before)
 
 
 async def _held(tx: Transaction, refs: Sequence[str], site: str | None) -> list[PhoneNumber]:
@@ -158,9 +155,7 @@ async def activate_numbers(
             await _check_entitlement(tx.session, occupier_id, site_id, group)
         for number in numbers:
             number.state = NumberState.ACTIVE
-        return await _record_move(
-            tx, "numbers.activate", "activated", numbers, before, {k[0] for k in by_holder}
-        )
+        return await _record_move(tx, "numbers.activate", "activated", numbers, before)
 
 
 async def _check_entitlement(
@@ -187,14 +182,7 @@ async def deactivate_numbers(
         before = [number_record(n) for n in numbers]
         for number in numbers:
             number.state = next_state(facts(number), NumberAction.DEACTIVATE)
-        return await _record_move(
-            tx,
-            "numbers.deactivate",
-            "deactivated",
-            numbers,
-            before,
-            {n.occupier_id for n in numbers},
-        )
+        return await _record_move(tx, "numbers.deactivate", "deactivated", numbers, before)
 
 
 def _reset_features(number: PhoneNumber) -> None:
@@ -215,7 +203,6 @@ async def release_numbers(
     async with transaction(db, actor) as tx:
         numbers = await _held(tx, refs, site)
         before = [number_record(n) for n in numbers]
-        holders = {n.occupier_id for n in numbers}
         sites = {
             s.id: s
             for s in await tx.session.scalars(
@@ -231,21 +218,23 @@ async def release_numbers(
                 number.occupier_id = None
                 number.cooldown_until = today + dt.timedelta(days=place.cooldown_days)
                 _reset_features(number)
-        return await _record_move(tx, "numbers.release", "released", numbers, before, holders)
+        return await _record_move(tx, "numbers.release", "released", numbers, before)
 
 
-async def recycle_due_numbers(tx: Transaction, today: dt.date | None = None) -> list[PhoneNumber]:
-    """Return numbers whose cooldown has run out to their pools (inside the caller's action)."""
+async def recycle_due_numbers(
+    tx: Transaction, due_by: Callable[[Site], dt.date]
+) -> list[PhoneNumber]:
+    """Return numbers whose cooldown has ended (by `due_by` of their site) to their pools,
+    inside the caller's action."""
     query = (
         select(PhoneNumber, Site)
         .join(Site, Site.id == PhoneNumber.site_id)
         .where(PhoneNumber.state == NumberState.COOLDOWN)
+        .with_for_update(of=PhoneNumber)
     )
-    if today is not None:
-        query = query.where(PhoneNumber.cooldown_until <= today)
     recycled = []
-    for number, place in (await tx.session.execute(query.with_for_update(of=PhoneNumber))).all():
-        day = today or site_today(place)
+    for number, place in (await tx.session.execute(query)).all():
+        day = due_by(place)
         if number.cooldown_until is not None and number.cooldown_until > day:
             continue
         number.state = next_state(facts(number), NumberAction.RECYCLE, day)
@@ -290,9 +279,7 @@ async def nominate_main(db: Database, actor: str, ref: str, *, occupier: str) ->
             await tx.session.flush()  # the one-main-number index must see the old one go first
         number.is_main = True
         number.state = NumberState.ACTIVE
-        return await _record_move(
-            tx, "numbers.nominate_main", "made main number:", changed, before, {holder.id}
-        )
+        return await _record_move(tx, "numbers.nominate_main", "made main number:", changed, before)
 
 
 UNSET: Any = object()

@@ -7,7 +7,6 @@ The sample data is replayed through the same service functions people use, insid
 from __future__ import annotations
 
 import csv
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,11 +187,9 @@ async def _replay(db: Database, actor: str, outer: Transaction, step: dict[str, 
         quantity = spec.pop("qty")
         await voice_services.add_services(db, actor, **spec, quantity=quantity)
     elif kind == "schedule":
-        place = await site_by_ref(outer.session, spec["site"])
-        when = site_today(place) + dt.timedelta(days=spec.pop("in_days"))
-        quantity = spec.pop("qty")
+        quantity, days = spec.pop("qty"), spec.pop("in_days")
         await voice_services.schedule_change(
-            db, actor, **spec, quantity=quantity, effective_on=when
+            db, actor, **spec, quantity=quantity, effective_on=days
         )
     elif kind in ("activate", "deactivate", "release"):
         move: Callable[..., Any] = getattr(numbers, f"{kind}_numbers")

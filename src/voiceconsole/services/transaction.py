@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import getpass
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import AuditEntry, utcnow
+from voiceconsole.db.models import AuditEntry, AuditSubject, utcnow
 from voiceconsole.domain.errors import Conflict, InvalidInput
 
 # Constraint names (from the migration) and what a clash on them means to a user.
@@ -69,7 +69,7 @@ class Transaction:
         self.actor = actor
         self.audited = 0
         self.unchanged = False
-        self.entries: list[dict[str, Any]] = []
+        self.entries: list[tuple[dict[str, Any], list[tuple[int | None, int | None]]]] = []
 
     def no_change(self) -> None:
         """The action found nothing to do: it ends without an audit entry and writes nothing."""
@@ -82,29 +82,43 @@ class Transaction:
         *,
         site_id: int | None = None,
         occupier_id: int | None = None,
+        subjects: Iterable[tuple[int | None, int | None]] = (),
         before: Any = None,
         after: Any = None,
     ) -> None:
+        """Record the action. Its subjects are the (site id, occupier id) pairs it concerns:
+        `site_id`/`occupier_id` for one, `subjects` for several."""
         self.audited += 1
+        pairs = set(subjects)
+        if site_id is not None or occupier_id is not None:
+            pairs.add((site_id, occupier_id))
         self.entries.append(
-            {
-                "at": utcnow(),
-                "actor": self.actor,
-                "action": action,
-                "site_id": site_id,
-                "occupier_id": occupier_id,
-                "summary": summary,
-                "before": jsonable(before),
-                "after": jsonable(after),
-            }
+            (
+                {
+                    "at": utcnow(),
+                    "actor": self.actor,
+                    "action": action,
+                    "summary": summary,
+                    "before": jsonable(before),
+                    "after": jsonable(after),
+                },
+                sorted(pairs, key=lambda p: (p[0] or 0, p[1] or 0)),
+            )
         )
 
     async def write_audit(self) -> None:
-        """Insert the entries (a plain INSERT: the ORM's unit of work costs more than the row)."""
-        if self.entries:
-            connection = await self.session.connection()
-            await connection.execute(insert(AuditEntry.__table__), self.entries)
-            self.entries = []
+        """Insert the entries (plain INSERTs: the ORM's unit of work costs more than the rows)."""
+        connection = await self.session.connection()
+        for entry, pairs in self.entries:
+            audit_id = (
+                await connection.execute(insert(AuditEntry).values(entry).returning(AuditEntry.id))
+            ).scalar_one()
+            if pairs:
+                await connection.execute(
+                    insert(AuditSubject),
+                    [{"audit_id": audit_id, "site_id": s, "occupier_id": o} for s, o in pairs],
+                )
+        self.entries = []
 
 
 # Set while `batch` runs: the actions inside it share its session and commit together.

@@ -177,8 +177,8 @@ class AuditView(View):
     at: dt.datetime
     actor: str
     action: str
-    site_id: int | None
-    occupier_id: int | None
+    sites: tuple[str, ...]  # codes of the sites the action concerns
+    occupiers: tuple[str, ...]  # codes of the occupiers it concerns
     summary: str
     before: Any
     after: Any

@@ -11,18 +11,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.models import (
     Occupancy,
     Occupier,
     Product,
-    ProductCategory,
     ServiceAssignment,
     Site,
 )
-from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.states import NumberState
 from voiceconsole.services.holdings import (
     Holdings,
@@ -32,6 +30,8 @@ from voiceconsole.services.holdings import (
     voice_quantity_sql,
 )
 from voiceconsole.services.lookup import (
+    name_params,
+    named,
     occupancy_of,
     occupier_by_ref,
     product_by_ref,
@@ -50,20 +50,10 @@ class VoiceAccount:
     held: Holdings
 
 
-def _named(model: type[Site] | type[Occupier] | type[Product], name: str) -> ColumnElement[bool]:
-    # Named by id or by code; the id parameter is -1 (no row) when the name is not digits.
-    return or_(model.id == bindparam(f"{name}_id"), model.code == bindparam(f"{name}_code"))
-
-
-def _name_params(name: str, ref: str, code: str) -> dict[str, object]:
-    text = str(ref).strip()
-    return {f"{name}_id": int(text) if text.isdigit() else -1, f"{name}_code": code}
-
-
 @cache
-def _account_query() -> Select[Any]:
+def _account_query(lock: bool) -> Select[Any]:
     """Built once: constructing a statement this size costs more than running it."""
-    return (
+    query = (
         select(
             Site,
             Occupier,
@@ -77,7 +67,7 @@ def _account_query() -> Select[Any]:
         .select_from(Occupancy)
         .join(Site, Site.id == Occupancy.site_id)
         .join(Occupier, Occupier.id == Occupancy.occupier_id)
-        .join(Product, _named(Product, "product"))
+        .join(Product, named(Product, "product"))
         .outerjoin(
             ServiceAssignment,
             and_(
@@ -86,9 +76,11 @@ def _account_query() -> Select[Any]:
                 ServiceAssignment.product_id == Product.id,
             ),
         )
-        .where(_named(Site, "site"), _named(Occupier, "occupier"))
-        .with_for_update(of=Occupancy)
+        .where(named(Site, "site"), named(Occupier, "occupier"))
     )
+    if lock:
+        return query.with_for_update(of=Occupancy)
+    return query.execution_options(populate_existing=True)
 
 
 async def voice_account(
@@ -96,11 +88,15 @@ async def voice_account(
 ) -> VoiceAccount:
     """Load and lock the account; unknown names and a missing occupancy are refused."""
     params = (
-        _name_params("site", site, site_code(site))
-        | _name_params("occupier", occupier, slug_code(occupier))
-        | _name_params("product", product, slug_code(product))
+        name_params("site", site, site_code(site))
+        | name_params("occupier", occupier, slug_code(occupier))
+        | name_params("product", product, slug_code(product))
     )
-    row = (await session.execute(_account_query(), params)).first()
+    row = (await session.execute(_account_query(lock=True), params)).first()
+    if row is not None and session.bind.dialect.name == "postgresql":
+        # READ COMMITTED: a statement that waited for the lock still read everything else as
+        # of its own start. Read again, now that the lock is ours and the other action is done.
+        row = (await session.execute(_account_query(lock=False), params)).first()
     if row is None:
         # Say precisely what is wrong: each lookup raises its own message.
         place = await site_by_ref(session, site)
@@ -109,7 +105,5 @@ async def voice_account(
         await occupancy_of(session, holder, place)
         raise RuntimeError("voice account not found although its parts exist")
     place, holder, item, assignment, quantity, active, allocated, main = row
-    if item.category is not ProductCategory.VOICE:
-        raise RuleViolation(f"{item.code} is not a voice product")
     held = Holdings(int(quantity), int(active), int(allocated), main)
     return VoiceAccount(place, holder, item, assignment, held)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import case, insert, select, update
@@ -27,6 +27,7 @@ from voiceconsole.domain.allocation import (
     describe_batch,
 )
 from voiceconsole.domain.errors import Conflict, InvalidInput, PoolShort, RuleViolation
+from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
@@ -34,6 +35,7 @@ from voiceconsole.services.lookup import (
     occupier_by_ref,
     site_by_ref,
     site_today,
+    site_today_in,
 )
 from voiceconsole.services.numbers import recycle_due_numbers
 from voiceconsole.services.pool import available_count, pick_from_pool
@@ -109,21 +111,19 @@ async def add_services(
             )
         reason = automation_skip_reason(held.voice_quantity, held.allocated)
         result = AddServicesResult(
-            holder.code,
-            place.code,
-            item.code,
-            quantity,
-            "skipped",
-            reason,
-            0,
-            None,
-            None,
+            occupier=holder.code,
+            site=place.code,
+            product=item.code,
+            quantity=quantity,
+            automation="skipped",
+            reason=reason,
+            batch_size=0,
+            arithmetic=None,
+            main_number=None,
             dry_run=dry_run,
         )
         if reason is None:
-            result = await _first_time(
-                tx, place, holder, result, has_main=held.main_number is not None
-            )
+            result = await _first_time(tx, place, holder, result)
         connection = await tx.session.connection()
         await connection.execute(
             insert(ServiceAssignment.__table__).values(
@@ -152,12 +152,11 @@ async def add_services(
 
 
 async def _first_time(
-    tx: Transaction, place: Site, holder: Occupier, result: AddServicesResult, *, has_main: bool
+    tx: Transaction, place: Site, holder: Occupier, result: AddServicesResult
 ) -> AddServicesResult:
+    # The first time, the occupier holds no numbers there, so it has no main number yet.
     shape = batch_shape(
-        place.country,
-        result.quantity,
-        with_main=place.main_number_policy is MainNumberPolicy.AUTO and not has_main,
+        place.country, result.quantity, with_main=place.main_number_policy is MainNumberPolicy.AUTO
     )
     pick = await pick_from_pool(tx.session, place, shape, lock=not result.dry_run)
     if pick is None:
@@ -182,17 +181,15 @@ async def _first_time(
         raise Conflict(
             "some of the picked numbers were taken meanwhile; nothing was changed, try again"
         )
-    return AddServicesResult(
-        **{
-            **result.__dict__,
-            "automation": "applied",
-            "batch_size": shape.batch_size,
-            "arithmetic": shape.describe(),
-            "main_number": pick.main,
-            "activated": list(activated),
-            "spare": list(spare),
-            "allocated": sorted(pick.all, key=lambda e: int(e[1:])),
-        }
+    return replace(
+        result,
+        automation="applied",
+        batch_size=shape.batch_size,
+        arithmetic=shape.describe(),
+        main_number=pick.main,
+        activated=list(activated),
+        spare=list(spare),
+        allocated=sorted(pick.all, key=value_of),
     )
 
 
@@ -249,9 +246,11 @@ async def schedule_change(
     site: str,
     product: str,
     quantity: int,
-    effective_on: dt.date,
+    effective_on: dt.date | int,
 ) -> ChangeView:
     """Schedule a quantity change of an existing service; one due today is applied at once.
+
+    `effective_on` is a date, or a number of days from today at the site (its own calendar).
 
     A decrease below the numbers already active is refused: deactivate numbers first.
     No numbers are allocated: this is an upgrade, not a first-time service (domain.md).
@@ -260,6 +259,8 @@ async def schedule_change(
     async with transaction(db, actor) as tx:
         assignment, holder, place, item = await _assignment(tx.session, occupier, site, product)
         today = site_today(place)
+        if isinstance(effective_on, int):
+            effective_on = today + dt.timedelta(days=effective_on)
         if effective_on < today:
             raise InvalidInput(
                 f"the effective date {effective_on.isoformat()} is in the past at {place.code} "
@@ -308,9 +309,9 @@ def _apply(change: ScheduledChange, assignment: ServiceAssignment) -> None:
 
 async def cancel_change(db: Database, actor: str, change_id: int) -> ChangeView:
     async with transaction(db, actor) as tx:
-        row = (
-            await tx.session.execute(_changes_query().where(ScheduledChange.id == change_id))
-        ).one_or_none()
+        # Locked: a change being applied or cancelled elsewhere is seen as it ends up.
+        query = _changes_query().where(ScheduledChange.id == change_id)
+        row = (await tx.session.execute(query.with_for_update(of=ScheduledChange))).one_or_none()
         if row is None:
             raise InvalidInput(f"there is no scheduled change {change_id}")
         change, holder, place, item = row
@@ -347,29 +348,50 @@ class DueReport(View):
     applied: list[ChangeView]
     held_back: list[dict[str, Any]]  # {"change": ChangeView, "reason": str}
     recycled: list[str]  # numbers back in their pools after cooldown
+    until: dt.date | None = None  # nothing due after this date was applied
 
 
-async def apply_due(db: Database, actor: str, *, today: dt.date | None = None) -> DueReport:
+async def apply_due(
+    db: Database, actor: str, *, until: dt.date | None = None, now: dt.datetime | None = None
+) -> DueReport:
     """Apply the scheduled changes that are due and return cooled-down numbers to their pools.
 
-    'Due' is judged by each site's own calendar unless `today` is given. A decrease that would
-    leave more numbers active than services stays pending and is reported with the reason.
+    'Due' follows each site's own calendar (its time zone). `until` holds back what falls due
+    after that date; it cannot bring anything forward, so it may not be later than today.
+    `now` stands in for the clock (tests, simulations). A decrease that would leave more
+    numbers active than services stays pending and is reported with the reason.
     """
     async with transaction(db, actor) as tx:
+        latest = await _latest_site_today(tx.session, now)
+        if until is not None and latest is not None and until > latest:
+            raise InvalidInput(
+                f"{until.isoformat()} is later than today ({latest.isoformat()}); due changes "
+                "and cooldowns cannot be brought forward"
+            )
+
+        def due_by(place: Site) -> dt.date:
+            today = site_today(place, now)
+            return min(today, until) if until else today
+
         rows = (
             await tx.session.execute(
                 _changes_query()
                 .where(ScheduledChange.status == ChangeStatus.PENDING)
-                .where(ScheduledChange.effective_on <= (today or dt.date.max))
+                .where(ScheduledChange.effective_on <= (latest or dt.date.max))
                 .order_by(ScheduledChange.effective_on, ScheduledChange.id)
+                .with_for_update(of=ScheduledChange)
             )
         ).all()
         applied, held_back = [], []
+        subjects: set[tuple[int | None, int | None]] = set()
         for change, holder, place, item in rows:
-            if change.effective_on > (today or site_today(place)):
+            if change.effective_on > due_by(place):
                 continue
-            assignment = await tx.session.get_one(ServiceAssignment, change.assignment_id)
+            subjects.add((place.id, holder.id))
             await occupancy_of(tx.session, holder, place, lock=True)
+            assignment = await tx.session.get_one(
+                ServiceAssignment, change.assignment_id, populate_existing=True
+            )
             refusal = await _decrease_refusal(
                 tx.session, assignment, change.new_quantity, holder, place
             )
@@ -381,19 +403,29 @@ async def apply_due(db: Database, actor: str, *, today: dt.date | None = None) -
             _apply(change, assignment)
             await tx.session.flush()
             applied.append(_change_view(change, holder, place, item))
-        recycled = [n.e164 for n in await recycle_due_numbers(tx, today)]
-        report = DueReport(applied, held_back, recycled)
+        recycled = await recycle_due_numbers(tx, due_by)
+        subjects |= {(n.site_id, None) for n in recycled}
+        report = DueReport(applied, held_back, [n.e164 for n in recycled], until)
         if applied or recycled:
             tx.audit(
                 "services.apply_due",
                 f"applied {len(applied)} scheduled changes, "
                 f"returned {len(recycled)} numbers to pools"
-                + (f", held back {len(held_back)}" if held_back else ""),
+                + (f", held back {len(held_back)}" if held_back else "")
+                + (f" (due by {until.isoformat()})" if until else ""),
+                subjects=subjects,
                 after=report,
             )
         else:
             tx.no_change()
     return report
+
+
+async def _latest_site_today(session: AsyncSession, now: dt.datetime | None) -> dt.date | None:
+    """The latest 'today' among the sites' time zones."""
+    zones = await session.scalars(select(Site.timezone).distinct())
+    days = [site_today_in(zone, now) for zone in zones]
+    return max(days) if days else None
 
 
 async def list_services(

@@ -24,8 +24,6 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("action", sa.String(length=64), nullable=False),
-        sa.Column("site_id", sa.Integer(), nullable=True),
-        sa.Column("occupier_id", sa.Integer(), nullable=True),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column(
             "before",
@@ -44,11 +42,29 @@ def upgrade() -> None:
             batch_op.f("ix_audit_entries_actor_id"), ["actor", "id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_audit_entries_at"), ["at"], unique=False)
+
+    op.create_table(
+        "audit_subjects",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("occupier_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["audit_id"],
+            ["audit_entries.id"],
+            name=op.f("fk_audit_subjects_audit_id_audit_entries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_subjects")),
+    )
+    with op.batch_alter_table("audit_subjects", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_subjects_audit_id"), ["audit_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_audit_entries_occupier_id_id"), ["occupier_id", "id"], unique=False
+            batch_op.f("ix_audit_subjects_occupier_id_audit_id"),
+            ["occupier_id", "audit_id"],
+            unique=False,
         )
         batch_op.create_index(
-            batch_op.f("ix_audit_entries_site_id_id"), ["site_id", "id"], unique=False
+            batch_op.f("ix_audit_subjects_site_id_audit_id"), ["site_id", "audit_id"], unique=False
         )
 
     op.create_table(
@@ -508,34 +524,41 @@ def upgrade() -> None:
 
 
 _APPEND_ONLY = "the audit journal is append-only"
+_JOURNAL = ("audit_entries", "audit_subjects")
 
 
 def _make_audit_append_only() -> None:
-    """Refuse UPDATE and DELETE of audit entries in the database itself."""
-    if op.get_bind().dialect.name == "postgresql":
+    """Refuse UPDATE and DELETE of the journal in the database itself."""
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    if postgresql:
         op.execute(
-            "CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             f"$$ BEGIN RAISE EXCEPTION '{_APPEND_ONLY}'; END $$"
         )
-        op.execute(
-            "CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries "
-            "FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()"
-        )
-    else:
+    for table in _JOURNAL:
+        if postgresql:
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+            )
+            continue
         for event in ("UPDATE", "DELETE"):
             op.execute(
-                f"CREATE TRIGGER audit_entries_no_{event.lower()} BEFORE {event} ON audit_entries "
+                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END"
             )
 
 
 def _drop_append_only_audit() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
-        op.execute("DROP FUNCTION IF EXISTS audit_entries_append_only()")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_entries_no_delete")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in _JOURNAL:
+        if postgresql:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+    if postgresql:
+        op.execute("DROP FUNCTION IF EXISTS audit_append_only()")
 
 
 def downgrade() -> None:
@@ -596,9 +619,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_occupiers_name"))
 
     op.drop_table("occupiers")
+    op.drop_table("audit_subjects")
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_entries_site_id_id"))
-        batch_op.drop_index(batch_op.f("ix_audit_entries_occupier_id_id"))
         batch_op.drop_index(batch_op.f("ix_audit_entries_at"))
         batch_op.drop_index(batch_op.f("ix_audit_entries_actor_id"))
 
