@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import ACTOR, add_numbers, london, noon_in_london, uk_world
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import AuditEntry
+from voiceconsole.db.models import AuditEntry, AuditSubject
+from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.services import numbers, occupiers, products, sites, voice_services
 from voiceconsole.services.audit import list_audit
 
@@ -153,7 +155,13 @@ MUTATIONS: list[tuple[str, Mutation, Mutation, bool]] = [
         lambda db: voice_services.apply_due(db, WHO, now=noon_in_london(NEXT_WEEK)),
         False,
     ),
+    ("services.cancel_change", _change_next_week, lambda db: _cancel_the_pending_change(db), True),
 ]
+
+
+async def _cancel_the_pending_change(db: Database) -> object:
+    (service,) = await voice_services.list_services(db, occupier="acme")
+    return await voice_services.cancel_change(db, WHO, service.scheduled[0].id)
 
 
 async def _count(db: Database) -> int:
@@ -192,7 +200,7 @@ async def test_each_mutation_leaves_one_audit_entry(
 async def test_refused_and_dry_run_actions_leave_no_entry(db: Database) -> None:
     await _world(db)
     count = await _count(db)
-    with pytest.raises(Exception):  # noqa: B017 - any refusal
+    with pytest.raises(RuleViolation):
         await numbers.activate_numbers(db, WHO, [london(60)])
     await voice_services.add_services(
         db, WHO, occupier="bravo", site="LON1", product="desk-line", quantity=1, dry_run=True
@@ -204,8 +212,13 @@ async def test_refused_and_dry_run_actions_leave_no_entry(db: Database) -> None:
 
 async def test_journal_is_append_only(db: Database) -> None:
     await _world(db)
-    for statement in (update(AuditEntry).values(actor="mallory"), delete(AuditEntry)):
-        with pytest.raises(Exception, match="append-only"):
+    for statement in (
+        update(AuditEntry).values(actor="mallory"),
+        delete(AuditEntry),
+        update(AuditSubject).values(occupier_id=None),
+        delete(AuditSubject),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"):
             async with db.write() as session:
                 await session.execute(statement)
                 await session.commit()

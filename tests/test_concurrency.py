@@ -16,12 +16,21 @@ from pathlib import Path
 
 import pytest
 from allocation_worker import CONTESTED, allocate, allocate_in_process
-from helpers import LONDON, add_numbers, make_occupier, make_products, make_site
+from helpers import LONDON, add_numbers, make_occupier, make_products, make_site, noon_in_london
 from sqlalchemy import func, select
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import Occupier, PhoneNumber
+from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, ScheduledChange
 from voiceconsole.domain.allocation import batch_shape
+from voiceconsole.domain.errors import RuleViolation
+from voiceconsole.services.products import create_product
+from voiceconsole.services.voice_services import (
+    add_services,
+    apply_due,
+    cancel_change,
+    list_services,
+    schedule_change,
+)
 
 POOL_SIZE = 1000
 PER_WORKER = 4
@@ -113,3 +122,104 @@ async def test_concurrent_allocation_postgresql_connections(postgres_url: str) -
         await _check(db, plan, outcomes)
     finally:
         await db.close()
+
+
+async def _hold_then_release(db_url: str, lock: object, contenders: list) -> list:  # type: ignore[type-arg]
+    """Hold a row lock (PostgreSQL) or the write lock (SQLite) while the contenders start and
+    queue behind it, then let go: they all began before the first one's work was committed."""
+    blocker = Database(db_url)
+    try:
+        async with blocker.write() as session:
+            await session.execute(lock)  # type: ignore[call-overload]
+            tasks = [asyncio.create_task(c) for c in contenders]
+            await asyncio.sleep(1.5)
+            await session.rollback()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await blocker.close()
+
+
+async def test_colleagues_adding_services_for_one_occupier_at_once(db_url: str) -> None:
+    """Only one of them can be the first time; the others are upgrades and allocate nothing."""
+    db = Database(db_url)
+    colleagues = [Database(db_url) for _ in range(6)]
+    try:
+        await make_site(db, "LON1")
+        await add_numbers(db, "LON1", *LONDON)
+        await make_occupier(db, "solo")
+        for i in range(len(colleagues)):
+            await create_product(db, "setup", code=f"line-{i}", name=f"Line {i}")
+        lock = select(Occupancy).with_for_update()
+        outcomes = await _hold_then_release(
+            db_url,
+            lock,
+            [
+                add_services(
+                    c,
+                    f"colleague-{i}",
+                    occupier="solo",
+                    site="LON1",
+                    product=f"line-{i}",
+                    quantity=2,
+                )
+                for i, c in enumerate(colleagues)
+            ],
+        )
+        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+        applied = [o for o in outcomes if o.automation == "applied"]
+        assert len(applied) == 1
+        assert all(o.reason.startswith("upgrade") for o in outcomes if o is not applied[0])
+        async with db.read() as session:
+            held = set(
+                await session.scalars(
+                    select(PhoneNumber.e164).where(PhoneNumber.occupier_id.is_not(None))
+                )
+            )
+        assert held == set(applied[0].allocated) and len(held) == 5
+    finally:
+        for database in [db, *colleagues]:
+            await database.close()
+
+
+async def test_cancel_and_apply_of_one_change_at_once(db_url: str) -> None:
+    """A change is either cancelled or applied, never both (and never applied twice)."""
+    db = Database(db_url)
+    others = [Database(db_url) for _ in range(3)]
+    try:
+        await make_site(db, "LON1")
+        await make_products(db)
+        await add_numbers(db, "LON1", *LONDON)
+        await make_occupier(db, "solo")
+        await add_services(
+            db, "setup", occupier="solo", site="LON1", product="desk-line", quantity=2
+        )
+        change = await schedule_change(
+            db,
+            "setup",
+            occupier="solo",
+            site="LON1",
+            product="desk-line",
+            quantity=3,
+            effective_on=1,
+        )
+        tomorrow = noon_in_london(change.effective_on)
+        outcomes = await _hold_then_release(
+            db_url,
+            select(ScheduledChange).with_for_update(),
+            [
+                cancel_change(others[0], "canceller", change.id),
+                apply_due(others[1], "scheduler", now=tomorrow),
+                apply_due(others[2], "scheduler-2", now=tomorrow),
+            ],
+        )
+        cancelled, *applies = outcomes
+        applied = sum(len(o.applied) for o in applies if not isinstance(o, BaseException))
+        (service,) = await list_services(db, occupier="solo")
+        if isinstance(cancelled, RuleViolation):  # the change was applied first
+            assert applied == 1 and service.quantity == 3
+        else:
+            assert cancelled.status == "cancelled" and applied == 0 and service.quantity == 2
+        assert not [o for o in applies if isinstance(o, BaseException)], applies
+    finally:
+        for database in [db, *others]:
+            await database.close()

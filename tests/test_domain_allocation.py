@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voiceconsole.domain.allocation import (
-    BatchShape,
     PoolNumber,
     automation_skip_reason,
     batch_shape,
@@ -158,9 +157,3 @@ def test_pick_never_returns_a_number_twice_or_outside_the_pool(
     assert (pick.main is not None) == bool(shape.main)
     if shape.main and candidates:
         assert pick.main == _n(min(candidates))
-
-
-def test_shape_is_frozen() -> None:
-    with pytest.raises(AttributeError):
-        batch_shape("GB", 1, True).quantity = 2  # type: ignore[misc]
-    assert isinstance(batch_shape("GB", 1, True), BatchShape)

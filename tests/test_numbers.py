@@ -151,7 +151,7 @@ REFUSALS = [
         "given twice",
     ),
     (
-        "allocate to a site it is not at",
+        "allocate at an unknown site",
         lambda db: numbers.allocate_numbers(db, ACTOR, [london(50)], occupier="acme", site="NOPE"),
         NotFound,
         "unknown site",

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli.context import CommandTree, Context, parse_date, parse_datetime, say
+from voiceconsole.cli.context import (
+    CommandTree,
+    Context,
+    parse_date,
+    parse_datetime,
+    positive,
+    say,
+)
 from voiceconsole.cli.output import table
+from voiceconsole.db.migrate import current_revision, make_revision
+from voiceconsole.domain.phone import national
 from voiceconsole.services import audit, occupiers, products, sites
 from voiceconsole.services.seed import load_large_demo, load_sample_data
 
@@ -36,7 +45,7 @@ def register(cli: CommandTree) -> None:
     create.add_argument("--country", required=True, help="ISO 3166-1 alpha-2, e.g. GB or US")
     create.add_argument("--timezone", required=True, help="e.g. Europe/London")
     create.add_argument("--main-number-policy", choices=["auto", "manual"], default="auto")
-    create.add_argument("--cooldown-days", type=int, default=90)
+    create.add_argument("--cooldown-days", type=int, help="default: the operator's (90)")
     create.add_argument("--low-stock-threshold", type=int)
     edit = site.command("edit", "change a site", sites_edit)
     edit.add_argument("site")
@@ -75,7 +84,7 @@ def register(cli: CommandTree) -> None:
 
     journal = cli.command("audit", "the audit journal, newest first", audit_list)
     journal.add_argument("--since", help="date or time, e.g. 2026-11-01")
-    journal.add_argument("--limit", type=int, default=50)
+    journal.add_argument("--limit", type=positive, default=50)
     journal.add_argument("--site")
     journal.add_argument("--occupier")
     journal.add_argument(
@@ -86,15 +95,11 @@ def register(cli: CommandTree) -> None:
 
 async def db_upgrade(args: argparse.Namespace, ctx: Context) -> None:
     # Opening the database already applied pending migrations.
-    from voiceconsole.db.migrate import current_revision
-
     revision = await current_revision(ctx.db.engine)
     ctx.emit({"revision": revision}, lambda: print(f"schema is at revision {revision}"))
 
 
 async def db_revision(args: argparse.Namespace, ctx: Context) -> None:
-    from voiceconsole.db.migrate import make_revision
-
     await make_revision(ctx.db.engine, args.message)
 
 
@@ -203,7 +208,7 @@ async def occupiers_list(args: argparse.Namespace, ctx: Context) -> None:
                         o.name,
                         o.voice_quantity,
                         o.active_numbers,
-                        o.reserved_numbers,
+                        o.spare_numbers,
                         _national(o.main_number),
                     ]
                     for o in at_site
@@ -221,8 +226,6 @@ async def occupiers_list(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def _national(e164: str | None) -> str | None:
-    from voiceconsole.domain.phone import national
-
     return national(e164) if e164 else None
 
 

@@ -31,6 +31,17 @@ class Context:
 Handler = Callable[[argparse.Namespace, Context], Awaitable[None]]
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
 def parse_date(text: str) -> dt.date:
     """An ISO date such as 2026-12-01."""
     try:

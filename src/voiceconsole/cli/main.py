@@ -17,6 +17,7 @@ from voiceconsole.config import ENV_DB, chosen_db
 from voiceconsole.db.database import Database
 from voiceconsole.db.engine import normalise_url, sqlite_path
 from voiceconsole.domain.errors import VoiceconsoleError
+from voiceconsole.services.seed import load_sample_data
 from voiceconsole.services.transaction import check_actor, default_actor
 
 EXIT_REFUSED = 1
@@ -75,8 +76,6 @@ async def open_database(option: str | None) -> Database:
             f"cannot open the database ({_where(url)}): {_first_line(err)}"
         ) from None
     if first_start:
-        from voiceconsole.services.seed import load_sample_data
-
         try:
             loaded = await load_sample_data(db, "sample-data")
         except BaseException:
@@ -102,7 +101,8 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             url, embedded = chosen_db(args.db)
             print(f"\ndata: {_where(url)}" + (" (embedded default)" if embedded else ""))
             return 0
-        ctx = Context(db, check_actor(args.actor or default_actor()), args.json)
+        actor = args.actor if args.actor is not None else default_actor()
+        ctx = Context(db, check_actor(actor), args.json)
         await args.handler(args, ctx)
         return 0
     finally:
@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `head`) has gone; that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (sa_exc.OperationalError, sa_exc.InterfaceError, OSError) as err:
+    except (sa_exc.DBAPIError, OSError) as err:
         if os.environ.get("VOICECONSOLE_DEBUG"):
             raise
         print(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
+import json
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from voiceconsole.cli.context import CommandTree, Context, Handler, say
+from voiceconsole.cli.context import CommandTree, Context, Handler, positive, say
 from voiceconsole.cli.output import print_json, table, to_data
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.services import numbers
@@ -45,7 +47,7 @@ def register(cli: CommandTree) -> None:
     )
     listing.add_argument("--origin", choices=["pool", "ported", "custom"])
     listing.add_argument("--search", help="part of a number (national or E.164) or label")
-    listing.add_argument("--limit", type=int, help="at most this many")
+    listing.add_argument("--limit", type=positive, help="at most this many")
 
     show = group.command("show", "one number with its features", numbers_show)
     show.add_argument("number")
@@ -125,14 +127,13 @@ def _print_report(report: ImportReport) -> None:
 
 
 async def numbers_import(args: argparse.Namespace, ctx: Context) -> None:
-    import sys
-
     try:
-        text = (
-            sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8-sig")
-        )
+        raw = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
+        text = raw.decode("utf-8-sig")
     except OSError as err:
         raise InvalidInput(f"cannot read {args.file}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{args.file} is not UTF-8 text; save the CSV as UTF-8") from None
     try:
         report = await import_numbers(
             ctx.db,
@@ -152,13 +153,10 @@ async def numbers_import(args: argparse.Namespace, ctx: Context) -> None:
     ctx.emit(report, lambda: _print_report(report))
 
 
-async def numbers_list(args: argparse.Namespace, ctx: Context) -> None:
-    """Streams page by page (keyset), so a million numbers never sit in memory at once."""
+async def _pages(args: argparse.Namespace, ctx: Context) -> AsyncIterator[list[NumberView]]:
+    """Page after page (keyset paging), so a million numbers never sit in memory at once."""
     remaining = args.limit
     after = None
-    first = True
-    if ctx.json:
-        print("[")
     while remaining is None or remaining > 0:
         size = PAGE if remaining is None else min(PAGE, remaining)
         page = await numbers.list_numbers(
@@ -171,25 +169,38 @@ async def numbers_list(args: argparse.Namespace, ctx: Context) -> None:
             after=after,
             limit=size,
         )
-        if ctx.json:
-            import json
-
-            for view in page:
-                print(
-                    ("" if first else ",\n") + json.dumps(to_data(view), ensure_ascii=False), end=""
-                )
-                first = False
-        elif page:
-            table(_HEADERS if first else [""] * len(_HEADERS), _number_rows(page))
-            first = False
+        yield page
         if len(page) < size:
-            break
+            return
         after = page[-1].e164
         if remaining is not None:
             remaining -= len(page)
+
+
+async def numbers_list(args: argparse.Namespace, ctx: Context) -> None:
+    pages = _pages(args, ctx)
+    first_page = await anext(pages)  # bad filters fail here, before anything is printed
+    count = 0
+
+    async def all_pages() -> AsyncIterator[list[NumberView]]:
+        yield first_page
+        async for page in pages:
+            yield page
+
     if ctx.json:
-        print("\n]")
-    elif first:
+        print("[")
+    async for page in all_pages():
+        if ctx.json:
+            for view in page:
+                separator = ",\n" if count else ""
+                print(separator + json.dumps(to_data(view), ensure_ascii=False), end="")
+                count += 1
+        elif page:
+            table(_HEADERS, _number_rows(page), header=not count)
+            count += len(page)
+    if ctx.json:
+        print("\n]" if count else "]")
+    elif not count:
         say("no numbers match")
 
 

@@ -32,11 +32,17 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO | None = None) -> None:
+def table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    out: TextIO | None = None,
+    *,
+    header: bool = True,
+) -> None:
     out = out or sys.stdout
     text_rows = [[cell(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in text_rows:
         widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
-    for row in [list(headers), *text_rows]:
+    for row in [list(headers), *text_rows] if header else text_rows:
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")

@@ -52,9 +52,7 @@ def batch_shape(country: str, quantity: int, with_main: bool) -> BatchShape:
     return BatchShape(country, quantity, main, math.ceil((quantity + main) / step) * step)
 
 
-def automation_skip_reason(
-    voice_quantity: int, allocated_numbers: int, product_name: str | None = None
-) -> str | None:
+def automation_skip_reason(voice_quantity: int, allocated_numbers: int) -> str | None:
     """Why the first-time automation must not run, or None when it runs.
 
     `voice_quantity` is the occupier's current voice entitlement at the site and

@@ -14,6 +14,17 @@ from voiceconsole.domain.errors import InvalidInput
 MAX_RANGE_SIZE = 100_000
 
 
+_WHY = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: (
+        "no country: start with + and the country code, or give the site"
+    ),
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "it is not a number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "too short",
+    phonenumbers.NumberParseException.TOO_LONG: "too long",
+}
+
+
 def _parse(text: str, country: str | None) -> phonenumbers.PhoneNumber:
     cleaned = text.strip()
     if not cleaned:
@@ -22,7 +33,8 @@ def _parse(text: str, country: str | None) -> phonenumbers.PhoneNumber:
         return phonenumbers.parse(cleaned, None if cleaned.startswith("+") else country)
     except phonenumbers.NumberParseException as exc:
         where = f" for {country}" if country else ""
-        raise InvalidInput(f"{cleaned!r} is not a phone number{where} ({exc._msg})") from None
+        why = _WHY.get(exc.error_type, "unreadable")
+        raise InvalidInput(f"{cleaned!r} is not a phone number{where}: {why}") from None
 
 
 def to_e164(text: str, country: str | None = None) -> str:
@@ -57,10 +69,6 @@ def value_of(e164: str) -> int:
     return int(e164[1:])
 
 
-def e164_of(value: int) -> str:
-    return f"+{value}"
-
-
 @dataclass(frozen=True)
 class NumberBlock:
     """A contiguous block of numbers, first to last inclusive, in E.164."""
@@ -71,9 +79,6 @@ class NumberBlock:
     @property
     def size(self) -> int:
         return value_of(self.last) - value_of(self.first) + 1
-
-    def numbers(self) -> list[str]:
-        return [e164_of(v) for v in range(value_of(self.first), value_of(self.last) + 1)]
 
     def overlaps(self, other: NumberBlock) -> bool:
         return len(self.first) == len(other.first) and not (

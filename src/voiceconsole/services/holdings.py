@@ -53,6 +53,16 @@ def numbers_in_state_sql(occupier_id: Any, site_id: Any, *states: NumberState) -
     )
 
 
+def spare_numbers_sql(occupier_id: Any, site_id: Any) -> ScalarSelect[int]:
+    """Reserved numbers other than the main number (a main number out of service is no spare)."""
+    return (
+        select(func.count())
+        .where(*_holder(occupier_id, site_id), PhoneNumber.state == NumberState.RESERVED)
+        .where(PhoneNumber.is_main.is_(False))
+        .scalar_subquery()
+    )
+
+
 def main_number_sql(occupier_id: Any, site_id: Any) -> ScalarSelect[str]:
     return (
         select(PhoneNumber.e164)

@@ -9,7 +9,6 @@ for local benchmarks only. Never provision anything from this data set.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -32,6 +31,7 @@ from voiceconsole.db.models import (
     SwitchPort,
     utcnow,
 )
+from voiceconsole.domain.allocation import batch_shape
 from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
 from voiceconsole.services.transaction import Transaction
 
@@ -267,8 +267,8 @@ async def _numbers_and_services(tx: Transaction, today: dt.date, now: dt.datetim
         for k in range(SERVED_PER_SITE):
             occupier_id = s * OCCUPIERS_PER_SITE + k + 1
             qty = k % 8 + 1
-            main = 1 if auto else 0
-            size = math.ceil((qty + main) / 5) * 5 if uk else qty
+            shape = batch_shape("GB" if uk else "US", qty, with_main=auto)
+            main, size = shape.main, shape.batch_size
             assignments.append(
                 {
                     "id": len(assignments) + 1,

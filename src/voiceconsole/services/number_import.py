@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import NumberRange, PhoneNumber, Site
+from voiceconsole.db.models import NumberRange, PhoneNumber, Site, utcnow
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_of
 from voiceconsole.domain.states import NumberState, Origin
@@ -38,6 +39,7 @@ class ImportRow:
     last: str = ""
     main_candidate: str = ""
     note: str = ""
+    problem: str = ""  # found while reading the file (e.g. too many cells)
 
 
 @dataclass
@@ -86,7 +88,10 @@ class ImportRefused(VoiceconsoleError):
 
 def read_csv(text: str) -> list[ImportRow]:
     """Rows of an import file; the header is optional (a first cell that is a number is data)."""
-    lines = [row for row in csv.reader(io.StringIO(text))]
+    try:
+        lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as err:
+        raise InvalidInput(f"the file is not readable as CSV: {err}") from None
     if not lines:
         return []
     header = [h.strip().lower() for h in lines[0]]
@@ -105,6 +110,7 @@ def read_csv(text: str) -> list[ImportRow]:
         if not any(c.strip() for c in cells):
             continue
         values = dict(zip(columns, cells, strict=False))
+        extra = [c for c in cells[len(columns) :] if c.strip()]
         rows.append(
             ImportRow(
                 start + offset,
@@ -112,6 +118,7 @@ def read_csv(text: str) -> list[ImportRow]:
                 values.get("last", ""),
                 values.get("main_candidate", ""),
                 values.get("note", ""),
+                f"{len(cells)} cells where the file has {len(columns)} columns" if extra else "",
             )
         )
     return rows
@@ -150,25 +157,26 @@ async def import_numbers(
         if holder:
             await occupancy_of(tx.session, holder, place, lock=True)
         report = ImportReport(place.code, kind.value, holder.code if holder else None, dry_run)
-        accepted: list[tuple[ImportRow, NumberBlock, bool]] = []
-        for row in rows:
-            text = row.first.strip() + (f"-{row.last.strip()}" if row.last.strip() else "")
-            try:
-                block, candidate = _check_row(row, place, kind, accepted)
-                await _check_installation(tx.session, block)
-            except InvalidInput as err:
-                report.rows.append(RowReport(row.line, text, False, message=str(err)))
-                continue
-            accepted.append((row, block, candidate))
-            report.rows.append(RowReport(row.line, text, True, block.size, block.first, block.last))
+        parsed, problems = _parse_rows(rows, place, kind)
+        problems |= _overlaps_within(parsed)
+        problems |= await _clashes_with_installation(tx.session, parsed)
+        accepted = [p for p in parsed if p.row.line not in problems]
+        report.rows = sorted(
+            [
+                RowReport(p.row.line, p.text, True, p.block.size, p.block.first, p.block.last)
+                for p in accepted
+            ]
+            + [
+                RowReport(line, text, False, message=message)
+                for line, (text, message) in problems.items()
+            ],
+            key=lambda r: r.line,
+        )
         if not report.ok:
             raise ImportRefused(report)
         if dry_run:
             return report
-        for row, block, candidate in accepted:
-            await _write_block(
-                tx, place, block, kind, holder.id if holder else None, candidate, row.note
-            )
+        await _write(tx, place, accepted, kind, holder.id if holder else None)
         tx.audit(
             "numbers.import",
             f"imported {report.total:,} {kind.value} numbers in {len(accepted)} rows "
@@ -180,89 +188,158 @@ async def import_numbers(
                 "occupier": holder.code if holder else None,
                 "total": report.total,
                 "ranges": [
-                    {"first": b.first, "last": b.last, "size": b.size} for _, b, _ in accepted[:100]
+                    {"first": p.block.first, "last": p.block.last, "size": p.block.size}
+                    for p in accepted[:100]
                 ],
             },
         )
     return report
 
 
-def _check_row(
-    row: ImportRow, place: Site, kind: Origin, accepted: list[tuple[ImportRow, NumberBlock, bool]]
-) -> tuple[NumberBlock, bool]:
-    block = parse_block(row.first, row.last or None, place.country)
-    candidate = _flag(row.main_candidate)
-    if candidate and kind is not Origin.POOL:
-        raise InvalidInput("only pool numbers can be main-number candidates")
-    clean_text(row.note, "note", max_len=500, required=False)
-    for earlier, other, _ in accepted:
-        if block.overlaps(other):
-            raise InvalidInput(f"overlaps line {earlier.line} ({other})")
-    return block, candidate
+@dataclass(frozen=True)
+class _Parsed:
+    row: ImportRow
+    text: str
+    block: NumberBlock
+    candidate: bool
 
 
-async def _check_installation(session: Any, block: NumberBlock) -> None:
-    """Refuse a block that shares a number with any site of the installation."""
-    where = (
-        PhoneNumber.e164.between(block.first, block.last),
-        func.length(PhoneNumber.e164) == len(block.first),
-    )
-    count = await session.scalar(select(func.count()).where(*where))
-    if count:
-        first, site_code = (
-            await session.execute(
-                select(PhoneNumber.e164, Site.code)
-                .join(Site, Site.id == PhoneNumber.site_id)
-                .where(*where)
-                .order_by(PhoneNumber.e164)
-                .limit(1)
+# line -> (the row as written, why it is refused)
+Problems = dict[int, tuple[str, str]]
+
+
+def _row_text(row: ImportRow) -> str:
+    return row.first.strip() + (f"-{row.last.strip()}" if row.last.strip() else "")
+
+
+def _parse_rows(
+    rows: Iterable[ImportRow], place: Site, kind: Origin
+) -> tuple[list[_Parsed], Problems]:
+    parsed, problems = [], {}
+    for row in rows:
+        try:
+            if row.problem:
+                raise InvalidInput(row.problem)
+            block = parse_block(row.first, row.last or None, place.country)
+            candidate = _flag(row.main_candidate)
+            if candidate and kind is not Origin.POOL:
+                raise InvalidInput("only pool numbers can be main-number candidates")
+            clean_text(row.note, "note", max_len=500, required=False)
+        except InvalidInput as err:
+            problems[row.line] = (_row_text(row), str(err))
+            continue
+        parsed.append(_Parsed(row, _row_text(row), block, candidate))
+    return parsed, problems
+
+
+def _overlaps_within(parsed: list[_Parsed]) -> Problems:
+    """Rows that overlap an earlier row of the file: one sorted sweep, not every pair."""
+    problems: Problems = {}
+    reach: _Parsed | None = None  # of the rows so far, the one reaching highest
+    for item in sorted(
+        parsed, key=lambda p: (len(p.block.first), value_of(p.block.first), p.row.line)
+    ):
+        if reach is not None and reach.block.overlaps(item.block):
+            later, earlier = (item, reach) if item.row.line > reach.row.line else (reach, item)
+            problems[later.row.line] = (
+                later.text,
+                f"overlaps line {earlier.row.line} ({earlier.block})",
             )
-        ).one()
-        raise InvalidInput(
-            f"{count:,} of these numbers already exist (first: {national(first)} at {site_code})"
+        if (
+            reach is None
+            or len(item.block.last) != len(reach.block.last)
+            or value_of(item.block.last) > value_of(reach.block.last)
+        ):
+            reach = item
+    return problems
+
+
+async def _clashes_with_installation(session: Any, parsed: list[_Parsed]) -> Problems:
+    """Rows sharing a number with any site of the installation (E.164 is unique everywhere)."""
+    problems: Problems = {}
+    singles = {p.block.first: p for p in parsed if p.block.size == 1}
+    names = list(singles)
+    for start in range(0, len(names), 500):
+        for e164, code in await session.execute(
+            select(PhoneNumber.e164, Site.code)
+            .join(Site, Site.id == PhoneNumber.site_id)
+            .where(PhoneNumber.e164.in_(names[start : start + 500]))
+        ):
+            item = singles[e164]
+            problems[item.row.line] = (item.text, f"{national(e164)} already exists at {code}")
+    for item in (p for p in parsed if p.block.size > 1):
+        where = (
+            PhoneNumber.e164_value.between(value_of(item.block.first), value_of(item.block.last)),
         )
+        count = await session.scalar(select(func.count()).where(*where))
+        if count:
+            first, code = (
+                await session.execute(
+                    select(PhoneNumber.e164, Site.code)
+                    .join(Site, Site.id == PhoneNumber.site_id)
+                    .where(*where)
+                    .order_by(PhoneNumber.e164_value)
+                    .limit(1)
+                )
+            ).one()
+            problems[item.row.line] = (
+                item.text,
+                f"{count:,} of these numbers already exist (first: {national(first)} at {code})",
+            )
+    return problems
 
 
-async def _write_block(
-    tx: Any,
-    place: Site,
-    block: NumberBlock,
-    kind: Origin,
-    holder_id: int | None,
-    candidate: bool,
-    note: str,
+async def _write(
+    tx: Any, place: Site, accepted: list[_Parsed], kind: Origin, holder_id: int | None
 ) -> None:
-    number_range = NumberRange(
-        site_id=place.id,
-        first_e164=block.first,
-        last_e164=block.last,
-        size=block.size,
-        origin=kind,
-        occupier_id=holder_id,
-        note=note.strip(),
+    """One range row per CSV row, then every number, with driver-level executemany of plain
+    tuples: a million rows go in at close to raw sqlite3 speed."""
+    range_ids = (
+        (
+            await tx.session.execute(
+                insert(NumberRange).returning(NumberRange.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "site_id": place.id,
+                        "first_e164": p.block.first,
+                        "last_e164": p.block.last,
+                        "size": p.block.size,
+                        "origin": kind,
+                        "occupier_id": holder_id,
+                        "note": p.row.note.strip(),
+                        "imported_at": utcnow(),
+                    }
+                    for p in accepted
+                ],
+            )
+        )
+        .scalars()
+        .all()
     )
-    tx.session.add(number_range)
-    await tx.session.flush()
     state = NumberState.RESERVED if holder_id else NumberState.AVAILABLE
-    fixed = (
-        place.id,
-        number_range.id,
-        kind.value,
-        state.value,
-        holder_id,
-        False,
-        candidate,
-        "",
-        False,
-        False,
-    )
     connection = await tx.session.connection()
     statement = _bulk_insert_sql(connection.dialect.paramstyle)
-    first, last = value_of(block.first), value_of(block.last)
-    # Driver-level executemany of plain tuples: a million rows go in at close to raw speed.
-    for start in range(first, last + 1, _CHUNK):
-        rows = [(f"+{v}", v, *fixed) for v in range(start, min(start + _CHUNK, last + 1))]
-        await connection.exec_driver_sql(statement, rows)
+
+    def numbers() -> Iterator[tuple[Any, ...]]:
+        for item, range_id in zip(accepted, range_ids, strict=True):
+            fixed = (
+                place.id,
+                range_id,
+                kind.value,
+                state.value,
+                holder_id,
+                False,
+                item.candidate,
+                "",
+                False,
+                False,
+            )
+            for value in range(value_of(item.block.first), value_of(item.block.last) + 1):
+                yield (f"+{value}", value, *fixed)
+
+    rows = numbers()
+    while chunk := list(islice(rows, _CHUNK)):
+        await connection.exec_driver_sql(statement, chunk)
 
 
 _COLUMNS = (

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupier, PhoneNumber, Site
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
-from voiceconsole.domain.phone import national, to_e164
+from voiceconsole.domain.phone import national, to_e164, value_of
 from voiceconsole.domain.states import (
     NumberAction,
     NumberFacts,
@@ -253,14 +253,13 @@ async def nominate_main(db: Database, actor: str, ref: str, *, occupier: str) ->
         holder = await occupier_by_ref(tx.session, occupier)
         (number,) = await numbers_by_ref(tx.session, [ref], lock=True)
         place = await tx.session.get_one(Site, number.site_id)
-        if number.occupier_id != holder.id or number.state not in (
-            NumberState.RESERVED,
-            NumberState.ACTIVE,
-        ):
-            raise RuleViolation(
-                f"cannot make {national(number.e164)} the main number of {holder.name}: "
-                f"it is {number.state.value} and not held by them; allocate it to them first"
-            )
+        refusal = f"cannot make {national(number.e164)} the main number of {holder.name}: "
+        if number.state is NumberState.AVAILABLE:
+            raise RuleViolation(refusal + "it is available; allocate it to them first")
+        if number.state not in (NumberState.RESERVED, NumberState.ACTIVE):
+            raise RuleViolation(refusal + f"it is {number.state.value}")
+        if number.occupier_id != holder.id:
+            raise RuleViolation(refusal + "it belongs to another occupier")
         if number.is_main:
             raise RuleViolation(
                 f"{national(number.e164)} is already the main number of {holder.name}"
@@ -369,14 +368,19 @@ async def configure_number(
             setattr(number, key, value)
         (view,) = await views_of(tx.session, [number])
         after = view.to_dict()
-        changed = [k for k in after if before[k] != after[k]]
+        changed = [k for k in after if before[k] != after[k] and k != "pin_set"]
+        if not changed and not reset_pin:
+            tx.no_change()  # asked for what is already so
+            return ConfigureResult(view, None)
+        # The PIN itself never reaches the journal; that it was reset does.
         tx.audit(
             "numbers.configure",
-            f"configured {national(number.e164)}: {', '.join(changed) or 'no change'}",
+            f"configured {national(number.e164)}: "
+            + ", ".join(changed + (["PIN reset"] if reset_pin else [])),
             site_id=number.site_id,
             occupier_id=number.occupier_id,
             before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
+            after={k: after[k] for k in changed} | ({"pin_reset": True} if reset_pin else {}),
         )
         return ConfigureResult(view, new_pin)
 
@@ -387,6 +391,11 @@ async def _own_number(
     if not value:
         return None
     e164 = to_e164(value, place.country)
+    if e164 == number.e164:
+        raise InvalidInput(
+            f"{national(e164)} is the number itself; a caller-ID override must be another of "
+            "the occupier's numbers"
+        )
     owner = await session.scalar(
         select(PhoneNumber.occupier_id).where(
             PhoneNumber.e164 == e164,
@@ -416,6 +425,13 @@ def _search_clause(search: str) -> Any:
     return or_(*clauses)
 
 
+def _e164_value(e164: str) -> int:
+    """The paging key of the last number of a page (as `list_numbers` returned it)."""
+    if not (e164.startswith("+") and e164[1:].isascii() and e164[1:].isdecimal()):
+        raise InvalidInput(f"{e164!r} is not an E.164 number such as +442079460123")
+    return value_of(e164)
+
+
 async def list_numbers(
     db: Database,
     *,
@@ -443,7 +459,7 @@ async def list_numbers(
         if search:
             query = query.where(_search_clause(search))
         if after:
-            query = query.where(PhoneNumber.e164_value > int(to_e164(after)[1:]))
+            query = query.where(PhoneNumber.e164_value > _e164_value(after))
         if limit:
             query = query.limit(limit)
         numbers = list(await session.scalars(query))

@@ -10,12 +10,11 @@ from sqlalchemy import Select, select
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupancy, Occupier, Site
 from voiceconsole.domain.errors import Conflict
-from voiceconsole.domain.states import NumberState
 from voiceconsole.domain.text import clean_code, clean_text, slugify
 from voiceconsole.services.holdings import (
     active_numbers_sql,
     main_number_sql,
-    numbers_in_state_sql,
+    spare_numbers_sql,
     voice_quantity_sql,
 )
 from voiceconsole.services.lookup import (
@@ -190,7 +189,7 @@ async def list_occupiers_at(
                 Occupier.name,
                 voice_quantity_sql(Occupier.id, place.id),
                 active_numbers_sql(Occupier.id, place.id),
-                numbers_in_state_sql(Occupier.id, place.id, NumberState.RESERVED),
+                spare_numbers_sql(Occupier.id, place.id),
                 main_number_sql(Occupier.id, place.id),
             )
             .join(Occupancy, Occupancy.occupier_id == Occupier.id)

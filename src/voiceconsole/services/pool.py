@@ -29,6 +29,7 @@ from voiceconsole.domain.allocation import (
     lowest_run,
     pick_numbers,
 )
+from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import NumberState, Origin
 
 # Non-candidates loaded before asking the database for a run; a run is nearly always in it.
@@ -112,7 +113,7 @@ async def _pick_once(
     # Candidates serve as the main number, or fill a batch the other numbers cannot.
     candidates, prefix = await _first_numbers(session, site.id, shape.batch_size, limit, busy)
     need = ddi_count(shape, bool(candidates))
-    start = lowest_run([int(e[1:]) for e in prefix], need)
+    start = lowest_run([value_of(e) for e in prefix], need)
     if start is not None:
         others = prefix[start : start + need]
     elif len(prefix) < limit:

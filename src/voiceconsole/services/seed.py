@@ -26,6 +26,7 @@ from voiceconsole.db.models import (
     PhoneNumber,
     Product,
     ProductCategory,
+    ServiceAssignment,
     Site,
     Space,
     Switch,
@@ -35,6 +36,7 @@ from voiceconsole.domain.errors import Conflict
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import slugify
 from voiceconsole.services import numbers, voice_services
+from voiceconsole.services.large_demo import generate
 from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
 from voiceconsole.services.number_import import ImportRow, import_numbers
 from voiceconsole.services.transaction import Transaction, batch, transaction
@@ -203,8 +205,6 @@ async def _replay(db: Database, actor: str, outer: Transaction, step: dict[str, 
 
 
 async def _count(session: Any) -> LoadResult:
-    from voiceconsole.db.models import ServiceAssignment
-
     async def count(model: Any) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
@@ -220,8 +220,6 @@ async def _count(session: Any) -> LoadResult:
 async def load_large_demo(
     db: Database, actor: str, progress: Callable[[str], None] | None = None
 ) -> LoadResult:
-    from voiceconsole.services.large_demo import generate
-
     async with transaction(db, actor) as tx:
         await _refuse_if_not_empty(tx.session)
         await generate(tx, progress or (lambda _text: None))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import FloorPort, Occupancy, OperatorSettings, PhoneNumber, Site
 from voiceconsole.domain.allocation import BATCH_SIZES
-from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.domain.errors import Conflict, InvalidInput
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import clean_code, clean_text
 from voiceconsole.services.lookup import name_search, site_by_ref
@@ -20,6 +20,7 @@ from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import SiteSummary, SiteView
 
 DEFAULT_LOW_STOCK = 10
+DEFAULT_COOLDOWN_DAYS = 90  # domain.md: a sound default for UK and US business numbers
 
 
 def _country(value: str) -> str:
@@ -69,19 +70,27 @@ async def create_site(
     country: str,
     timezone: str,
     main_number_policy: str = "auto",
-    cooldown_days: int = 90,
+    cooldown_days: int | None = None,
     low_stock_threshold: int | None = None,
 ) -> SiteView:
+    """A new site; its cooldown defaults to the operator's (90 days without settings)."""
     site = Site(
         code=clean_code(code, "site code", upper=True),
         name=clean_text(name, "site name"),
         country=_country(country),
         timezone=_timezone(timezone),
         main_number_policy=_policy(main_number_policy),
-        cooldown_days=_days(cooldown_days, "cooldown"),
         low_stock_threshold=_threshold(low_stock_threshold),
     )
     async with transaction(db, actor) as tx:
+        if await tx.session.scalar(select(Site.id).where(Site.code == site.code)):
+            raise Conflict(f"a site with code {site.code!r} already exists")
+        if cooldown_days is None:
+            cooldown_days = (
+                await tx.session.scalar(select(OperatorSettings.default_cooldown_days))
+                or DEFAULT_COOLDOWN_DAYS
+            )
+        site.cooldown_days = _days(cooldown_days, "cooldown")
         tx.session.add(site)
         await tx.session.flush()
         view = SiteView.of(site)
@@ -108,6 +117,8 @@ async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteV
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise InvalidInput(f"cannot edit {', '.join(sorted(unknown))} of a site")
+    if not changes:
+        raise InvalidInput("nothing to change was given")
     cleaned = {key: _EDITABLE[key](value) for key, value in changes.items()}
     async with transaction(db, actor) as tx:
         site = await site_by_ref(tx.session, ref)
@@ -115,10 +126,13 @@ async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteV
         for key, value in cleaned.items():
             setattr(site, key, value)
         after = SiteView.of(site)
-        changed = {k: v for k, v in after.to_dict().items() if before.to_dict()[k] != v}
+        changed = [k for k, v in after.to_dict().items() if before.to_dict()[k] != v]
+        if not changed:
+            tx.no_change()
+            return after
         tx.audit(
             "site.edit",
-            f"edited site {site.code}: {', '.join(changed) or 'nothing changed'}",
+            f"edited site {site.code}: {', '.join(changed)}",
             site_id=site.id,
             before=before,
             after=after,

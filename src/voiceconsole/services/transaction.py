@@ -10,12 +10,12 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from sqlalchemy import UniqueConstraint, insert
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import AuditEntry, AuditSubject, utcnow
+from voiceconsole.db.models import AuditEntry, AuditSubject, Base, utcnow
 from voiceconsole.domain.errors import Conflict, InvalidInput
 
 # Constraint names (from the migration) and what a clash on them means to a user.
@@ -176,16 +176,30 @@ async def transaction(
         raise _clash(err) from None
 
 
+def _unique_columns() -> dict[str, str]:
+    """Each unique constraint or index by the way SQLite names it: 'table.col, table.col'."""
+    named = {}
+    for table in Base.metadata.tables.values():
+        uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+        uniques += [i for i in table.indexes if i.unique]
+        for unique in uniques:
+            columns = ", ".join(f"{table.name}.{c.name}" for c in unique.columns)
+            named[str(unique.name)] = columns
+    return named
+
+
+_SQLITE_NAMES = _unique_columns()
+
+
 def _clash(err: sa_exc.IntegrityError) -> Conflict:
+    """A clash with saved data (often a colleague's action a moment ago), said plainly.
+
+    PostgreSQL names the constraint; SQLite names its columns.
+    """
     text = str(err.orig)
     for name, meaning in _CLASHES.items():
-        if name in text:
+        if name in text or f"UNIQUE constraint failed: {_SQLITE_NAMES.get(name)}" in text:
             return Conflict(f"{meaning}; nothing was changed")
-    # SQLite names the columns rather than the constraint.
-    if "phone_numbers.e164" in text:
-        return Conflict(f"{_CLASHES['uq_phone_numbers_e164']}; nothing was changed")
-    if "phone_numbers.occupier_id, phone_numbers.site_id" in text:
-        return Conflict(f"{_CLASHES['uq_phone_numbers_main']}; nothing was changed")
     return Conflict(
         f"the change clashes with saved data ({text.splitlines()[0]}); nothing was changed"
     )

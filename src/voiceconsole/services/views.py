@@ -82,8 +82,8 @@ class OccupierAtSite(View):
     name: str
     site: str
     voice_quantity: int
-    active_numbers: int
-    reserved_numbers: int
+    active_numbers: int  # using a voice service (the main number is not counted)
+    spare_numbers: int  # reserved, main number not counted
     main_number: str | None
 
 

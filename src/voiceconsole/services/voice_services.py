@@ -26,7 +26,7 @@ from voiceconsole.domain.allocation import (
     batch_shape,
     describe_batch,
 )
-from voiceconsole.domain.errors import Conflict, InvalidInput, PoolShort, RuleViolation
+from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, PoolShort, RuleViolation
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.services.holdings import holdings
@@ -310,10 +310,10 @@ def _apply(change: ScheduledChange, assignment: ServiceAssignment) -> None:
 async def cancel_change(db: Database, actor: str, change_id: int) -> ChangeView:
     async with transaction(db, actor) as tx:
         # Locked: a change being applied or cancelled elsewhere is seen as it ends up.
-        query = _changes_query().where(ScheduledChange.id == change_id)
+        query = _changes_query().where(ScheduledChange.id == min(change_id, 2**31 - 1))
         row = (await tx.session.execute(query.with_for_update(of=ScheduledChange))).one_or_none()
         if row is None:
-            raise InvalidInput(f"there is no scheduled change {change_id}")
+            raise NotFound(f"there is no scheduled change {change_id}")
         change, holder, place, item = row
         if change.status is not ChangeStatus.PENDING:
             raise RuleViolation(
