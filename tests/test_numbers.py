@@ -160,7 +160,7 @@ REFUSALS = [
         "main number of someone else",
         lambda db: numbers.nominate_main(db, ACTOR, london(2), occupier="bravo"),
         RuleViolation,
-        "not held by them",
+        "belongs to another occupier",
     ),
     (
         "main number twice",
