@@ -14,6 +14,7 @@ Targets: median under 10 ms and under 3x raw.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sqlite3
 import tempfile
@@ -51,6 +52,13 @@ async def large_data(path: Path) -> float:
     await db.close()
     partial.rename(path)
     return time.perf_counter() - started
+
+
+def default_data_path() -> Path:
+    """A cache file per version of the generator and the schema, so a stale one is never used."""
+    sources = [Path(large_demo.__file__), *sorted(migrate.MIGRATIONS.rglob("*.py"))]
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
+    return user_cache_path("voiceconsole-bench") / f"large-{key}.db"
 
 
 def plan(calls: int) -> list[dict[str, Any]]:
@@ -135,7 +143,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument(
-        "--data", type=Path, default=user_cache_path("voiceconsole-bench") / "large.db"
+        "--data", type=Path, default=default_data_path(), help="where the large data set is kept"
     )
     args = parser.parse_args()
     generated_s = await large_data(args.data)
