@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import snapshot
@@ -41,7 +42,11 @@ class Cli:
 
         return asyncio.run(read())
 
-    def json(self, *args: str) -> object:
+    def do(self, command: str) -> Any:
+        """Run a command line written as one string and return its --json output."""
+        return self.json(*shlex.split(command))
+
+    def json(self, *args: str) -> Any:
         code, out, err = self.run(*args, "--json")
         assert code == 0, err
         return json.loads(out)
@@ -68,53 +73,31 @@ def test_lists_use_the_model_field_names(cli: Cli) -> None:
     }
     products = cli.json("products", "list")
     assert {"code", "name"} <= set(products[0])
-    occupiers = cli.json("occupiers", "list", "--site", "LON1")
+    occupiers = cli.do("occupiers list --site LON1")
     assert {"code", "name"} <= set(occupiers[0])
-    numbers = cli.json("numbers", "list", "--site", "LON1", "--state", "active", "--limit", "3")
+    numbers = cli.do("numbers list --site LON1 --state active --limit 3")
     assert len(numbers) == 3
     assert {"e164", "state", "origin", "occupier", "is_main"} <= set(numbers[0])
     assert numbers[0]["e164"].startswith("+44")
 
 
 def test_services_add_dry_run_and_real_run_agree(cli: Cli) -> None:
-    args = (
-        "services",
-        "add",
-        "--occupier",
-        "indigo-health",
-        "--site",
-        "LON1",
-        "--product",
-        "desk-line",
-        "--qty",
-        "7",
-    )
-    before = cli.json("numbers", "list", "--site", "LON1")
-    preview = cli.json(*args, "--dry-run")
-    assert cli.json("numbers", "list", "--site", "LON1") == before
-    real = cli.json(*args)
+    add = "services add --occupier indigo-health --site LON1 --product desk-line --qty 7"
+    before = cli.state()
+    preview = cli.do(add + " --dry-run")
+    assert cli.state() == before
+    real = cli.do(add)
     for key in ("automation", "reason", "batch_size", "allocated", "activated", "main_number"):
         assert preview[key] == real[key], key
     assert real["automation"] == "applied" and real["reason"] is None
     assert real["batch_size"] == len(real["allocated"]) == 10
     assert len(real["activated"]) == 7 and real["main_number"] in real["allocated"]
-    held = cli.json("numbers", "list", "--occupier", "indigo-health")
+    held = cli.do("numbers list --occupier indigo-health")
     assert sorted(n["e164"] for n in held) == sorted(real["allocated"])
 
 
 def test_special_numbers_skip_the_automation(cli: Cli) -> None:
-    result = cli.json(
-        "services",
-        "add",
-        "--occupier",
-        "halcyon-legal",
-        "--site",
-        "LON1",
-        "--product",
-        "desk-line",
-        "--qty",
-        "3",
-    )
+    result = cli.do("services add --occupier halcyon-legal --site LON1 --product desk-line --qty 3")
     assert result["automation"] == "skipped" and result["reason"].startswith("special numbers")
     assert (result["batch_size"], result["allocated"], result["main_number"]) == (0, [], None)
 
@@ -193,7 +176,7 @@ def test_import_dry_run_then_real_with_per_row_report(cli: Cli, tmp_path: Path) 
     good.write_text("first,last\n0161 496 0500,0161 496 0599\n0161 496 0700,\n")
     code, out, _ = cli.run("numbers", "import", str(good), "--site", "MAN1", "--dry-run")
     assert code == 0 and "would import 101 pool numbers to MAN1" in out
-    assert cli.json("numbers", "list", "--search", "0161 496 07") == []
+    assert cli.do("numbers list --search '0161 496 07'") == []
     report = cli.json("numbers", "import", str(good), "--site", "MAN1")
     assert report["ok"] and report["total"] == 101
     bad = tmp_path / "bad.csv"
@@ -202,78 +185,33 @@ def test_import_dry_run_then_real_with_per_row_report(cli: Cli, tmp_path: Path) 
     assert code == 1
     assert "ok  line 2" in out and "ERR line 3" in out and "already exist" in out
     assert "1 of 2 rows refused; nothing was imported" in err
-    assert cli.json("numbers", "list", "--search", "0161 496 080") == []
+    assert cli.do("numbers list --search '0161 496 080'") == []
 
 
 def test_number_moves_schedule_and_audit(cli: Cli) -> None:
     code, _, err = cli.run(
-        "numbers",
-        "allocate",
-        "020 7946 0450",
-        "020 7946 0451",
-        "--occupier",
-        "juniper-robotics",
-        "--site",
-        "LON1",
+        *shlex.split(
+            "numbers allocate '020 7946 0450' '020 7946 0451' --occupier juniper-robotics --site LON1"
+        )
     )
     assert code == 0, err
-    cli.json(
-        "services",
-        "add",
-        "--occupier",
-        "juniper-robotics",
-        "--site",
-        "LON1",
-        "--product",
-        "desk-line",
-        "--qty",
-        "1",
-    )
+    cli.do("services add --occupier juniper-robotics --site LON1 --product desk-line --qty 1")
     moved = cli.json("numbers", "activate", "+442079460450")
     assert moved["numbers"][0]["state"] == "active"
-    main = cli.json("numbers", "nominate-main", "020 7946 0451", "--occupier", "juniper-robotics")
+    main = cli.do("numbers nominate-main '020 7946 0451' --occupier juniper-robotics")
     assert main["numbers"][0]["is_main"]
-    configured = cli.json(
-        "numbers",
-        "configure",
-        "020 7946 0450",
-        "--label",
-        "Front desk",
-        "--voicemail",
-        "on",
-        "--reset-pin",
+    configured = cli.do(
+        "numbers configure '020 7946 0450' --label 'Front desk' --voicemail on --reset-pin"
     )
     assert configured["number"]["label"] == "Front desk" and len(configured["new_pin"]) == 6
-    change = cli.json(
-        "services",
-        "schedule",
-        "--occupier",
-        "juniper-robotics",
-        "--site",
-        "LON1",
-        "--product",
-        "desk-line",
-        "--qty",
-        "3",
-        "--on",
-        "2099-01-01",
+    change = cli.do(
+        "services schedule --occupier juniper-robotics --site LON1 --product desk-line --qty 3 --on 2099-01-01"
     )
     assert change["status"] == "pending"
     code, _, err = cli.run("services", "apply-due", "--today", "2099-01-01")
     assert code == 1 and "cannot be brought forward" in err  # no skipping cooldowns
-    now = cli.json(
-        "services",
-        "schedule",
-        "--occupier",
-        "juniper-robotics",
-        "--site",
-        "LON1",
-        "--product",
-        "desk-line",
-        "--qty",
-        "2",
-        "--on",
-        "today",
+    now = cli.do(
+        "services schedule --occupier juniper-robotics --site LON1 --product desk-line --qty 2 --on today"
     )
     assert now["status"] == "applied"
     assert cli.json("services", "apply-due")["applied"] == []  # 2099 is not due yet

@@ -35,14 +35,18 @@ def _holder(occupier_id: Any, site_id: Any) -> list[ColumnElement[bool]]:
     return [PhoneNumber.occupier_id == occupier_id, PhoneNumber.site_id == site_id]
 
 
-def active_numbers_sql(occupier_id: Any, site_id: Any) -> ScalarSelect[int]:
-    """Active numbers that use a voice service: every active number but the main number."""
+def _numbers_but_main_sql(occupier_id: Any, site_id: Any, state: NumberState) -> ScalarSelect[int]:
     return (
         select(func.count())
-        .where(*_holder(occupier_id, site_id), PhoneNumber.state == NumberState.ACTIVE)
+        .where(*_holder(occupier_id, site_id), PhoneNumber.state == state)
         .where(PhoneNumber.is_main.is_(False))
         .scalar_subquery()
     )
+
+
+def active_numbers_sql(occupier_id: Any, site_id: Any) -> ScalarSelect[int]:
+    """Active numbers that use a voice service: every active number but the main number."""
+    return _numbers_but_main_sql(occupier_id, site_id, NumberState.ACTIVE)
 
 
 def numbers_in_state_sql(occupier_id: Any, site_id: Any, *states: NumberState) -> ScalarSelect[int]:
@@ -55,12 +59,7 @@ def numbers_in_state_sql(occupier_id: Any, site_id: Any, *states: NumberState) -
 
 def spare_numbers_sql(occupier_id: Any, site_id: Any) -> ScalarSelect[int]:
     """Reserved numbers other than the main number (a main number out of service is no spare)."""
-    return (
-        select(func.count())
-        .where(*_holder(occupier_id, site_id), PhoneNumber.state == NumberState.RESERVED)
-        .where(PhoneNumber.is_main.is_(False))
-        .scalar_subquery()
-    )
+    return _numbers_but_main_sql(occupier_id, site_id, NumberState.RESERVED)
 
 
 def main_number_sql(occupier_id: Any, site_id: Any) -> ScalarSelect[str]:
