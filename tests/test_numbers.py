@@ -294,6 +294,8 @@ async def test_configure_features_and_pin(db: Database) -> None:
             select(PhoneNumber.pin_hash).where(PhoneNumber.e164 == london(2))
         )
     assert stored and result.new_pin not in stored and pin_matches(result.new_pin, stored)
+    abroad = await numbers.configure_number(db, ACTOR, london(2), forward_always="+1 212 555 0100")
+    assert abroad.number.forward_always == "+12125550100"  # forwarding may cross borders
     cleared = await numbers.configure_number(
         db, ACTOR, london(2), caller_id_override="", forward_busy=""
     )

@@ -37,18 +37,19 @@ def _parse(text: str, country: str | None) -> phonenumbers.PhoneNumber:
         raise InvalidInput(f"{cleaned!r} is not a phone number{where}: {why}") from None
 
 
-def to_e164(text: str, country: str | None = None) -> str:
+def to_e164(text: str, country: str | None = None, *, same_country: bool = True) -> str:
     """Parse `text` (E.164 or national form for `country`) to a valid E.164 string.
 
-    When `country` is given, the number must belong to that country: numbers can only be used
-    at a site of their own country.
+    When `country` is given, the number must belong to that country (numbers can only be used
+    at a site of their own country) unless `same_country` is False: a forwarding target may
+    be anywhere.
     """
     number = _parse(text, country)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(f"{text.strip()!r} is not a valid phone number ({e164})")
     region = phonenumbers.region_code_for_number(number)
-    if country and region != country:
+    if country and same_country and region != country:
         raise InvalidInput(
             f"{text.strip()!r} is a {region or 'non-geographic'} number, not a {country} number"
         )

@@ -347,7 +347,7 @@ async def configure_number(
             ("forward_no_answer", forward_no_answer),
         ):
             if value is not UNSET:
-                changes[key] = to_e164(value, place.country) if value else None
+                changes[key] = to_e164(value, place.country, same_country=False) if value else None
         if caller_id_override is not UNSET:
             changes["caller_id_override"] = await _own_number(
                 tx.session, number, caller_id_override, place
