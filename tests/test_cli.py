@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import shlex
@@ -257,3 +258,42 @@ def test_unreachable_database_is_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("voiceconsole: error: cannot open the database")
     assert result.stderr.count("\n") == 1
+
+
+def test_catalogue_and_service_commands(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = cli.do("sites edit MAN1 --name 'Northwind Manchester' --cooldown-days 60")
+    assert (site["name"], site["cooldown_days"]) == ("Northwind Manchester", 60)
+    moved = cli.do("occupiers occupy --occupier acme-analytics --site MAN1 --since 2026-01-05")
+    assert moved["sites"] == ["LON1", "MAN1", "NYC1"]
+    cli.do("occupiers edit-occupancy --occupier acme-analytics --site MAN1 --since 2026-02-01")
+    entry = cli.do("audit --limit 1 --occupier acme-analytics")[0]
+    assert entry["action"] == "occupancy.edit" and entry["after"]["since"] == "2026-02-01"
+    shown = cli.do("numbers show '020 7946 0000'")
+    assert (shown["label"], shown["is_main"], shown["occupier"]) == (
+        "Reception",
+        True,
+        "acme-analytics",
+    )
+    (bowery,) = cli.do("services list --occupier bowery-partners")
+    assert bowery["quantity"] == 8 and len(bowery["scheduled"]) == 1
+    cancelled = cli.do(f"services cancel {bowery['scheduled'][0]['id']}")
+    assert cancelled["status"] == "cancelled"
+    assert cli.do("services list --occupier bowery-partners")[0]["scheduled"] == []
+    # A CSV from standard input, byte-order mark and all.
+    data = "\ufefffirst,last\n0161 496 0600,0161 496 0604\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    report = cli.do("numbers import - --site MAN1")
+    assert report["ok"] and report["total"] == 5
+
+
+def test_numbers_list_streams_pages_as_one_table(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceconsole.cli import number_commands
+
+    monkeypatch.setattr(number_commands, "PAGE", 7)
+    code, out, _ = cli.run("numbers", "list", "--site", "SFO1", "--state", "available")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("NUMBER") and len(lines) == 1 + 45
+    assert [line.split()[1] for line in lines[1:4]] == ["555-0105", "555-0106", "555-0107"]
+    assert len(cli.do("numbers list --site SFO1 --state available")) == 45
+    # What people type in a search is matched as typed, % included.
+    assert cli.do("numbers list --search %") == []

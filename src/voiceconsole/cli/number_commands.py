@@ -179,17 +179,11 @@ async def _pages(args: argparse.Namespace, ctx: Context) -> AsyncIterator[list[N
 
 async def numbers_list(args: argparse.Namespace, ctx: Context) -> None:
     pages = _pages(args, ctx)
-    first_page = await anext(pages)  # bad filters fail here, before anything is printed
+    page = await anext(pages, None)  # bad filters fail here, before anything is printed
     count = 0
-
-    async def all_pages() -> AsyncIterator[list[NumberView]]:
-        yield first_page
-        async for page in pages:
-            yield page
-
     if ctx.json:
         print("[")
-    async for page in all_pages():
+    while page is not None:
         if ctx.json:
             for view in page:
                 separator = ",\n" if count else ""
@@ -198,6 +192,7 @@ async def numbers_list(args: argparse.Namespace, ctx: Context) -> None:
         elif page:
             table(_HEADERS, _number_rows(page), header=not count)
             count += len(page)
+        page = await anext(pages, None)
     if ctx.json:
         print("\n]" if count else "]")
     elif not count:

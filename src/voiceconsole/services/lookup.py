@@ -29,7 +29,7 @@ def slug_code(text: str) -> str:
 _MAX_ID = 2**31 - 1
 
 
-def _ref_id(ref: str | int) -> int:
+def ref_id(ref: str | int) -> int:
     """The id a reference names, or -1 (no row) when it is not a plain decimal number."""
     text = str(ref).strip()
     if text.isascii() and text.isdecimal() and int(text) <= _MAX_ID:
@@ -46,7 +46,7 @@ def named(model: type[T], name: str) -> ColumnElement[bool]:
 
 
 def name_params(name: str, ref: str | int, code: str) -> dict[str, Any]:
-    return {f"{name}_id": _ref_id(ref), f"{name}_code": code}
+    return {f"{name}_id": ref_id(ref), f"{name}_code": code}
 
 
 async def _by_ref(session: AsyncSession, model: type[T], ref: str | int, code: str, kind: str) -> T:

@@ -29,6 +29,7 @@ from voiceconsole.domain.states import (
 from voiceconsole.domain.text import clean_email, clean_text, parse_choice
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
+    name_search,
     numbers_by_ref,
     occupancy_of,
     occupier_by_ref,
@@ -419,7 +420,7 @@ def _search_clause(search: str) -> Any:
     digits = _DIGITS.sub("", text)
     if text.startswith("0") and digits:
         digits = digits[1:]  # the national trunk prefix is not part of E.164
-    clauses = [PhoneNumber.label.ilike(f"%{text}%")]
+    clauses = [name_search(text, PhoneNumber.label)]
     if digits:
         clauses.append(PhoneNumber.e164.like(f"%{digits}%"))
     return or_(*clauses)

@@ -33,6 +33,7 @@ from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
     occupancy_of,
     occupier_by_ref,
+    ref_id,
     site_by_ref,
     site_today,
     site_today_in,
@@ -310,7 +311,7 @@ def _apply(change: ScheduledChange, assignment: ServiceAssignment) -> None:
 async def cancel_change(db: Database, actor: str, change_id: int) -> ChangeView:
     async with transaction(db, actor) as tx:
         # Locked: a change being applied or cancelled elsewhere is seen as it ends up.
-        query = _changes_query().where(ScheduledChange.id == min(change_id, 2**31 - 1))
+        query = _changes_query().where(ScheduledChange.id == ref_id(change_id))
         row = (await tx.session.execute(query.with_for_update(of=ScheduledChange))).one_or_none()
         if row is None:
             raise NotFound(f"there is no scheduled change {change_id}")
