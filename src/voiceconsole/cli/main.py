@@ -13,11 +13,10 @@ from sqlalchemy import exc as sa_exc
 from voiceconsole import __version__
 from voiceconsole.cli import catalogue_commands, number_commands, service_commands
 from voiceconsole.cli.context import CommandTree, Context, say
-from voiceconsole.config import ENV_DB, chosen_db
+from voiceconsole.config import ENV_DB
 from voiceconsole.db.database import Database
-from voiceconsole.db.engine import normalise_url, sqlite_path
 from voiceconsole.domain.errors import VoiceconsoleError
-from voiceconsole.services.seed import load_sample_data
+from voiceconsole.services.startup import first_line, open_database
 from voiceconsole.services.transaction import check_actor, default_actor
 
 EXIT_REFUSED = 1
@@ -58,52 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _where(url: str) -> str:
-    path = sqlite_path(normalise_url(url))
-    return f"SQLite file {path}" if path else url.split("@")[-1]
+async def run_console(db: Database, actor: str) -> None:
+    # Imported here so that plain commands do not pay for loading Textual.
+    from voiceconsole.tui.app import VoiceconsoleApp
 
-
-async def open_database(option: str | None) -> Database:
-    """Open (and migrate) the chosen database; on the very first start of the embedded default,
-    seed it from the sample data and say so."""
-    url, embedded = chosen_db(option)
-    path = sqlite_path(normalise_url(url))
-    first_start = embedded and path is not None and not path.exists()
-    try:
-        db = await Database.open(url)
-    except (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.ArgumentError) as err:
-        raise VoiceconsoleError(
-            f"cannot open the database ({_where(url)}): {_first_line(err)}"
-        ) from None
-    if first_start:
-        try:
-            loaded = await load_sample_data(db, "sample-data")
-        except BaseException:
-            # Leave no empty database behind: the next start must try the first start again.
-            await db.close()
-            for suffix in ("", "-wal", "-shm"):
-                path.with_name(path.name + suffix).unlink(missing_ok=True)
-            raise
-        say(f"First start: created {path} and loaded the sample data ({loaded.describe()}).")
-    return db
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(getattr(err, "orig", None) or err)
-    return text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    await VoiceconsoleApp(db, actor=actor).run_async()
 
 
 async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    db = await open_database(args.db)
+    db, first_start = await open_database(args.db)
+    if first_start:
+        say(first_start)
     try:
+        actor = check_actor(args.actor if args.actor is not None else default_actor())
         if getattr(args, "handler", None) is None:
-            parser.print_help()
-            url, embedded = chosen_db(args.db)
-            print(f"\ndata: {_where(url)}" + (" (embedded default)" if embedded else ""))
+            await run_console(db, actor)
             return 0
-        actor = args.actor if args.actor is not None else default_actor()
-        ctx = Context(db, check_actor(actor), args.json)
-        await args.handler(args, ctx)
+        await args.handler(args, Context(db, actor, args.json))
         return 0
     finally:
         await db.close()
@@ -127,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("VOICECONSOLE_DEBUG"):
             raise
         print(
-            f"voiceconsole: error: database or system failure: {_first_line(err)}", file=sys.stderr
+            f"voiceconsole: error: database or system failure: {first_line(err)}", file=sys.stderr
         )
         return EXIT_REFUSED
 

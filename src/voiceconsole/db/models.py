@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from voiceconsole import clock
 from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
 
 
@@ -49,7 +50,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.utcnow()
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:

@@ -134,3 +134,32 @@ def compact_blocks(e164s: list[str]) -> list[NumberBlock]:
         else:
             blocks.append(NumberBlock(e164, e164))
     return blocks
+
+
+_NOT_DIGITS = "".join(chr(c) for c in range(128) if not chr(c).isdigit())
+
+
+def search_prefixes(text: str, countries: list[str] | tuple[str, ...]) -> list[str]:
+    """The E.164 prefixes a partly typed number may stand for, so a search can use the index.
+
+    '+44 20 79' is one prefix; '020 79' is national in any of `countries` (trunk prefix
+    dropped, country code added); bare digits may also be E.164 typed without the '+'.
+    Fewer than two digits is too little to search by.
+    """
+    text = text.strip()
+    digits = text.translate(str.maketrans("", "", _NOT_DIGITS))
+    if len(digits) < 2 or any(c.isalpha() for c in text):
+        return []
+    if text.startswith("+"):
+        return ["+" + digits]
+    prefixes = {"+" + digits}
+    for country in countries:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
+        if metadata is None:
+            continue
+        national_digits = digits
+        trunk = metadata.national_prefix
+        if trunk and national_digits.startswith(trunk):
+            national_digits = national_digits[len(trunk) :]
+        prefixes.add(f"+{metadata.country_code}{national_digits}")
+    return sorted(prefixes)

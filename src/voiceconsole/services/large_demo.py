@@ -87,8 +87,8 @@ async def _bulk(tx: Transaction, model: Any, rows: Iterable[dict[str, Any]]) -> 
 
 
 async def generate(tx: Transaction, progress: Callable[[str], None]) -> None:
-    today = dt.date.today()
     now = utcnow()
+    today = now.date()
     await _bulk(
         tx,
         OperatorSettings,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voiceconsole import clock
 from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Product, Site
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.phone import national, to_e164
@@ -162,4 +163,4 @@ def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:
 
 
 def site_today_in(timezone: str, now: dt.datetime | None = None) -> dt.date:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(timezone)).date()
+    return (now or clock.utcnow()).astimezone(ZoneInfo(timezone)).date()

@@ -155,11 +155,20 @@ async def _count_by_site(session: AsyncSession, site_column: Any, ids: list[int]
     return dict(rows.all())  # type: ignore[arg-type]
 
 
-async def list_sites(db: Database, search: str | None = None) -> list[SiteSummary]:
+async def list_sites(
+    db: Database, search: str | None = None, *, after: str | None = None, limit: int | None = None
+) -> list[SiteSummary]:
+    """Sites in code order with their figures; page with `after` (the last code of a page).
+
+    Numbers are counted only for the sites of the page, through the pool index."""
     async with db.read() as session:
         query = select(Site).order_by(Site.code)
         if search:
             query = query.where(name_search(search, Site.code, Site.name))
+        if after:
+            query = query.where(Site.code > after)
+        if limit:
+            query = query.limit(limit)
         sites = list(await session.scalars(query))
         operator_threshold = (
             await session.scalar(select(OperatorSettings.low_stock_threshold)) or DEFAULT_LOW_STOCK

@@ -1,0 +1,130 @@
+"""The console application: shell, header, footer, command palette, themes and keymap."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from voiceconsole.config import ConsoleSettings
+from voiceconsole.db.database import Database
+from voiceconsole.services.finder import operator_name
+from voiceconsole.services.voice_services import DueReport, apply_due
+from voiceconsole.tui.commands import FindProvider
+from voiceconsole.tui.work import call_service
+
+log = logging.getLogger("voiceconsole.tui")
+
+
+def due_report_lines(due: DueReport) -> list[str]:
+    """What applying due changes did, in words (empty when nothing was due)."""
+    lines = [
+        f"Applied: {c.product} for {c.occupier} at {c.site} is now QTY {c.new_quantity}"
+        for c in due.applied
+    ]
+    lines += [
+        f"Held back: {h['change'].product} for {h['change'].occupier} at "
+        f"{h['change'].site} (QTY {h['change'].new_quantity}): {h['reason']}"
+        for h in due.held_back
+    ]
+    if due.recycled:
+        lines.append(f"{len(due.recycled)} number(s) back in their pools after cooldown")
+    return lines
+
+
+class VoiceconsoleApp(App[None]):
+    """`database` is an open `Database`, or a URL the app opens in its own event loop
+    (snapshot tests run each app in a fresh loop)."""
+
+    TITLE = "voiceconsole"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {FindProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "open_sites", "Sites", id="app.sites"),
+        Binding("f3", "open_activity", "Activity", id="app.activity"),
+        Binding("f1", "help", "Keys", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        database: Database | str,
+        *,
+        actor: str,
+        settings: ConsoleSettings | None = None,
+        apply_due_on_start: bool = True,
+    ) -> None:
+        super().__init__()
+        self._database = database
+        self._owns_database = isinstance(database, str)
+        self.db: Database = database if isinstance(database, Database) else None  # type: ignore[assignment]
+        self.actor = actor
+        self.settings = settings or ConsoleSettings()
+        self.cursor_blink = self.settings.cursor_blink
+        self.apply_due_on_start = apply_due_on_start
+        self.current_site: str | None = None
+        self.operator = "voiceconsole"
+
+    async def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self.notify(f"Unknown theme {self.settings.theme!r}; using the default.", markup=False)
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        if self.db is None:
+            self.db = await Database.open(str(self._database))
+        self.operator = await operator_name(self.db)
+        self.title = self.operator
+        self.refresh_sub_title()
+        from voiceconsole.tui.screens.sites import SitesScreen
+
+        await self.push_screen(SitesScreen())
+        if self.apply_due_on_start:
+            self.apply_due_changes()
+
+    async def on_unmount(self) -> None:
+        if self._owns_database and self.db is not None:
+            await self.db.close()
+
+    def refresh_sub_title(self) -> None:
+        where = self.current_site or "all sites"
+        self.sub_title = f"{where} · {self.actor}"
+
+    def set_current_site(self, site: str | None) -> None:
+        self.current_site = site
+        self.refresh_sub_title()
+
+    def apply_due_changes(self, then: Any = None) -> None:
+        """Apply scheduled service changes that have fallen due, and say what was applied."""
+
+        def report(due: DueReport) -> None:
+            lines = due_report_lines(due)
+            if lines:
+                self.notify("\n".join(lines), title="Scheduled changes", markup=False)
+            if then is not None:
+                then(due)
+
+        call_service(self, lambda: apply_due(self.db, self.actor), report, group="apply-due")
+
+    def action_open_sites(self) -> None:
+        from voiceconsole.tui.screens.sites import SitesScreen
+
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, SitesScreen):
+            self.push_screen(SitesScreen())
+        self.set_current_site(None)
+
+    def action_open_activity(self, site: str | None = None, occupier: str | None = None) -> None:
+        from voiceconsole.tui.screens.activity import ActivityScreen
+
+        self.push_screen(ActivityScreen(site=site or self.current_site, occupier=occupier))
+
+    def action_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()

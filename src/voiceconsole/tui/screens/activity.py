@@ -1,0 +1,65 @@
+"""Activity: the audit journal, newest first, paged, filtered by site, occupier, actor, action."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
+from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+
+FILTERS = ("site", "occupier", "actor", "action")
+
+
+class ActivityScreen(Screen[None]):
+    CSS_PATH = "lists.tcss"
+    DEFAULT_CSS = """
+    ActivityScreen #filters { height: 3; }
+    ActivityScreen #filters TextInput { width: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter", id="activity.filter"),
+        Binding("escape", "app.pop_screen", "Back", id="activity.back"),
+    ]
+
+    def __init__(self, *, site: str | None = None, occupier: str | None = None) -> None:
+        super().__init__()
+        self.initial = {"site": site or "", "occupier": occupier or ""}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(
+            plain("Activity: the audit journal, newest first", "bold"), classes="screen-title"
+        )
+        with Horizontal(id="filters"):
+            for name in FILTERS:
+                yield TextInput(self.initial.get(name, ""), placeholder=name, id=f"f-{name}")
+        yield PagedTable(JOURNAL_COLUMNS, self.load, id="journal")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(PagedTable).reload()
+        self.query_one(PagedTable).focus()
+
+    def filters(self) -> dict[str, str | None]:
+        return {n: self.query_one(f"#f-{n}", TextInput).value.strip() or None for n in FILTERS}
+
+    async def load(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        return await journal_rows(app.db, after, limit, **self.filters())
+
+    def on_input_changed(self) -> None:
+        self.query_one(PagedTable).reload()
+
+    def on_input_submitted(self) -> None:
+        self.query_one(PagedTable).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#f-site", TextInput).focus()

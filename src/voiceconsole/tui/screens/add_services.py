@@ -1,0 +1,260 @@
+"""The add-services wizard: product and quantity, a live preview of exactly what will happen,
+then one commit through the same service call as `voiceconsole services add`.
+
+The preview is a dry run of that call (same code, rolled back), so what it shows is what a
+commit does unless a colleague takes numbers in between; the result screen then shows what
+really happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Select, Static
+
+from voiceconsole.domain.errors import PoolShort, VoiceconsoleError
+from voiceconsole.domain.phone import national
+from voiceconsole.services.products import list_products
+from voiceconsole.services.voice_services import AddServicesResult, add_services
+from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.work import call_service
+
+
+def preview_lines(result: AddServicesResult) -> list[tuple[str, str]]:
+    """The preview (or the result) in words, as (text, style) lines."""
+    done = not result.dry_run
+    if result.automation == "skipped":
+        return [
+            (
+                "Automation " + ("did not run" if done else "will not run") + f": {result.reason}.",
+                "bold",
+            ),
+            (
+                f"{result.product} QTY {result.quantity} "
+                + ("was" if done else "will be")
+                + " recorded; no numbers "
+                + ("were" if done else "are")
+                + " allocated.",
+                "",
+            ),
+        ]
+    lines = [
+        ("Automation " + ("ran" if done else "will run") + ": first voice service here.", "bold"),
+        (result.arithmetic or "", ""),
+        ("", ""),
+        (("Allocated" if done else "To be allocated") + f" ({len(result.allocated)}):", "bold"),
+    ]
+    if result.main_number:
+        lines.append(
+            (f"  {national(result.main_number)}  main number (active, uses no service)", "green")
+        )
+    lines += [(f"  {national(n)}  activated", "") for n in result.activated]
+    lines += [(f"  {national(n)}  spare (reserved)", "dim") for n in result.spare]
+    return lines
+
+
+class AddServicesWizard(Screen[AddServicesResult | None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "confirm", "Confirm", id="wizard.confirm", priority=True),
+        Binding("escape", "cancel", "Cancel", id="wizard.cancel"),
+    ]
+
+    def __init__(self, occupier: str, site: str) -> None:
+        super().__init__()
+        self.occupier = occupier
+        self.site = site
+        self.preview: AddServicesResult | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(
+            plain(f"Add services: {self.occupier} at {self.site}", "bold"), classes="screen-title"
+        )
+        with Vertical(id="form"):
+            with Horizontal(classes="field"):
+                yield Label("Product", classes="label")
+                yield Select[str]([], prompt="choose a product", id="product")
+            with Horizontal(classes="field"):
+                yield Label("Quantity", classes="label")
+                yield TextInput(
+                    placeholder="how many voice services",
+                    id="quantity",
+                    type="integer",
+                    max_length=6,
+                )
+        yield Static(plain("Preview", "bold"), classes="section")
+        with VerticalScroll(id="preview-box"):
+            yield Static(plain("Choose a product and a quantity.", "dim"), id="preview")
+        with Horizontal(classes="buttons"):
+            yield Button("Confirm (ctrl+s)", variant="primary", id="confirm", disabled=True)
+            yield Button("Cancel (esc)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        call_service(self, lambda: list_products(app.db), self._show_products)
+
+    def _show_products(self, products: list[Any]) -> None:
+        select = self.query_one("#product", Select)
+        options = [(f"{p.name} ({p.code})", p.code) for p in products if p.category == "voice"]
+        select.set_options(options)
+        if options:
+            select.value = options[0][1]
+        self.query_one("#quantity", TextInput).focus()
+
+    def _choice(self) -> tuple[str, str] | None:
+        product = self.query_one("#product", Select).value
+        quantity = self.query_one("#quantity", TextInput).value.strip()
+        if product is Select.NULL or not quantity:
+            return None
+        return str(product), quantity
+
+    @on(Select.Changed)
+    @on(TextInput.Changed)
+    def update_preview(self) -> None:
+        self.preview = None
+        self.query_one("#confirm", Button).disabled = True
+        choice = self._choice()
+        if choice is None:
+            self._say([("Choose a product and a quantity.", "dim")])
+            return
+        product, quantity = choice
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: add_services(
+                app.db,
+                app.actor,
+                occupier=self.occupier,
+                site=self.site,
+                product=product,
+                quantity=int(quantity),
+                dry_run=True,
+            ),
+            self._show_preview,
+            refused=self._blocked,
+            group="preview",
+            exclusive=True,
+        )
+
+    def _show_preview(self, result: AddServicesResult) -> None:
+        if self._choice() != (result.product, str(result.quantity)):
+            return  # the user has typed on since
+        self.preview = result
+        self._say(
+            [*preview_lines(result), ("", ""), ("Nothing is written until you confirm.", "italic")]
+        )
+        self.query_one("#confirm", Button).disabled = False
+
+    def _blocked(self, err: VoiceconsoleError) -> None:
+        if isinstance(err, PoolShort):
+            text = (
+                f"Blocked: the {self.site} pool is short: {err.needed} numbers needed, "
+                f"{err.available} available. Add numbers to the pool first."
+            )
+        else:
+            text = f"Blocked: {err}"
+        self._say([(text, "bold red")])
+
+    def _say(self, lines: list[tuple[str, str]]) -> None:
+        from rich.text import Text
+
+        text = Text()
+        for i, (line, style) in enumerate(lines):
+            text.append(("\n" if i else "") + line, style=style)
+        self.query_one("#preview", Static).update(text)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def action_confirm(self) -> None:
+        if self.preview is None:
+            self.app.bell()
+            return
+        p, app = self.preview, self.app
+        self.query_one("#confirm", Button).disabled = True
+        call_service(
+            self,
+            lambda: add_services(
+                app.db,
+                app.actor,
+                occupier=p.occupier,  # type: ignore[attr-defined]
+                site=p.site,
+                product=p.product,
+                quantity=p.quantity,
+            ),
+            self._done,
+            refused=self._blocked,
+            group="commit",
+        )
+
+    def _done(self, result: AddServicesResult) -> None:
+        self.app.push_screen(
+            AddServicesResultScreen(result, self.preview), lambda _: self.dismiss(result)
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AddServicesResultScreen(Screen[None]):
+    """What adding the service did, after the commit."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter", "close", "Close", id="wizard.result.close"),
+    ]
+
+    def __init__(self, result: AddServicesResult, preview: AddServicesResult | None) -> None:
+        super().__init__()
+        self.result = result
+        self.differs = preview is not None and preview.allocated != result.allocated
+
+    def compose(self) -> ComposeResult:
+        from rich.text import Text
+
+        yield Header(icon="☎")
+        yield Static(
+            plain(
+                f"Done: {self.result.product} QTY {self.result.quantity} for "
+                f"{self.result.occupier} at {self.result.site}",
+                "bold",
+            ),
+            classes="screen-title",
+        )
+        text = Text()
+        lines = preview_lines(self.result)
+        if self.differs:
+            lines.append(
+                (
+                    "A colleague took numbers of the preview meanwhile; the list above "
+                    "is what was allocated.",
+                    "bold yellow",
+                )
+            )
+        for i, (line, style) in enumerate(lines):
+            text.append(("\n" if i else "") + line, style=style)
+        with VerticalScroll(id="preview-box"):
+            yield Static(text, id="result")
+        with Horizontal(classes="buttons"):
+            yield Button("Close (enter)", variant="primary", id="close")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def on_button_pressed(self) -> None:
+        self.action_close()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

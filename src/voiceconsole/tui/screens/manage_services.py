@@ -1,0 +1,8 @@
+"""placeholder"""
+
+from textual.screen import ModalScreen
+
+
+class ManageServicesDialog(ModalScreen[None]):
+    def __init__(self, occupier: str, site: str):
+        super().__init__()

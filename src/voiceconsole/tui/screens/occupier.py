@@ -1,0 +1,189 @@
+"""One occupier at one site: its services, numbers, floor ports and activity."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from voiceconsole.services.floor_ports import list_floor_ports
+from voiceconsole.services.numbers import list_numbers
+from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.voice_services import list_services
+from voiceconsole.tui.text import day, number_text, plain
+from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
+from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.work import call_service
+
+SERVICE_COLUMNS = ("Product", "Name", "QTY", "Since", "Scheduled changes")
+NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
+PORT_COLUMNS = ("Port", "Floor", "Space", "Switch", "Interface", "Role")
+
+
+def features(n: Any) -> str:
+    """The features set on a number, in a few words."""
+    parts = []
+    if n.forward_always:
+        parts.append("fwd always")
+    if n.forward_busy:
+        parts.append("fwd busy")
+    if n.forward_no_answer:
+        parts.append("fwd no-answer")
+    if n.voicemail:
+        parts.append("voicemail")
+    if n.dnd:
+        parts.append("DND")
+    if n.caller_id_override:
+        parts.append("caller ID")
+    return ", ".join(parts)
+
+
+class OccupierScreen(Screen[None]):
+    CSS_PATH = "lists.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add_services", "Add services", id="occupier.add_services"),
+        Binding("m", "manage_services", "Manage services", id="occupier.manage_services"),
+        Binding("t", "telephony", "Numbers", id="occupier.telephony"),
+        Binding("escape", "app.pop_screen", "Back", id="occupier.back"),
+    ]
+
+    def __init__(self, occupier: str, site: str) -> None:
+        super().__init__()
+        self.occupier = occupier
+        self.site = site
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(plain(self.occupier, "bold"), classes="screen-title", id="occupier-title")
+        with TabbedContent(id="tabs"):
+            with TabPane("Services", id="services-tab"):
+                yield DataTable(id="services", cursor_type="row", zebra_stripes=True)
+            with TabPane("Numbers", id="numbers-tab"):
+                yield PagedTable(NUMBER_COLUMNS, self.load_numbers, id="numbers")
+            with TabPane("Floor ports", id="ports-tab"):
+                yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
+            with TabPane("Activity", id="activity-tab"):
+                yield PagedTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#services", DataTable).add_columns(*SERVICE_COLUMNS)
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.refresh_data()
+        self.query_one("#services", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def refresh_data(self) -> None:
+        """Read everything again (after an action on this occupier)."""
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: list_occupiers_at(app.db, self.site, search=self.occupier),
+            self._show_title,
+        )
+        call_service(
+            self,
+            lambda: list_services(app.db, occupier=self.occupier, site=self.site),
+            self._show_services,
+            group="services",
+            exclusive=True,
+        )
+        for table in self.query(PagedTable):
+            table.reload()
+
+    def _show_title(self, found: list[Any]) -> None:
+        for o in found:
+            if o.code == self.occupier:
+                main = number_text(o.main_number).plain
+                self.query_one("#occupier-title", Static).update(
+                    plain(
+                        f"{o.name}  at {self.site}  ·  voice QTY {o.voice_quantity}  ·  "
+                        f"{o.active_numbers} active  ·  {o.spare_numbers} spare  ·  main {main}"
+                    )
+                )
+
+    def _show_services(self, services: list[Any]) -> None:
+        table = self.query_one("#services", DataTable)
+        table.clear()
+        for s in services:
+            changes = "; ".join(
+                f"QTY {c.new_quantity} on {day(c.effective_on)}" for c in s.scheduled
+            )
+            table.add_row(
+                plain(s.product),
+                plain(s.product_name),
+                s.quantity,
+                day(s.start_date),
+                plain(changes or "—"),
+                key=s.product,
+            )
+        if not services:
+            table.add_row(plain("no services yet: press a to add", "dim"), "", "", "", "")
+
+    async def load_numbers(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        found = await list_numbers(
+            app.db, site=self.site, occupier=self.occupier, after=after, limit=limit
+        )
+        return [
+            (
+                n.e164,
+                (
+                    number_text(n.e164),
+                    n.state,
+                    "main" if n.is_main else "",
+                    n.origin,
+                    plain(n.label),
+                    plain(features(n)),
+                ),
+            )
+            for n in found
+        ]
+
+    async def load_ports(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        found = await list_floor_ports(
+            app.db, site=self.site, occupier=self.occupier, after=after, limit=limit
+        )
+        return [
+            (
+                p.label,
+                (
+                    plain(p.label),
+                    plain(p.floor or ""),
+                    plain(p.space or ""),
+                    plain(p.switch or "—"),
+                    plain(p.interface or ""),
+                    plain(p.role or "not set"),
+                ),
+            )
+            for p in found
+        ]
+
+    async def load_activity(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        return await journal_rows(app.db, after, limit, site=self.site, occupier=self.occupier)
+
+    def action_add_services(self) -> None:
+        from voiceconsole.tui.screens.add_services import AddServicesWizard
+
+        self.app.push_screen(
+            AddServicesWizard(self.occupier, self.site), lambda _: self.refresh_data()
+        )
+
+    def action_manage_services(self) -> None:
+        from voiceconsole.tui.screens.manage_services import ManageServicesDialog
+
+        self.app.push_screen(
+            ManageServicesDialog(self.occupier, self.site), lambda _: self.refresh_data()
+        )
+
+    def action_telephony(self) -> None:
+        from voiceconsole.tui.screens.telephony import TelephonyScreen
+
+        self.app.push_screen(TelephonyScreen(self.site, occupier=self.occupier))

@@ -1,0 +1,141 @@
+"""One site: its occupiers (voice quantity, active numbers, main number) and its floor ports."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from voiceconsole.services.floor_ports import list_floor_ports
+from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.sites import get_site
+from voiceconsole.tui.text import count, number_text, plain
+from voiceconsole.tui.widgets.fields import FilterInput
+from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.work import call_service
+
+OCCUPIER_COLUMNS = ("Occupier", "Name", "Voice QTY", "Active", "Spare", "Main number")
+PORT_COLUMNS = ("Port", "Floor", "Space", "Occupier", "Switch", "Interface", "Role")
+
+
+class SiteScreen(Screen[None]):
+    CSS_PATH = "lists.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "telephony", "Telephony", id="site.telephony"),
+        Binding("v", "activity", "Activity", id="site.activity"),
+        Binding("slash", "focus_filter", "Filter", id="site.filter"),
+        Binding("escape", "app.pop_screen", "Back", id="site.back"),
+    ]
+
+    def __init__(self, site: str, *, floor_port: str | None = None) -> None:
+        super().__init__()
+        self.site = site
+        self.floor_port = floor_port
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(plain(self.site, "bold"), classes="screen-title", id="site-title")
+        with TabbedContent(id="tabs"):
+            with TabPane("Occupiers", id="occupiers-tab"):
+                yield FilterInput("Filter occupiers by name or code", id="occupier-filter")
+                yield PagedTable(OCCUPIER_COLUMNS, self.load_occupiers, id="occupiers")
+            with TabPane("Floor ports", id="ports-tab"):
+                yield FilterInput("Filter floor ports by label", id="port-filter")
+                yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        app.set_current_site(self.site)
+        call_service(self, lambda: get_site(app.db, self.site), self._show_site)
+        self.query_one("#occupiers", PagedTable).reload()
+        if self.floor_port:
+            # Opened from the palette on a floor port: show it in the ports list.
+            self.query_one("#tabs", TabbedContent).active = "ports-tab"
+            self.query_one("#port-filter", FilterInput).value = self.floor_port
+        self.query_one("#ports", PagedTable).reload()
+        self.query_one("#occupiers", PagedTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.query_one("#occupiers", PagedTable).reload()
+
+    def _show_site(self, site: Any) -> None:
+        policy = (
+            "main numbers automatic"
+            if site.main_number_policy == "auto"
+            else "main numbers nominated by hand"
+        )
+        self.query_one("#site-title", Static).update(
+            plain(f"{site.code}  {site.name}  ·  {site.country}  ·  {site.timezone}  ·  {policy}")
+        )
+
+    async def load_occupiers(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        search = self.query_one("#occupier-filter", FilterInput).value.strip() or None
+        found = await list_occupiers_at(app.db, self.site, search=search, after=after, limit=limit)
+        return [
+            (
+                o.code,
+                (
+                    plain(o.code),
+                    plain(o.name),
+                    count(o.voice_quantity),
+                    count(o.active_numbers),
+                    count(o.spare_numbers),
+                    number_text(o.main_number),
+                ),
+            )
+            for o in found
+        ]
+
+    async def load_ports(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        search = self.query_one("#port-filter", FilterInput).value.strip() or None
+        found = await list_floor_ports(
+            app.db, site=self.site, search=search, after=after, limit=limit
+        )
+        return [
+            (
+                p.label,
+                (
+                    plain(p.label),
+                    plain(p.floor or ""),
+                    plain(p.space or ""),
+                    plain(p.occupier or "—"),
+                    plain(p.switch or "—"),
+                    plain(p.interface or ""),
+                    plain(p.role or "not set", "" if p.role else "dim"),
+                ),
+            )
+            for p in found
+        ]
+
+    def on_input_changed(self, event: FilterInput.Changed) -> None:
+        table = "#ports" if event.input.id == "port-filter" else "#occupiers"
+        self.query_one(table, PagedTable).reload()
+
+    def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        if event.data_table.id == "occupiers":
+            self.action_open_occupier()
+
+    def action_open_occupier(self) -> None:
+        from voiceconsole.tui.screens.occupier import OccupierScreen
+
+        if code := self.query_one("#occupiers", PagedTable).selected_key:
+            self.app.push_screen(OccupierScreen(code, self.site))
+
+    def action_telephony(self) -> None:
+        from voiceconsole.tui.screens.telephony import TelephonyScreen
+
+        self.app.push_screen(TelephonyScreen(self.site))
+
+    def action_activity(self) -> None:
+        self.app.action_open_activity(site=self.site)  # type: ignore[attr-defined]
+
+    def action_focus_filter(self) -> None:
+        tab = self.query_one("#tabs", TabbedContent).active
+        self.query_one("#port-filter" if tab == "ports-tab" else "#occupier-filter").focus()

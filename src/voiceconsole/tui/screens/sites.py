@@ -1,0 +1,107 @@
+"""Sites: every building with its occupiers, numbers by state, pool stock and ports."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from voiceconsole.services.sites import list_sites
+from voiceconsole.tui.text import count, plain
+from voiceconsole.tui.widgets.fields import FilterInput
+from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+
+COLUMNS = (
+    "Site",
+    "Name",
+    "Country",
+    "Occupiers",
+    "Available",
+    "Reserved",
+    "Active",
+    "Cooldown",
+    "Ports",
+    "Pool",
+)
+
+
+class SitesScreen(Screen[None]):
+    CSS_PATH = "lists.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "telephony", "Telephony", id="sites.telephony"),
+        Binding("slash", "focus_filter", "Filter", id="sites.filter"),
+        Binding("r", "reload", "Refresh", id="sites.refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(plain("Sites", "bold"), classes="screen-title")
+        yield FilterInput(id="filter")
+        yield PagedTable(COLUMNS, self.load, page_size=25, id="sites")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.app.set_current_site(None)  # type: ignore[attr-defined]
+        self.query_one(PagedTable).reload()
+        self.query_one(PagedTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(None)  # type: ignore[attr-defined]
+
+    async def load(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        search = self.query_one(FilterInput).value.strip() or None
+        rows = []
+        for s in await list_sites(app.db, search, after=after, limit=limit):
+            n = s.numbers
+            rows.append(
+                (
+                    s.site.code,
+                    (
+                        plain(s.site.code, "bold"),
+                        plain(s.site.name),
+                        s.site.country,
+                        count(s.occupiers),
+                        count(n["available"], warn=s.low_stock),
+                        count(n["reserved"]),
+                        count(n["active"]),
+                        count(n["cooldown"]),
+                        count(s.floor_ports),
+                        plain("LOW STOCK", "bold red") if s.low_stock else plain("ok", "green"),
+                    ),
+                )
+            )
+        return rows
+
+    def on_input_changed(self, event: FilterInput.Changed) -> None:
+        self.query_one(PagedTable).reload()
+
+    def on_input_submitted(self) -> None:
+        self.query_one(PagedTable).focus()
+
+    def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        self.action_open_site()
+
+    def _site(self) -> str | None:
+        return self.query_one(PagedTable).selected_key
+
+    def action_open_site(self) -> None:
+        from voiceconsole.tui.screens.site import SiteScreen
+
+        if site := self._site():
+            self.app.push_screen(SiteScreen(site))
+
+    def action_telephony(self) -> None:
+        from voiceconsole.tui.screens.telephony import TelephonyScreen
+
+        if site := self._site():
+            self.app.push_screen(TelephonyScreen(site))
+
+    def action_focus_filter(self) -> None:
+        self.query_one(FilterInput).focus()
+
+    def action_reload(self) -> None:
+        self.query_one(PagedTable).reload()

@@ -1,0 +1,23 @@
+"""Inputs that follow the user's settings (a steady cursor on slow links and in snapshots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input
+
+
+class TextInput(Input):
+    def on_mount(self) -> None:
+        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+
+class FilterInput(TextInput):
+    """The filter-as-you-type box above a list."""
+
+    DEFAULT_CSS = """
+    FilterInput { margin: 0 0; }
+    """
+
+    def __init__(self, placeholder: str = "Filter: type to narrow the list", **kwargs: Any) -> None:
+        super().__init__(placeholder=placeholder, **kwargs)

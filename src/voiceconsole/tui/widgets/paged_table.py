@@ -1,0 +1,111 @@
+"""A table that loads its rows a page at a time (keyset paging), as the cursor nears the end.
+
+Lists here can hold a million numbers; a `DataTable` holding them all would take seconds to
+fill and megabytes to keep. The loader is given the key of the last row it returned and a
+page size, and answers with the next rows in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from voiceconsole.tui.work import call_service
+
+Row = tuple[str, Sequence[Any]]  # (key, cells)
+Loader = Callable[[str | None, int], Awaitable[list[Row]]]
+
+
+class PagedTable(DataTable[Any]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", id="list.open"),
+    ]
+    PAGE_SIZE = 50
+    # Load the next page when the cursor comes this close to the last loaded row.
+    LOOKAHEAD = 10
+
+    class Loaded(Message):
+        """A page arrived (tests and the benchmark wait for this)."""
+
+        def __init__(self, table: PagedTable, rows: int) -> None:
+            super().__init__()
+            self.table = table
+            self.rows = rows
+
+    def __init__(
+        self, columns: Sequence[str], loader: Loader, *, page_size: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._columns = columns
+        self.loader = loader
+        self.page_size = page_size or self.PAGE_SIZE
+        self._last_key: str | None = None
+        self._exhausted = False
+        self._loading = False
+        self._generation = 0
+
+    def on_mount(self) -> None:
+        self.add_columns(*self._columns)
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    def reload(self) -> None:
+        """Start again from the first page (after a filter changed or data was written)."""
+        self._generation += 1
+        self._last_key = None
+        self._exhausted = False
+        self._loading = False
+        self._load(clear=True)
+
+    def _load(self, *, clear: bool = False) -> None:
+        if self._loading or (self._exhausted and not clear):
+            return
+        self._loading = True
+        generation, after = self._generation, self._last_key
+
+        def arrived(rows: list[Row]) -> None:
+            if generation != self._generation:
+                return  # a reload overtook this page
+            self._loading = False
+            if clear:
+                self.clear()
+            for key, cells in rows:
+                self.add_row(*cells, key=key)
+            if rows:
+                self._last_key = rows[-1][0]
+            self._exhausted = len(rows) < self.page_size
+            self.post_message(self.Loaded(self, len(rows)))
+
+        def refused(err: Exception) -> None:
+            if generation == self._generation:
+                self._loading = False
+                self._exhausted = True
+                if clear:
+                    self.clear()
+            self.app.notify(str(err), title="Refused", severity="error", markup=False)
+
+        call_service(
+            self,
+            lambda: self.loader(after, self.page_size),
+            arrived,
+            refused=refused,
+            group=f"page-{id(self)}",
+            exclusive=clear,
+        )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.row_count - self.LOOKAHEAD:
+            self._load()
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return row_key.value
