@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
+from platformdirs import user_config_path, user_data_path, user_log_path
 
 ENV_DB = "VOICECONSOLE_DB"
 
 
 def default_db_path() -> Path:
     return user_data_path("voiceconsole", appauthor=False) / "voiceconsole.db"
+
+
+def console_log_path() -> Path:
+    return user_log_path("voiceconsole", appauthor=False) / "console.log"
 
 
 def default_db_url() -> str:

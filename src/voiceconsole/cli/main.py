@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -13,10 +14,16 @@ from sqlalchemy import exc as sa_exc
 from voiceconsole import __version__
 from voiceconsole.cli import catalogue_commands, number_commands, service_commands
 from voiceconsole.cli.context import CommandTree, Context, say
-from voiceconsole.config import ENV_DB
+from voiceconsole.config import (
+    ENV_DB,
+    SettingsError,
+    chosen_db,
+    console_log_path,
+    load_console_settings,
+)
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import VoiceconsoleError
-from voiceconsole.services.startup import first_line, open_database
+from voiceconsole.services.startup import first_line, open_database, where
 from voiceconsole.services.transaction import check_actor, default_actor
 
 EXIT_REFUSED = 1
@@ -61,7 +68,19 @@ async def run_console(db: Database, actor: str) -> None:
     # Imported here so that plain commands do not pay for loading Textual.
     from voiceconsole.tui.app import VoiceconsoleApp
 
-    await VoiceconsoleApp(db, actor=actor).run_async()
+    try:
+        settings = load_console_settings()
+    except SettingsError as err:
+        raise VoiceconsoleError(str(err)) from None
+    # Failures the console shows as a dialog keep their traceback here, not on screen.
+    log_file = console_log_path()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=log_file,
+        level=logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    await VoiceconsoleApp(db, actor=actor, settings=settings).run_async()
 
 
 async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -71,7 +90,14 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     try:
         actor = check_actor(args.actor if args.actor is not None else default_actor())
         if getattr(args, "handler", None) is None:
-            await run_console(db, actor)
+            if sys.stdin.isatty() and sys.stdout.isatty():
+                await run_console(db, actor)
+            else:
+                # A script or pipe gets the commands rather than a screen it cannot show.
+                parser.print_help()
+                url, embedded = chosen_db(args.db)
+                print(f"\ndata: {where(url)}" + (" (embedded default)" if embedded else ""))
+                print("(the console opens when voiceconsole runs in a terminal)")
             return 0
         await args.handler(args, Context(db, actor, args.json))
         return 0

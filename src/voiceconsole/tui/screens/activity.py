@@ -42,7 +42,7 @@ class ActivityScreen(Screen[None]):
             for name in FILTERS:
                 yield TextInput(self.initial.get(name, ""), placeholder=name, id=f"f-{name}")
         yield PagedTable(JOURNAL_COLUMNS, self.load, id="journal")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(PagedTable).reload()

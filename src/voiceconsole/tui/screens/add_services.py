@@ -95,7 +95,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         with Horizontal(classes="buttons"):
             yield Button("Confirm (ctrl+s)", variant="primary", id="confirm", disabled=True)
             yield Button("Cancel (esc)", id="cancel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -248,7 +248,7 @@ class AddServicesResultScreen(Screen[None]):
             yield Static(text, id="result")
         with Horizontal(classes="buttons"):
             yield Button("Close (enter)", variant="primary", id="close")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()

@@ -67,7 +67,7 @@ class OccupierScreen(Screen[None]):
                 yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
             with TabPane("Activity", id="activity-tab"):
                 yield PagedTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#services", DataTable).add_columns(*SERVICE_COLUMNS)

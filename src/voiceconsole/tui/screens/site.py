@@ -45,7 +45,7 @@ class SiteScreen(Screen[None]):
             with TabPane("Floor ports", id="ports-tab"):
                 yield FilterInput("Filter floor ports by label", id="port-filter")
                 yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         app: Any = self.app

@@ -14,17 +14,18 @@ from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.paged_table import PagedTable, Row
 
+# The figures first, so that an 80-column terminal shows them; the name is cut to fit.
 COLUMNS = (
     "Site",
-    "Name",
-    "Country",
-    "Occupiers",
+    ("Name", 22),
+    "Pool",
     "Available",
     "Reserved",
     "Active",
     "Cooldown",
+    "Occupiers",
     "Ports",
-    "Pool",
+    "Country",
 )
 
 
@@ -33,7 +34,7 @@ class SitesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="sites.telephony"),
         Binding("slash", "focus_filter", "Filter", id="sites.filter"),
-        Binding("r", "reload", "Refresh", id="sites.refresh"),
+        Binding("r", "reload", "Refresh", id="sites.refresh", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -41,7 +42,7 @@ class SitesScreen(Screen[None]):
         yield Static(plain("Sites", "bold"), classes="screen-title")
         yield FilterInput(id="filter")
         yield PagedTable(COLUMNS, self.load, page_size=25, id="sites")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]
@@ -63,14 +64,14 @@ class SitesScreen(Screen[None]):
                     (
                         plain(s.site.code, "bold"),
                         plain(s.site.name),
-                        s.site.country,
-                        count(s.occupiers),
+                        plain("LOW", "bold red") if s.low_stock else plain("ok", "green"),
                         count(n["available"], warn=s.low_stock),
                         count(n["reserved"]),
                         count(n["active"]),
                         count(n["cooldown"]),
+                        count(s.occupiers),
                         count(s.floor_ports),
-                        plain("LOW STOCK", "bold red") if s.low_stock else plain("ok", "green"),
+                        s.site.country,
                     ),
                 )
             )

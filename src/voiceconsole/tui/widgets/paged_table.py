@@ -37,7 +37,12 @@ class PagedTable(DataTable[Any]):
             self.rows = rows
 
     def __init__(
-        self, columns: Sequence[str], loader: Loader, *, page_size: int | None = None, **kwargs: Any
+        self,
+        columns: Sequence[str | tuple[str, int]],
+        loader: Loader,
+        *,
+        page_size: int | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._columns = columns
@@ -49,7 +54,11 @@ class PagedTable(DataTable[Any]):
         self._generation = 0
 
     def on_mount(self) -> None:
-        self.add_columns(*self._columns)
+        for column in self._columns:
+            # A column is a label, or (label, width) to keep long names from pushing the
+            # figures off an 80-column terminal.
+            label, width = column if isinstance(column, tuple) else (column, None)
+            self.add_column(label, width=width)
 
     @property
     def exhausted(self) -> bool:

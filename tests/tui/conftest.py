@@ -1,0 +1,129 @@
+"""Console tests: each test gets its own copy of a database seeded from sample_data/, a frozen
+clock, a steady cursor and awaited workers, so snapshots come out the same on every run.
+
+Snapshots (SVG) live in the top-level snapshots/ folder, one folder per test module.
+Update one only after looking at the new picture: `pytest tests/tui --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_textual_snapshot
+from textual.pilot import Pilot
+
+from voiceconsole import clock
+from voiceconsole.config import ConsoleSettings
+from voiceconsole.db.database import Database
+from voiceconsole.services.seed import load_sample_data
+from voiceconsole.tui.app import VoiceconsoleApp
+
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots"
+# A Thursday morning in London; MAN1's scheduled change (in 14 days) is still pending.
+FROZEN_NOW = dt.datetime(2026, 11, 19, 9, 30, tzinfo=dt.UTC)
+
+
+def _snapshot_dir(cls: Any, *, test_location: Any) -> str:
+    return str(SNAPSHOTS / test_location.basename)
+
+
+pytest_textual_snapshot.SVGImageExtension.dirname = classmethod(_snapshot_dir)  # type: ignore[method-assign,assignment]
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    with clock.frozen(FROZEN_NOW):
+        yield
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("console-template") / "seeded.db"
+
+    async def seed() -> None:
+        db = await Database.open(str(path))
+        try:
+            await load_sample_data(db, "sample-data")
+        finally:
+            await db.close()
+
+    with clock.frozen(FROZEN_NOW):
+        asyncio.run(seed())
+    return path
+
+
+@pytest.fixture
+def console_db(tmp_path: Path, seeded_template: Path) -> str:
+    """A URL of a fresh copy of the seeded database."""
+    path = tmp_path / "console.db"
+    shutil.copy(seeded_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def make_app(console_db: str) -> Callable[..., VoiceconsoleApp]:
+    def make(**settings: Any) -> VoiceconsoleApp:
+        return VoiceconsoleApp(
+            console_db,
+            actor="qa",
+            settings=ConsoleSettings(cursor_blink=False, **settings),
+        )
+
+    return make
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until no worker is running and the screen has caught up (DB work is async)."""
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("workers kept running")
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    """Press keys one at a time, letting each key's database work finish first."""
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+def keys_then_settle(*keys: str) -> Callable[[Pilot[Any]], Any]:
+    """A `run_before` for snap_compare: press keys, waiting for workers after each."""
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await press(pilot, *keys)
+
+    return run
+
+
+def typed(text: str) -> list[str]:
+    """The key names that type `text`."""
+    names = {" ": "space", "-": "minus", ".": "full_stop", "/": "slash", "+": "plus",
+             "@": "at", "_": "underscore", ":": "colon", "(": "left_parenthesis",
+             ")": "right_parenthesis"}
+    return [names.get(c, c) for c in text]
+
+
+def run(coro: Any) -> Any:
+    """Run a service call against a test database outside the app (checks afterwards)."""
+    with clock.frozen(FROZEN_NOW):
+        return asyncio.run(coro)
+
+
+async def with_db(url: str, fn: Callable[[Database], Any]) -> Any:
+    db = await Database.open(url)
+    try:
+        return await fn(db)
+    finally:
+        await db.close()

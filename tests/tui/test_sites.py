@@ -1,0 +1,37 @@
+"""The sites screen: figures per site, low stock, filter as you type, opening a site."""
+
+from __future__ import annotations
+
+from conftest import keys_then_settle, press, typed
+
+from voiceconsole.tui.screens.site import SiteScreen
+from voiceconsole.tui.widgets.paged_table import PagedTable
+
+
+def test_sites_screen_80x24(make_app, snap_compare) -> None:
+    assert snap_compare(make_app(), run_before=keys_then_settle(), terminal_size=(80, 24))
+
+
+def test_sites_screen_large_terminal(make_app, snap_compare) -> None:
+    assert snap_compare(make_app(), run_before=keys_then_settle(), terminal_size=(160, 48))
+
+
+def test_sites_filter_as_you_type(make_app, snap_compare) -> None:
+    keys = ["slash", *typed("london")]
+    assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(100, 24))
+
+
+async def test_sites_open_a_site_by_keyboard(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot)
+        table = app.screen.query_one(PagedTable)
+        assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == [
+            "LDS1", "LON1", "MAN1", "NYC1", "SFO1"
+        ]
+        low = {table.get_row_at(i)[0].plain: table.get_row_at(i)[2].plain
+               for i in range(table.row_count)}
+        assert low["LDS1"] == "LOW" and low["LON1"] == "ok"
+        await press(pilot, "down", "enter")
+        assert isinstance(app.screen, SiteScreen) and app.screen.site == "LON1"
+        assert app.sub_title == "LON1 · qa"
