@@ -7,7 +7,6 @@ import argparse
 from voiceconsole.cli.context import (
     CommandTree,
     Context,
-    parse_date,
     parse_datetime,
     positive,
     say,
@@ -15,6 +14,7 @@ from voiceconsole.cli.context import (
 from voiceconsole.cli.output import table
 from voiceconsole.db.migrate import current_revision, make_revision
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.text import parse_date
 from voiceconsole.services import audit, occupiers, products, sites
 from voiceconsole.services.seed import load_large_demo, load_sample_data
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli.context import CommandTree, Context, parse_date, parse_day
+from voiceconsole.cli.context import CommandTree, Context
 from voiceconsole.cli.output import table
+from voiceconsole.domain.text import parse_date, parse_day
 from voiceconsole.services import voice_services
 
 

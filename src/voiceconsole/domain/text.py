@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from enum import Enum
@@ -60,3 +61,23 @@ def parse_choice(cls: type[E], value: str, what: str) -> E:
     except ValueError:
         choices = ", ".join(str(m.value) for m in cls)
         raise InvalidInput(f"unknown {what} {value!r}; one of {choices}") from None
+
+
+def parse_date(text: str) -> dt.date:
+    """An ISO date such as 2026-12-01."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date like 2026-12-01") from None
+
+
+def parse_day(text: str) -> dt.date | int:
+    """A date, or 'today', 'tomorrow' or '+N' as a number of days from today; the service
+    counts those in the site's own calendar, not this machine's."""
+    word = text.strip().lower()
+    relative = {"today": 0, "tomorrow": 1}
+    if word in relative:
+        return relative[word]
+    if word.startswith("+") and word[1:].isdecimal() and word[1:].isascii():
+        return int(word[1:])
+    return parse_date(text)

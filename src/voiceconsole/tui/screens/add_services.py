@@ -20,7 +20,11 @@ from textual.widgets import Button, Footer, Header, Label, Select, Static
 from voiceconsole.domain.errors import PoolShort, VoiceconsoleError
 from voiceconsole.domain.phone import national
 from voiceconsole.services.products import list_products
-from voiceconsole.services.voice_services import AddServicesResult, add_services
+from voiceconsole.services.voice_services import (
+    AddServicesResult,
+    add_services,
+    check_quantity,
+)
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.work import call_service
@@ -80,7 +84,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         with Vertical(id="form"):
             with Horizontal(classes="field"):
                 yield Label("Product", classes="label")
-                yield Select[str]([], prompt="choose a product", id="product")
+                yield Select[str]([], prompt="choose a product", id="product", compact=True)
             with Horizontal(classes="field"):
                 yield Label("Quantity", classes="label")
                 yield TextInput(
@@ -88,8 +92,8 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
                     id="quantity",
                     type="integer",
                     max_length=6,
+                    compact=True,
                 )
-        yield Static(plain("Preview", "bold"), classes="section")
         with VerticalScroll(id="preview-box"):
             yield Static(plain("Choose a product and a quantity.", "dim"), id="preview")
         with Horizontal(classes="buttons"):
@@ -99,6 +103,8 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
 
     def on_mount(self) -> None:
         app: Any = self.app
+        app.set_current_site(self.site)
+        self.query_one("#preview-box").border_title = "Preview"
         call_service(self, lambda: list_products(app.db), self._show_products)
 
     def _show_products(self, products: list[Any]) -> None:
@@ -135,17 +141,17 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
                 occupier=self.occupier,
                 site=self.site,
                 product=product,
-                quantity=int(quantity),
+                quantity=check_quantity(quantity),
                 dry_run=True,
             ),
-            self._show_preview,
+            lambda result: self._show_preview(result, choice),
             refused=self._blocked,
             group="preview",
             exclusive=True,
         )
 
-    def _show_preview(self, result: AddServicesResult) -> None:
-        if self._choice() != (result.product, str(result.quantity)):
+    def _show_preview(self, result: AddServicesResult, asked: tuple[str, str]) -> None:
+        if self._choice() != asked:
             return  # the user has typed on since
         self.preview = result
         self._say(

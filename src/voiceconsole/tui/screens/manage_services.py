@@ -1,8 +1,199 @@
-"""placeholder"""
+"""Manage services: change a service's quantity from a date, list and cancel scheduled changes.
 
+Opening the dialog first applies the changes that have fallen due (as the app does on start),
+so what it lists is current, and says what it applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Label, Select, Static
+
+from voiceconsole.domain.errors import VoiceconsoleError
+from voiceconsole.domain.text import parse_day
+from voiceconsole.services.voice_services import (
+    ChangeView,
+    DueReport,
+    ServiceView,
+    cancel_change,
+    check_quantity,
+    list_services,
+    schedule_change,
+)
+from voiceconsole.tui.text import day, plain
+from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.work import call_service
+
+CHANGE_COLUMNS = ("Change", "Product", "QTY now", "New QTY", "From")
 
 
 class ManageServicesDialog(ModalScreen[None]):
-    def __init__(self, occupier: str, site: str):
+    CSS_PATH = "manage_services.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "schedule", "Schedule change", id="manage.schedule", priority=True),
+        Binding("delete,x", "cancel_change", "Cancel change", id="manage.cancel_change"),
+        Binding("escape", "close", "Close", id="manage.close"),
+    ]
+
+    def __init__(self, occupier: str, site: str) -> None:
         super().__init__()
+        self.occupier = occupier
+        self.site = site
+        self.services: list[ServiceView] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(
+                plain(f"Manage services: {self.occupier} at {self.site}", "bold"), id="title"
+            )
+            yield Static(plain("Applying due changes…", "dim"), id="due")
+            yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="form"):
+                yield Label("Change")
+                yield Select[str]([], prompt="service", id="product", compact=True)
+                yield Label("to QTY")
+                yield TextInput(
+                    placeholder="qty", id="quantity", type="integer", compact=True, max_length=6
+                )
+                yield Label("from")
+                yield TextInput(
+                    "today", placeholder="today, +7, 2026-12-01", id="effective", compact=True
+                )
+            yield Static("", id="message")
+            with Horizontal(classes="buttons"):
+                yield Button("Schedule (ctrl+s)", variant="primary", id="schedule")
+                yield Button("Cancel change (x)", id="cancel-change")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#changes", DataTable).add_columns(*CHANGE_COLUMNS)
+        self.app.apply_due_changes(then=self._applied)  # type: ignore[attr-defined]
+
+    def _applied(self, due: DueReport) -> None:
+        from voiceconsole.tui.app import due_report_lines
+
+        lines = due_report_lines(due) or ["No scheduled changes were due."]
+        self.query_one("#due", Static).update(plain("\n".join(lines), "italic"))
+        self.reload()
+
+    def reload(self) -> None:
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: list_services(app.db, occupier=self.occupier, site=self.site),
+            self._show,
+            group="services",
+            exclusive=True,
+        )
+
+    def _show(self, services: list[ServiceView]) -> None:
+        self.services = services
+        select = self.query_one("#product", Select)
+        chosen = select.value
+        select.set_options([(f"{s.product} (QTY {s.quantity})", s.product) for s in services])
+        codes = [s.product for s in services]
+        if chosen in codes:
+            select.value = chosen
+        elif codes:
+            select.value = codes[0]
+        table = self.query_one("#changes", DataTable)
+        table.clear()
+        for service in services:
+            for change in service.scheduled:
+                table.add_row(
+                    str(change.id),
+                    plain(change.product),
+                    service.quantity,
+                    change.new_quantity,
+                    day(change.effective_on),
+                    key=str(change.id),
+                )
+        if table.row_count == 0:
+            table.add_row(plain("no scheduled changes", "dim"), "", "", "", "")
+        if not services:
+            self._say("No services here yet: add one from the occupier screen (a).", "dim")
+        self.query_one("#quantity", TextInput).focus()
+
+    def _say(self, text: str, style: str = "") -> None:
+        self.query_one("#message", Static).update(Text(text, style=style))
+
+    def _refused(self, err: VoiceconsoleError) -> None:
+        self._say(f"Refused: {err}", "bold red")
+
+    def action_schedule(self) -> None:
+        product = self.query_one("#product", Select).value
+        quantity = self.query_one("#quantity", TextInput).value.strip()
+        effective = self.query_one("#effective", TextInput).value.strip() or "today"
+        if product is Select.NULL or not quantity:
+            self._say("Choose a service and type the new quantity.", "bold red")
+            return
+        app: Any = self.app
+
+        async def schedule() -> ChangeView:
+            return await schedule_change(
+                app.db,
+                app.actor,
+                occupier=self.occupier,
+                site=self.site,
+                product=str(product),
+                quantity=check_quantity(quantity, allow_zero=True),
+                effective_on=parse_day(effective),
+            )
+
+        def done(change: ChangeView) -> None:
+            when = (
+                "now (due today)"
+                if change.status == "applied"
+                else f"from {day(change.effective_on)}"
+            )
+            self._say(f"{change.product} changes to QTY {change.new_quantity} {when}.", "green")
+            self.query_one("#quantity", TextInput).value = ""
+            self.reload()
+
+        call_service(self, schedule, done, refused=self._refused, group="write")
+
+    def action_cancel_change(self) -> None:
+        table = self.query_one("#changes", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if not key or not key.isdecimal():
+            self._say("There is no scheduled change to cancel.", "dim")
+            return
+        app: Any = self.app
+
+        def done(change: ChangeView) -> None:
+            self._say(
+                f"Cancelled: {change.product} QTY {change.new_quantity} from "
+                f"{day(change.effective_on)}.",
+                "green",
+            )
+            self.reload()
+
+        call_service(
+            self,
+            lambda: cancel_change(app.db, app.actor, int(key)),
+            done,
+            refused=self._refused,
+            group="write",
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {
+            "schedule": self.action_schedule,
+            "cancel-change": self.action_cancel_change,
+            "close": self.action_close,
+        }
+        actions[str(event.button.id)]()
+
+    def on_input_submitted(self) -> None:
+        self.action_schedule()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -118,6 +118,10 @@ class SiteScreen(Screen[None]):
         table = "#ports" if event.input.id == "port-filter" else "#occupiers"
         self.query_one(table, PagedTable).reload()
 
+    def on_input_submitted(self, event: FilterInput.Submitted) -> None:
+        table = "#ports" if event.input.id == "port-filter" else "#occupiers"
+        self.query_one(table, PagedTable).focus()
+
     def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
         if event.data_table.id == "occupiers":
             self.action_open_occupier()

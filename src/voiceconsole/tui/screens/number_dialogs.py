@@ -1,0 +1,283 @@
+"""Dialogs of the telephony screen: the actions menu, allocate, the state moves, main number.
+
+Each dialog makes one service call (one transaction). A refusal stays in the dialog, in words,
+so the user can change the choice or cancel; success closes it with a sentence saying what
+was done, which the screen shows as a notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from voiceconsole.domain.errors import VoiceconsoleError
+from voiceconsole.domain.phone import national
+from voiceconsole.services import numbers as svc
+from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.views import NumberView, OccupierAtSite
+from voiceconsole.tui.screens.number_rows import Chosen
+from voiceconsole.tui.text import plain
+from voiceconsole.tui.work import call_service
+
+
+class NumberDialog(ModalScreen[str | None]):
+    """A box with a title, a body, a line for refusals and Confirm / Cancel buttons.
+
+    Subclasses give `body()` and `submit()`; the dialog closes with the sentence `submit`'s
+    result is turned into by `said()`.
+    """
+
+    CSS_PATH = "telephony.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "confirm", "Confirm", id="numbers.dialog.confirm", priority=True),
+        Binding("escape", "cancel", "Cancel", id="numbers.dialog.cancel"),
+    ]
+    title_text = ""
+    confirm_label = "Confirm"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.title_text, "bold"), classes="dialog-title")
+            yield from self.body()
+            yield Static("", id="dialog-status")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(
+                    f"{self.confirm_label} (ctrl+s)", variant="primary", id="confirm", compact=True
+                )
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def submit(self) -> Callable[[], Awaitable[Any]] | None:
+        """The service call to make, or None (after saying why) when the form is not ready."""
+        raise NotImplementedError
+
+    def said(self, result: Any) -> str:
+        raise NotImplementedError
+
+    def say(self, text: str | Text, style: str = "") -> None:
+        self.query_one("#dialog-status", Static).update(
+            text if isinstance(text, Text) else plain(text, style)
+        )
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            self.action_confirm()
+        else:
+            self.action_cancel()
+
+    def action_confirm(self) -> None:
+        button = self.query_one("#confirm", Button)
+        if button.disabled:
+            return  # already at work
+        call = self.submit()
+        if call is None:
+            return
+        button.disabled = True
+        self.say("Working…", "italic")
+        call_service(self, call, self._done, refused=self._refused, group="dialog")
+
+    def _done(self, result: Any) -> None:
+        self.dismiss(self.said(result))
+
+    def _refused(self, err: VoiceconsoleError) -> None:
+        self.query_one("#confirm", Button).disabled = False
+        self.say(f"Refused: {err}", "bold red")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ActionsMenu(ModalScreen[str | None]):
+    """Every action of the screen, with its key; enter runs the highlighted one."""
+
+    CSS_PATH = "telephony.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Close", id="numbers.menu.close"),
+    ]
+
+    def __init__(self, about: str, actions: list[tuple[str, str, str]]) -> None:
+        """`actions`: (action name, words, key) in menu order."""
+        super().__init__()
+        self.about = about
+        self.actions = actions
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog menu"):
+            yield Static(plain("Actions", "bold"), classes="dialog-title")
+            yield Static(plain(self.about), id="menu-about")
+            options = []
+            for name, words, key in self.actions:
+                prompt = Text(f"{words:<34}")
+                prompt.append(key, style="bold")
+                options.append(Option(prompt, id=name))
+            yield OptionList(*options, id="menu")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AllocateDialog(NumberDialog):
+    title_text = "Allocate numbers to an occupier"
+    confirm_label = "Allocate"
+
+    def __init__(self, site: str, chosen: Chosen, occupier: str | None = None) -> None:
+        super().__init__()
+        self.site = site
+        self.chosen = chosen
+        self.occupier = occupier
+
+    def body(self) -> ComposeResult:
+        yield Static(plain(self.chosen.summary()), classes="dialog-text")
+        with Horizontal(classes="dialog-field"):
+            yield Label("Occupier", classes="dialog-label")
+            yield Select[str]([], prompt="choose an occupier", id="occupier", compact=True)
+        yield Static(
+            plain(
+                "They are reserved for the occupier (special numbers, a chosen range) and "
+                "put in service with Activate.",
+                "dim",
+            ),
+            classes="dialog-text",
+        )
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        call_service(self, lambda: list_occupiers_at(app.db, self.site), self._show_occupiers)
+
+    def _show_occupiers(self, found: list[OccupierAtSite]) -> None:
+        select = self.query_one("#occupier", Select)
+        select.set_options([(plain(f"{o.code}  {o.name}"), o.code) for o in found])
+        if self.occupier in {o.code for o in found}:
+            select.value = self.occupier
+        select.focus()
+
+    def submit(self) -> Callable[[], Awaitable[Any]] | None:
+        occupier = self.query_one("#occupier", Select).value
+        if occupier is Select.NULL:
+            self.say("Choose the occupier first.", "bold red")
+            return None
+        app: Any = self.app
+        self.occupier = str(occupier)
+        return lambda: svc.allocate_numbers(
+            app.db, app.actor, self.chosen.numbers, occupier=str(occupier), site=self.site
+        )
+
+    def said(self, result: svc.NumbersChanged) -> str:
+        return f"Allocated to {self.occupier}: {_listed(result)}"
+
+
+# action -> (title, confirm, what it means, the service, past tense)
+MOVES: dict[str, tuple[str, str, str, Any, str]] = {
+    "activate": (
+        "Activate numbers",
+        "Activate",
+        "They go in service; each uses one of its occupier's voice services "
+        "(a main number uses none).",
+        svc.activate_numbers,
+        "Activated",
+    ),
+    "deactivate": (
+        "Deactivate numbers",
+        "Deactivate",
+        "They go out of service and stay with their occupier as spares.",
+        svc.deactivate_numbers,
+        "Deactivated",
+    ),
+    "release": (
+        "Release numbers",
+        "Release",
+        "Pool numbers cool down for {cooldown} days with their settings wiped, then return "
+        "to the pool; ported and custom numbers are held for port-out.",
+        svc.release_numbers,
+        "Released",
+    ),
+}
+
+
+class MoveDialog(NumberDialog):
+    """Activate, deactivate or release the chosen numbers."""
+
+    def __init__(self, move: str, site: str, chosen: Chosen, *, cooldown_days: int = 90) -> None:
+        super().__init__()
+        self.move = move
+        self.site = site
+        self.chosen = chosen
+        self.title_text, self.confirm_label, meaning, self.service, self.past = MOVES[move]
+        self.meaning = meaning.format(cooldown=cooldown_days)
+
+    def body(self) -> ComposeResult:
+        yield Static(plain(self.chosen.summary()), classes="dialog-text")
+        yield Static(plain(self.meaning, "dim"), classes="dialog-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).focus()
+
+    def submit(self) -> Callable[[], Awaitable[Any]]:
+        app: Any = self.app
+        return lambda: self.service(app.db, app.actor, self.chosen.numbers, site=self.site)
+
+    def said(self, result: svc.NumbersChanged) -> str:
+        return f"{self.past}: {_listed(result)}"
+
+
+class MainNumberDialog(NumberDialog):
+    """Make one number its occupier's main number (the inbound reception number)."""
+
+    title_text = "Make the main number"
+    confirm_label = "Make main"
+
+    def __init__(self, number: NumberView, current_main: str | None) -> None:
+        super().__init__()
+        self.number = number
+        self.current_main = current_main
+
+    def body(self) -> ComposeResult:
+        n = self.number
+        yield Static(
+            plain(f"{national(n.e164)} becomes the main number of {n.occupier} at {n.site}."),
+            classes="dialog-text",
+        )
+        if self.current_main and self.current_main != n.e164:
+            before = f"Its main number now, {national(self.current_main)}, becomes a spare."
+        else:
+            before = f"{n.occupier} has no main number at {n.site} yet."
+        yield Static(
+            plain(
+                before + " A main number is active, uses no voice service and is never "
+                "logged in to a handset.",
+                "dim",
+            ),
+            classes="dialog-text",
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).focus()
+
+    def submit(self) -> Callable[[], Awaitable[Any]]:
+        app: Any = self.app
+        occupier = self.number.occupier or ""
+        return lambda: svc.nominate_main(app.db, app.actor, self.number.e164, occupier=occupier)
+
+    def said(self, result: svc.NumbersChanged) -> str:
+        return f"{national(self.number.e164)} is now the main number of {self.number.occupier}"
+
+
+def _listed(result: svc.NumbersChanged) -> str:
+    from voiceconsole.tui.screens.number_rows import numbers_text
+
+    found = result.numbers
+    size = len(found)
+    return numbers_text(n.e164 for n in found) + (f" ({size:,} numbers)" if size > 1 else "")

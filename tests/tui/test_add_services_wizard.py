@@ -1,0 +1,110 @@
+"""The add-services wizard: the live preview for each case of domain.md, commit, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import press, settle, typed, with_db
+from helpers import snapshot
+
+from voiceconsole.services.numbers import list_numbers
+from voiceconsole.services.voice_services import list_services
+from voiceconsole.tui.screens.add_services import AddServicesResultScreen, AddServicesWizard
+from voiceconsole.tui.screens.occupier import OccupierScreen
+
+# product choice: the Select lists conference-line, desk-line, soft-line (code order).
+DESK_LINE = ["shift+tab", "enter", "down", "enter", "tab"]
+SOFT_LINE = ["shift+tab", "enter", "down", "down", "enter", "tab"]
+
+
+def wizard_on(occupier: str, site: str, *keys: str) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.app.push_screen(AddServicesWizard(occupier, site))
+        await press(pilot, *keys)
+
+    return run_before
+
+
+@pytest.mark.parametrize(
+    ("occupier", "site", "keys"),
+    [
+        pytest.param("indigo-health", "LON1", [*DESK_LINE, "7"], id="uk_with_main_number"),
+        pytest.param("orchid-events", "MAN1", [*DESK_LINE, "7"], id="uk_without_main_number"),
+        pytest.param("canal-street-labs", "NYC1", [*DESK_LINE, "7"], id="us_exactly"),
+        pytest.param("acme-analytics", "LON1", [*SOFT_LINE, "2"], id="upgrade_skipped"),
+        pytest.param("halcyon-legal", "LON1", [*DESK_LINE, "3"], id="special_numbers_skipped"),
+        pytest.param("wharfside-dental", "LDS1", [*DESK_LINE, "7"], id="short_pool_blocked"),
+    ],
+)
+def test_wizard_preview(make_app, snap_compare, occupier, site, keys) -> None:
+    assert snap_compare(make_app(), run_before=wizard_on(occupier, site, *keys),
+                        terminal_size=(100, 34))
+
+
+def test_wizard_preview_80x24(make_app, snap_compare) -> None:
+    run_before = wizard_on("indigo-health", "LON1", *DESK_LINE, "7")
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(80, 24))
+
+
+async def _open_occupier(pilot: Any, site_row: int, occupier_filter: str) -> None:
+    """From the sites list to an occupier, by keyboard only."""
+    await press(pilot, *["down"] * site_row, "enter", "slash", *typed(occupier_filter),
+                "enter", "enter")
+    assert isinstance(pilot.app.screen, OccupierScreen)
+
+
+async def test_wizard_commits_exactly_the_previewed_numbers(make_app, console_db) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await _open_occupier(pilot, 1, "indigo")
+        await press(pilot, "a", *DESK_LINE, "7")
+        wizard = app.screen
+        assert isinstance(wizard, AddServicesWizard)
+        preview = wizard.preview
+        assert preview is not None and preview.dry_run and preview.automation == "applied"
+        assert len(preview.allocated) == 10 and preview.main_number is not None
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, AddServicesResultScreen)
+        assert app.screen.result.allocated == preview.allocated
+        await press(pilot, "enter")
+        assert isinstance(app.screen, OccupierScreen)
+
+    numbers = (await with_db(console_db, lambda db: list_numbers(
+        db, site="LON1", occupier="indigo-health")))
+    by_state = {n.e164: (n.state, n.is_main) for n in numbers}
+    assert sorted(by_state) == sorted(preview.allocated)
+    assert by_state[preview.main_number] == ("active", True)
+    assert all(by_state[n] == ("active", False) for n in preview.activated)
+    assert all(by_state[n] == ("reserved", False) for n in preview.spare)
+    services = (await with_db(console_db, lambda db: list_services(
+        db, occupier="indigo-health", site="LON1")))
+    assert [(s.product, s.quantity) for s in services] == [("desk-line", 7)]
+
+
+async def test_cancelled_wizard_writes_nothing(make_app, console_db) -> None:
+    before = (await with_db(console_db, snapshot))
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await _open_occupier(pilot, 1, "indigo")
+        await press(pilot, "a", *DESK_LINE, "7")
+        assert app.screen.query_one("#confirm").disabled is False
+        await press(pilot, "escape")
+        assert isinstance(app.screen, OccupierScreen)
+    assert (await with_db(console_db, snapshot)) == before
+
+
+async def test_blocked_preview_cannot_be_confirmed(make_app, console_db) -> None:
+    before = (await with_db(console_db, snapshot))
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AddServicesWizard("wharfside-dental", "LDS1"))
+        await press(pilot, *DESK_LINE, "7", "ctrl+s")
+        assert isinstance(app.screen, AddServicesWizard)
+        assert "pool is short: 10 numbers needed, 5 available" in str(
+            app.screen.query_one("#preview").render())
+        await press(pilot, "backspace", "minus")
+        assert "quantity must be a whole number" in str(app.screen.query_one("#preview").render())
+    assert (await with_db(console_db, snapshot)) == before
