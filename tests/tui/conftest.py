@@ -68,11 +68,12 @@ def console_db(tmp_path: Path, seeded_template: Path) -> str:
 
 @pytest.fixture
 def make_app(console_db: str) -> Callable[..., VoiceconsoleApp]:
-    def make(**settings: Any) -> VoiceconsoleApp:
+    def make(*, apply_due_on_start: bool = True, **settings: Any) -> VoiceconsoleApp:
         return VoiceconsoleApp(
             console_db,
             actor="qa",
             settings=ConsoleSettings(cursor_blink=False, **settings),
+            apply_due_on_start=apply_due_on_start,
         )
 
     return make
