@@ -46,8 +46,12 @@ class OccupierScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_services", "Add services", id="occupier.add_services"),
         Binding("m", "manage_services", "Manage services", id="occupier.manage_services"),
-        Binding("t", "telephony", "Numbers", id="occupier.telephony"),
+        Binding("t", "telephony", "Telephony", id="occupier.telephony"),
         Binding("escape", "app.pop_screen", "Back", id="occupier.back"),
+        Binding("1", "show_tab('services')", "Services", id="occupier.services", show=False),
+        Binding("2", "show_tab('numbers')", "Numbers", id="occupier.numbers", show=False),
+        Binding("3", "show_tab('ports')", "Floor ports", id="occupier.floor_ports", show=False),
+        Binding("4", "show_tab('activity')", "Activity", id="occupier.activity", show=False),
     ]
 
     def __init__(self, occupier: str, site: str) -> None:
@@ -59,13 +63,13 @@ class OccupierScreen(Screen[None]):
         yield Header(icon="☎")
         yield Static(plain(self.occupier, "bold"), classes="screen-title", id="occupier-title")
         with TabbedContent(id="tabs"):
-            with TabPane("Services", id="services-tab"):
+            with TabPane("1 Services", id="services-tab"):
                 yield DataTable(id="services", cursor_type="row", zebra_stripes=True)
-            with TabPane("Numbers", id="numbers-tab"):
+            with TabPane("2 Numbers", id="numbers-tab"):
                 yield PagedTable(NUMBER_COLUMNS, self.load_numbers, id="numbers")
-            with TabPane("Floor ports", id="ports-tab"):
+            with TabPane("3 Floor ports", id="ports-tab"):
                 yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
-            with TabPane("Activity", id="activity-tab"):
+            with TabPane("4 Activity", id="activity-tab"):
                 yield PagedTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
         yield Footer(compact=True)
 
@@ -102,8 +106,8 @@ class OccupierScreen(Screen[None]):
                 main = number_text(o.main_number).plain
                 self.query_one("#occupier-title", Static).update(
                     plain(
-                        f"{o.name}  at {self.site}  ·  voice QTY {o.voice_quantity}  ·  "
-                        f"{o.active_numbers} active  ·  {o.spare_numbers} spare  ·  main {main}"
+                        f"{o.name} at {self.site} · QTY {o.voice_quantity} · "
+                        f"{o.active_numbers} active · {o.spare_numbers} spare · main {main}"
                     )
                 )
 
@@ -168,6 +172,10 @@ class OccupierScreen(Screen[None]):
     async def load_activity(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
         return await journal_rows(app.db, after, limit, site=self.site, occupier=self.occupier)
+
+    def action_show_tab(self, name: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"{name}-tab"
+        self.query_one(f"#{name}").focus()
 
     def action_add_services(self) -> None:
         from voiceconsole.tui.screens.add_services import AddServicesWizard

@@ -27,6 +27,8 @@ class SiteScreen(Screen[None]):
         Binding("t", "telephony", "Telephony", id="site.telephony"),
         Binding("v", "activity", "Activity", id="site.activity"),
         Binding("slash", "focus_filter", "Filter", id="site.filter"),
+        Binding("o", "show_tab('occupiers')", "Occupiers", id="site.occupiers", show=False),
+        Binding("p", "show_tab('ports')", "Floor ports", id="site.floor_ports"),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -139,6 +141,10 @@ class SiteScreen(Screen[None]):
 
     def action_activity(self) -> None:
         self.app.action_open_activity(site=self.site)  # type: ignore[attr-defined]
+
+    def action_show_tab(self, name: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"{name}-tab"
+        self.query_one(f"#{name}", PagedTable).focus()
 
     def action_focus_filter(self) -> None:
         tab = self.query_one("#tabs", TabbedContent).active

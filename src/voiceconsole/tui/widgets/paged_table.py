@@ -109,7 +109,8 @@ class PagedTable(DataTable[Any]):
         )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.cursor_row >= self.row_count - self.LOOKAHEAD:
+        lookahead = min(self.LOOKAHEAD, self.page_size // 4)
+        if event.cursor_row >= self.row_count - lookahead:
             self._load()
 
     @property

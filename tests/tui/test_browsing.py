@@ -1,0 +1,132 @@
+"""Site, occupier and activity screens: snapshots, keyboard flows, and literal user text."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from conftest import press, settle, typed, with_db
+
+from voiceconsole.services.numbers import configure_number
+from voiceconsole.services.occupiers import create_occupier
+from voiceconsole.services.voice_services import add_services
+from voiceconsole.tui.screens.activity import ActivityScreen
+from voiceconsole.tui.screens.occupier import OccupierScreen
+from voiceconsole.tui.screens.site import SiteScreen
+from voiceconsole.tui.widgets.paged_table import PagedTable
+
+
+def opened(screen_factory: Any, *keys: str) -> Any:
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.app.push_screen(screen_factory())
+        await press(pilot, *keys)
+
+    return run_before
+
+
+def test_site_screen(make_app, snap_compare) -> None:
+    assert snap_compare(
+        make_app(), run_before=opened(lambda: SiteScreen("LON1")), terminal_size=(100, 30)
+    )
+
+
+def test_site_screen_floor_ports_tab(make_app, snap_compare) -> None:
+    run_before = opened(lambda: SiteScreen("LON1"), "p", "slash", *typed("1F-00"))
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(100, 30))
+
+
+def test_occupier_screen_services(make_app, snap_compare) -> None:
+    run_before = opened(lambda: OccupierScreen("acme-analytics", "LON1"))
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(100, 30))
+
+
+def test_occupier_screen_numbers_80x24(make_app, snap_compare) -> None:
+    run_before = opened(lambda: OccupierScreen("acme-analytics", "LON1"), "2")
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_occupier_screen_activity(make_app, snap_compare) -> None:
+    run_before = opened(lambda: OccupierScreen("acme-analytics", "LON1"), "4")
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(120, 30))
+
+
+def test_activity_screen_filtered(make_app, snap_compare) -> None:
+    keys = ["slash", "tab", "tab", "tab", *typed("numbers.")]
+    assert snap_compare(
+        make_app(),
+        run_before=opened(lambda: ActivityScreen(site="MAN1"), *keys),
+        terminal_size=(120, 30),
+    )
+
+
+def rows(table: PagedTable, column: int = 0) -> list[str]:
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+async def test_site_filter_and_open_occupier_by_keyboard(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "down", "down", "enter")  # MAN1
+        assert isinstance(app.screen, SiteScreen) and app.screen.site == "MAN1"
+        await press(pilot, "slash", *typed("quay"))
+        table = app.screen.query_one("#occupiers", PagedTable)
+        assert rows(table) == ["quayside-games"]
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, OccupierScreen)
+        assert app.screen.occupier == "quayside-games"
+        await press(pilot, "escape", "escape")
+        assert app.sub_title == "all sites · qa"
+
+
+async def test_activity_pages_back_through_the_journal(make_app, monkeypatch) -> None:
+    monkeypatch.setattr(PagedTable, "PAGE_SIZE", 10)  # the sample journal holds 43 entries
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await press(pilot, "f3")
+        table = app.screen.query_one(PagedTable)
+        first_page = table.row_count
+        assert first_page == 10
+        ids = [int(k.value) for k in table.rows]
+        assert ids == sorted(ids, reverse=True)  # newest first
+        await press(pilot, "ctrl+end")  # the cursor reaches the last row: the next page loads
+        assert table.row_count == 20
+        ids = [int(k.value) for k in table.rows]
+        assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
+        await press(pilot, "slash", *typed("NOPE"))
+        await press(pilot)
+        assert table.row_count == 0  # unknown site: refused, said, and the list is empty
+
+
+def screen_text(app: Any) -> str:
+    """What the terminal shows, as text (from the SVG screenshot)."""
+    svg = app.export_screenshot()
+    text = " ".join(re.findall(r">([^<>]*)</text>", svg))
+    return html.unescape(text).replace("\xa0", " ")
+
+
+MARKUP_NAME = "[link=https://example.com]Click[/link] [bold]Ltd[/]"
+MARKUP_LABEL = "[red]Desk[/] [i]1"
+
+
+async def test_user_text_with_markup_shows_literally(make_app, console_db) -> None:
+    async def setup(db: Any) -> None:
+        await create_occupier(db, "qa", name=MARKUP_NAME, code="markup-ltd", site="LON1")
+        result = await add_services(
+            db, "qa", occupier="markup-ltd", site="LON1", product="desk-line", quantity=1
+        )
+        await configure_number(db, "qa", result.activated[0], label=MARKUP_LABEL)
+
+    await with_db(console_db, setup)
+    app = make_app()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await press(pilot, "down", "enter", "slash", *typed("markup"))
+        assert MARKUP_NAME in screen_text(app)
+        await press(pilot, "enter", "enter")
+        assert isinstance(app.screen, OccupierScreen)
+        assert MARKUP_NAME in screen_text(app)
+        await press(pilot, "2")
+        assert MARKUP_LABEL in screen_text(app)
+        await press(pilot, "f3")
+        assert "markup-ltd" in screen_text(app)
