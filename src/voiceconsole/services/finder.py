@@ -26,7 +26,7 @@ from voiceconsole.services.lookup import name_search
 @dataclass(frozen=True)
 class Found:
     kind: str  # "site", "occupier", "number", "floor port"
-    ref: str  # what the console opens: a site code, occupier code, E.164 or floor port id
+    ref: str  # what the console opens: a site or occupier code, an E.164, a floor port label
     text: str  # what the user sees
     site: str | None  # the site it belongs to, where it has one
 
@@ -72,14 +72,14 @@ async def find(db: Database, text: str, limit: int = 8) -> list[Found]:
             ):
                 owner = f" ({holder})" if holder else ""
                 found.append(Found("number", e164, f"{national(e164)}{owner}", site))
-        for port_id, label, site in await session.execute(
-            select(FloorPort.id, FloorPort.label, Site.code)
+        for label, site in await session.execute(
+            select(FloorPort.label, Site.code)
             .join(Site, Site.id == FloorPort.site_id)
             .where(name_search(text, FloorPort.label))
             .order_by(Site.code, FloorPort.label)
             .limit(limit)
         ):
-            found.append(Found("floor port", str(port_id), f"{site} {label}", site))
+            found.append(Found("floor port", label, f"{site} {label}", site))
     return found
 
 

@@ -17,9 +17,10 @@ class ErrorDialog(ModalScreen[None]):
     DEFAULT_CSS = """
     ErrorDialog { align: center middle; }
     ErrorDialog > Vertical {
-        width: 64; max-width: 90%; height: auto; padding: 1 2;
+        width: 64; height: auto; padding: 1 2;
         border: thick $error; background: $surface;
     }
+    ErrorDialog Static { width: 1fr; }
     ErrorDialog .title { text-style: bold; color: $error; margin-bottom: 1; }
     ErrorDialog Button { margin-top: 1; }
     """
