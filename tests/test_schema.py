@@ -44,14 +44,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "voiceconsole"
 # What each layer may import (architecture.md: imports point down only).
 ALLOWED = {
     "domain": {"domain"},
-    "db": {"db", "domain"},
-    "services": {"services", "db", "domain", "config"},
-    "cli": {"cli", "services", "domain", "db", "config"},
+    "db": {"db", "domain", "clock"},
+    "services": {"services", "db", "domain", "config", "clock"},
+    # The command line starts the console when run without a command.
+    "cli": {"cli", "services", "domain", "db", "config", "tui"},
+    # The console holds an open Database handle but runs no SQL of its own.
+    "tui": {"tui", "services", "domain", "db", "config", "clock"},
 }
 FORBIDDEN_LIBRARIES = {
     "domain": {"sqlalchemy", "alembic", "textual", "napalm", "asyncpg", "aiosqlite"},
     "db": {"textual", "napalm"},
     "services": {"textual"},
+    "tui": {"sqlalchemy", "napalm", "asyncpg", "aiosqlite"},
 }
 
 
@@ -63,6 +67,12 @@ def _imports(path: Path) -> set[str]:
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
+            if node.module == "voiceconsole":  # from voiceconsole import clock
+                names |= {
+                    f"voiceconsole.{alias.name}"
+                    for alias in node.names
+                    if alias.name != "__version__"
+                }
     return names
 
 

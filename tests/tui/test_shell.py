@@ -133,3 +133,18 @@ async def test_start_applies_due_changes_and_says_so(console_db) -> None:
     # applied already: asking for QTY 8 again is refused as no change
     with pytest.raises(Exception, match="already QTY 8"):
         await with_db(console_db, pending)
+
+
+async def test_screen_actions_are_in_the_palette(make_app) -> None:
+    """Every key action of the screen is a palette command too (the footer has no room)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await app.push_screen(OccupierScreen("indigo-health", "LON1"))
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Add services", "Manage services", "Telephony", "Floor ports", "Activity"} <= titles
+        await press(pilot, "ctrl+p", *typed("add serv"))
+        await pilot.pause(0.3)
+        await press(pilot, "enter")
+        assert type(app.screen).__name__ == "AddServicesWizard"

@@ -22,6 +22,18 @@ def first_line(err: BaseException) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(err).__name__
 
 
+def describe_failure(err: BaseException) -> str:
+    """An unexpected failure in words for the person at the console (no traceback)."""
+    if isinstance(err, sa_exc.DBAPIError | sa_exc.OperationalError):
+        return f"The database failed: {first_line(err)}"
+    if isinstance(err, OSError):
+        return f"A system call failed: {first_line(err)}"
+    return (
+        f"Something went wrong that the console did not expect ({type(err).__name__}: "
+        f"{first_line(err)}). Nothing was half-written: each action is one transaction."
+    )
+
+
 async def open_database(option: str | None) -> tuple[Database, str | None]:
     """Open (and migrate) the chosen database. On the very first start of the embedded default
     it is seeded from the sample data; the second value then says so, for the user."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from functools import partial
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
@@ -122,6 +125,23 @@ class VoiceconsoleApp(App[None]):
         from voiceconsole.tui.screens.activity import ActivityScreen
 
         self.push_screen(ActivityScreen(site=site or self.current_site, occupier=occupier))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's commands, plus every action the current screen offers by key, so that
+        each one is reachable from the palette even when the footer has no room for it."""
+        builtin = list(super().get_system_commands(screen))
+        yield from builtin
+        seen = {command.title for command in builtin}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.description in seen or binding.system:
+                continue
+            seen.add(binding.description)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.action} (key: {self.get_key_display(binding)})",
+                partial(self.run_action, binding.action, active.node),
+            )
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

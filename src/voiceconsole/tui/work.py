@@ -13,26 +13,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import exc as sa_exc
 from textual.dom import DOMNode
 from textual.worker import Worker
 
 from voiceconsole.domain.errors import VoiceconsoleError
-from voiceconsole.services.startup import first_line
+from voiceconsole.services.startup import describe_failure
 
 T = TypeVar("T")
 log = logging.getLogger("voiceconsole.tui")
-
-
-def describe_failure(err: BaseException) -> str:
-    if isinstance(err, sa_exc.DBAPIError | sa_exc.OperationalError):
-        return f"The database failed: {first_line(err)}"
-    if isinstance(err, OSError):
-        return f"A system call failed: {first_line(err)}"
-    return (
-        f"Something went wrong that the console did not expect ({type(err).__name__}: "
-        f"{first_line(err)}). Nothing was half-written: each action is one transaction."
-    )
 
 
 def call_service(
