@@ -110,9 +110,18 @@ def keys_then_settle(*keys: str) -> Callable[[Pilot[Any]], Any]:
 
 def typed(text: str) -> list[str]:
     """The key names that type `text`."""
-    names = {" ": "space", "-": "minus", ".": "full_stop", "/": "slash", "+": "plus",
-             "@": "at", "_": "underscore", ":": "colon", "(": "left_parenthesis",
-             ")": "right_parenthesis"}
+    names = {
+        " ": "space",
+        "-": "minus",
+        ".": "full_stop",
+        "/": "slash",
+        "+": "plus",
+        "@": "at",
+        "_": "underscore",
+        ":": "colon",
+        "(": "left_parenthesis",
+        ")": "right_parenthesis",
+    }
     return [names.get(c, c) for c in text]
 
 

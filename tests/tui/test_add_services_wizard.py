@@ -39,8 +39,9 @@ def wizard_on(occupier: str, site: str, *keys: str) -> Any:
     ],
 )
 def test_wizard_preview(make_app, snap_compare, occupier, site, keys) -> None:
-    assert snap_compare(make_app(), run_before=wizard_on(occupier, site, *keys),
-                        terminal_size=(100, 34))
+    assert snap_compare(
+        make_app(), run_before=wizard_on(occupier, site, *keys), terminal_size=(100, 34)
+    )
 
 
 def test_wizard_preview_80x24(make_app, snap_compare) -> None:
@@ -50,8 +51,9 @@ def test_wizard_preview_80x24(make_app, snap_compare) -> None:
 
 async def _open_occupier(pilot: Any, site_row: int, occupier_filter: str) -> None:
     """From the sites list to an occupier, by keyboard only."""
-    await press(pilot, *["down"] * site_row, "enter", "slash", *typed(occupier_filter),
-                "enter", "enter")
+    await press(
+        pilot, *["down"] * site_row, "enter", "slash", *typed(occupier_filter), "enter", "enter"
+    )
     assert isinstance(pilot.app.screen, OccupierScreen)
 
 
@@ -71,20 +73,22 @@ async def test_wizard_commits_exactly_the_previewed_numbers(make_app, console_db
         await press(pilot, "enter")
         assert isinstance(app.screen, OccupierScreen)
 
-    numbers = (await with_db(console_db, lambda db: list_numbers(
-        db, site="LON1", occupier="indigo-health")))
+    numbers = await with_db(
+        console_db, lambda db: list_numbers(db, site="LON1", occupier="indigo-health")
+    )
     by_state = {n.e164: (n.state, n.is_main) for n in numbers}
     assert sorted(by_state) == sorted(preview.allocated)
     assert by_state[preview.main_number] == ("active", True)
     assert all(by_state[n] == ("active", False) for n in preview.activated)
     assert all(by_state[n] == ("reserved", False) for n in preview.spare)
-    services = (await with_db(console_db, lambda db: list_services(
-        db, occupier="indigo-health", site="LON1")))
+    services = await with_db(
+        console_db, lambda db: list_services(db, occupier="indigo-health", site="LON1")
+    )
     assert [(s.product, s.quantity) for s in services] == [("desk-line", 7)]
 
 
 async def test_cancelled_wizard_writes_nothing(make_app, console_db) -> None:
-    before = (await with_db(console_db, snapshot))
+    before = await with_db(console_db, snapshot)
     app = make_app()
     async with app.run_test(size=(100, 34)) as pilot:
         await _open_occupier(pilot, 1, "indigo")
@@ -96,7 +100,7 @@ async def test_cancelled_wizard_writes_nothing(make_app, console_db) -> None:
 
 
 async def test_blocked_preview_cannot_be_confirmed(make_app, console_db) -> None:
-    before = (await with_db(console_db, snapshot))
+    before = await with_db(console_db, snapshot)
     app = make_app()
     async with app.run_test(size=(100, 34)) as pilot:
         await settle(pilot)
@@ -104,7 +108,8 @@ async def test_blocked_preview_cannot_be_confirmed(make_app, console_db) -> None
         await press(pilot, *DESK_LINE, "7", "ctrl+s")
         assert isinstance(app.screen, AddServicesWizard)
         assert "pool is short: 10 numbers needed, 5 available" in str(
-            app.screen.query_one("#preview").render())
+            app.screen.query_one("#preview").render()
+        )
         await press(pilot, "backspace", "minus")
         assert "quantity must be a whole number" in str(app.screen.query_one("#preview").render())
     assert (await with_db(console_db, snapshot)) == before

@@ -26,7 +26,8 @@ def dialog_on(occupier: str, site: str, *keys: str) -> Any:
 def test_manage_services_refuses_a_decrease_below_the_active_count(make_app, snap_compare):
     """marlow-recruitment at MAN1: QTY 6, 6 active, a change to QTY 8 pending."""
     assert snap_compare(
-        make_app(), run_before=dialog_on("marlow-recruitment", "MAN1", "2", "ctrl+s"),
+        make_app(),
+        run_before=dialog_on("marlow-recruitment", "MAN1", "2", "ctrl+s"),
         terminal_size=(80, 24),
     )
 
@@ -45,7 +46,10 @@ async def test_schedule_then_cancel_a_change_by_keyboard(make_app, console_db) -
         (service,) = await _services(console_db, "lumen-software", "MAN1")
         (change,) = service.scheduled
         assert (service.quantity, change.new_quantity, change.effective_on) == (
-            3, 5, dt.date(2026, 11, 26))
+            3,
+            5,
+            dt.date(2026, 11, 26),
+        )
         # to the list of changes, and cancel the one there
         await press(pilot, "shift+tab", "shift+tab", "shift+tab", "x")
         assert "Cancelled" in str(app.screen.query_one("#message").render())

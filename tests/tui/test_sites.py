@@ -27,10 +27,16 @@ async def test_sites_open_a_site_by_keyboard(make_app) -> None:
         await press(pilot)
         table = app.screen.query_one(PagedTable)
         assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == [
-            "LDS1", "LON1", "MAN1", "NYC1", "SFO1"
+            "LDS1",
+            "LON1",
+            "MAN1",
+            "NYC1",
+            "SFO1",
         ]
-        low = {table.get_row_at(i)[0].plain: table.get_row_at(i)[2].plain
-               for i in range(table.row_count)}
+        low = {
+            table.get_row_at(i)[0].plain: table.get_row_at(i)[2].plain
+            for i in range(table.row_count)
+        }
         assert low["LDS1"] == "LOW" and low["LON1"] == "ok"
         await press(pilot, "down", "enter")
         assert isinstance(app.screen, SiteScreen) and app.screen.site == "LON1"
