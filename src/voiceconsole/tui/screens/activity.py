@@ -20,10 +20,6 @@ FILTERS = ("site", "occupier", "actor", "action")
 
 class ActivityScreen(Screen[None]):
     CSS_PATH = "lists.tcss"
-    DEFAULT_CSS = """
-    ActivityScreen #filters { height: 3; }
-    ActivityScreen #filters TextInput { width: 1fr; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="activity.filter"),
         Binding("escape", "app.pop_screen", "Back", id="activity.back"),

@@ -14,16 +14,7 @@ from voiceconsole.tui.text import plain
 
 
 class ErrorDialog(ModalScreen[None]):
-    DEFAULT_CSS = """
-    ErrorDialog { align: center middle; }
-    ErrorDialog > Vertical {
-        width: 64; height: auto; padding: 1 2;
-        border: thick $error; background: $surface;
-    }
-    ErrorDialog Static { width: 1fr; }
-    ErrorDialog .title { text-style: bold; color: $error; margin-bottom: 1; }
-    ErrorDialog Button { margin-top: 1; }
-    """
+    CSS_PATH = "error.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "dismiss", "Close", id="error.close"),
     ]
