@@ -13,9 +13,10 @@ from voiceconsole.services.voice_services import list_services
 from voiceconsole.tui.screens.add_services import AddServicesResultScreen, AddServicesWizard
 from voiceconsole.tui.screens.occupier import OccupierScreen
 
-# product choice: the Select lists conference-line, desk-line, soft-line (code order).
-DESK_LINE = ["shift+tab", "enter", "down", "enter", "tab"]
-SOFT_LINE = ["shift+tab", "enter", "down", "down", "enter", "tab"]
+# The wizard opens on the product list (nothing preselected): conference-line, desk-line,
+# soft-line in code order, below the blank prompt.
+DESK_LINE = ["enter", "down", "down", "enter", "tab"]
+SOFT_LINE = ["enter", "down", "down", "down", "enter", "tab"]
 
 
 def wizard_on(occupier: str, site: str, *keys: str) -> Any:

@@ -130,3 +130,4 @@ async def test_user_text_with_markup_shows_literally(make_app, console_db) -> No
         assert MARKUP_LABEL in screen_text(app)
         await press(pilot, "f3")
         assert "markup-ltd" in screen_text(app)
+

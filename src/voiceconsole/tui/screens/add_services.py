@@ -111,9 +111,8 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         select = self.query_one("#product", Select)
         options = [(f"{p.name} ({p.code})", p.code) for p in products if p.category == "voice"]
         select.set_options(options)
-        if options:
-            select.value = options[0][1]
-        self.query_one("#quantity", TextInput).focus()
+        # No product is preselected: the choice decides what the occupier pays for.
+        select.focus()
 
     def _choice(self) -> tuple[str, str] | None:
         product = self.query_one("#product", Select).value

@@ -52,6 +52,7 @@ class PagedTable(DataTable[Any]):
         self._exhausted = False
         self._loading = False
         self._generation = 0
+        self._select_when_loaded = False
 
     def on_mount(self) -> None:
         for column in self._columns:
@@ -65,11 +66,17 @@ class PagedTable(DataTable[Any]):
         return self._exhausted
 
     def reload(self) -> None:
-        """Start again from the first page (after a filter changed or data was written)."""
+        """Start again from the first page (after a filter changed or data was written).
+
+        The old rows go at once: a fast typist's Enter must not open a row the new filter
+        no longer shows. An Enter while the page loads opens its first row when it comes.
+        """
+        self.clear()
         self._generation += 1
         self._last_key = None
         self._exhausted = False
         self._loading = False
+        self._select_when_loaded = False
         self._load(clear=True)
 
     def _load(self, *, clear: bool = False) -> None:
@@ -90,6 +97,9 @@ class PagedTable(DataTable[Any]):
                 self._last_key = rows[-1][0]
             self._exhausted = len(rows) < self.page_size
             self.post_message(self.Loaded(self, len(rows)))
+            if self._select_when_loaded and rows:
+                self._select_when_loaded = False
+                super(PagedTable, self).action_select_cursor()
 
         def refused(err: Exception) -> None:
             if generation == self._generation:
@@ -107,6 +117,12 @@ class PagedTable(DataTable[Any]):
             group=f"page-{id(self)}",
             exclusive=clear,
         )
+
+    def action_select_cursor(self) -> None:
+        if self._loading and self.row_count == 0:
+            self._select_when_loaded = True
+            return
+        super().action_select_cursor()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         lookahead = min(self.LOOKAHEAD, self.page_size // 4)
