@@ -29,3 +29,11 @@ def day(value: dt.date | None) -> str:
 def moment(value: dt.datetime) -> str:
     """An audit time in UTC, to the minute: the same for colleagues in different places."""
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def styled(lines: list[tuple[str, str]]) -> Text:
+    """Lines of (text, style) as one block, each line shown literally."""
+    text = Text()
+    for i, (line, style) in enumerate(lines):
+        text.append(("\n" if i else "") + line, style=style)
+    return text

@@ -25,7 +25,7 @@ from voiceconsole.services.voice_services import (
     add_services,
     check_quantity,
 )
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import plain, styled
 from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.work import call_service
 
@@ -169,12 +169,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         self._say([(text, "bold red")])
 
     def _say(self, lines: list[tuple[str, str]]) -> None:
-        from rich.text import Text
-
-        text = Text()
-        for i, (line, style) in enumerate(lines):
-            text.append(("\n" if i else "") + line, style=style)
-        self.query_one("#preview", Static).update(text)
+        self.query_one("#preview", Static).update(styled(lines))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "confirm":
@@ -226,8 +221,6 @@ class AddServicesResultScreen(Screen[None]):
         self.differs = preview is not None and preview.allocated != result.allocated
 
     def compose(self) -> ComposeResult:
-        from rich.text import Text
-
         yield Header(icon="☎")
         yield Static(
             plain(
@@ -237,7 +230,6 @@ class AddServicesResultScreen(Screen[None]):
             ),
             classes="screen-title",
         )
-        text = Text()
         lines = preview_lines(self.result)
         if self.differs:
             lines.append(
@@ -247,10 +239,8 @@ class AddServicesResultScreen(Screen[None]):
                     "bold yellow",
                 )
             )
-        for i, (line, style) in enumerate(lines):
-            text.append(("\n" if i else "") + line, style=style)
         with VerticalScroll(id="preview-box"):
-            yield Static(text, id="result")
+            yield Static(styled(lines), id="result")
         with Horizontal(classes="buttons"):
             yield Button("Close (enter)", variant="primary", id="close")
         yield Footer(compact=True)
