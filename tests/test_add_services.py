@@ -194,6 +194,19 @@ async def test_dry_run_agrees_with_the_real_run_and_writes_nothing(db: Database)
     assert preview.to_dict() | {"dry_run": False} == real.to_dict()
 
 
+async def test_commit_of_a_preview_refuses_if_the_pool_changed(db: Database) -> None:
+    await uk_world(db, pool=(1, 99))
+    request = dict(occupier="acme", site="LON1", product="desk-line", quantity=3)
+    preview = await add_services(db, ACTOR, **request, dry_run=True)
+    stale = [*preview.allocated[1:], "+442079460999"]
+    before = await snapshot(db)
+    with pytest.raises(Conflict, match="LON1 pool changed since the preview"):
+        await add_services(db, ACTOR, **request, expect=stale)
+    assert await snapshot(db) == before
+    done = await add_services(db, ACTOR, **request, expect=preview.allocated)
+    assert done.allocated == preview.allocated
+
+
 async def test_bad_requests_are_refused_and_change_nothing(db: Database) -> None:
     await uk_world(db)
     before = await snapshot(db)

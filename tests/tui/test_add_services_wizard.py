@@ -9,7 +9,7 @@ from conftest import press, settle, typed, with_db
 from helpers import snapshot
 
 from voiceconsole.services.numbers import list_numbers
-from voiceconsole.services.voice_services import list_services
+from voiceconsole.services.voice_services import add_services, list_services
 from voiceconsole.tui.screens.add_services import AddServicesResultScreen, AddServicesWizard
 from voiceconsole.tui.screens.occupier import OccupierScreen
 
@@ -114,3 +114,43 @@ async def test_blocked_preview_cannot_be_confirmed(make_app, console_db) -> None
         await press(pilot, "backspace", "minus")
         assert "quantity must be a whole number" in str(app.screen.query_one("#preview").render())
     assert (await with_db(console_db, snapshot)) == before
+
+
+async def test_a_colleague_taking_the_previewed_numbers_stops_the_commit(
+    make_app, console_db
+) -> None:
+    """What the user confirmed is what happens, or nothing: a changed pool is a new preview."""
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AddServicesWizard("indigo-health", "LON1"))
+        await press(pilot, *DESK_LINE, "7")
+        seen = app.screen.preview.allocated
+        # Meanwhile a colleague adds services for another LON1 occupier: same lowest numbers.
+        colleague = await with_db(
+            console_db,
+            lambda db: add_services(
+                db,
+                "colleague",
+                occupier="juniper-robotics",
+                site="LON1",
+                product="desk-line",
+                quantity=2,
+            ),
+        )
+        assert set(colleague.allocated) & set(seen)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, AddServicesWizard)  # not committed
+        shown = str(app.screen.query_one("#preview").render())
+        assert "Not added: the LON1 pool changed since the preview" in shown
+        fresh = app.screen.preview.allocated
+        assert not set(fresh) & set(colleague.allocated)
+        assert (
+            await with_db(
+                console_db, lambda db: list_numbers(db, site="LON1", occupier="indigo-health")
+            )
+            == []
+        )
+        await press(pilot, "ctrl+s")  # confirms the new preview
+        assert isinstance(app.screen, AddServicesResultScreen)
+        assert app.screen.result.allocated == fresh

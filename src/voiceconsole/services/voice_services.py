@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -94,8 +95,13 @@ async def add_services(
     product: str,
     quantity: int,
     dry_run: bool = False,
+    expect: Sequence[str] | None = None,
 ) -> AddServicesResult:
     """Add a voice service; the first one for an occupier at a site runs the automation.
+
+    `expect`: the numbers a preview (dry run) showed. If the pool has changed since and
+    other numbers would be allocated, nothing is written and `Conflict` says so; the
+    console uses this so that what the user confirmed is exactly what happens.
 
     First time = no voice service and no numbers at the site yet (domain.md). Then numbers
     are picked from the pool, the main number nominated, QTY numbers activated, the rest kept
@@ -125,6 +131,11 @@ async def add_services(
         )
         if reason is None:
             result = await _first_time(tx, place, holder, result)
+        if expect is not None and sorted(expect) != sorted(result.allocated):
+            raise Conflict(
+                f"the {place.code} pool changed since the preview (a colleague allocated "
+                "numbers meanwhile); nothing was changed: check the new preview"
+            )
         connection = await tx.session.connection()
         await connection.execute(
             insert(ServiceAssignment.__table__).values(

@@ -188,20 +188,59 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
             lambda: add_services(
                 app.db,
                 app.actor,
-                occupier=p.occupier,  # type: ignore[attr-defined]
+                occupier=p.occupier,
                 site=p.site,
                 product=p.product,
                 quantity=p.quantity,
+                expect=p.allocated,  # exactly what the user saw, or nothing
             ),
             self._done,
-            refused=self._blocked,
+            refused=self._commit_refused,
             group="commit",
         )
 
-    def _done(self, result: AddServicesResult) -> None:
-        self.app.push_screen(
-            AddServicesResultScreen(result, self.preview), lambda _: self.dismiss(result)
+    def _commit_refused(self, err: VoiceconsoleError) -> None:
+        """Refused at commit (a colleague changed the pool, say): show a fresh preview with
+        the reason above it, so the user confirms again knowingly."""
+        reason = str(err)
+
+        choice = self._choice()
+        if choice is None:
+            self._blocked(err)
+            return
+
+        def then(result: AddServicesResult) -> None:
+            self._show_preview(result, choice)
+            self._say(
+                [
+                    (f"Not added: {reason}.", "bold yellow"),
+                    ("", ""),
+                    *preview_lines(result),
+                    ("", ""),
+                    ("Nothing is written until you confirm.", "italic"),
+                ]
+            )
+
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: add_services(
+                app.db,
+                app.actor,
+                occupier=self.occupier,
+                site=self.site,
+                product=choice[0],
+                quantity=check_quantity(choice[1]),
+                dry_run=True,
+            ),
+            then,
+            refused=self._blocked,
+            group="preview",
+            exclusive=True,
         )
+
+    def _done(self, result: AddServicesResult) -> None:
+        self.app.push_screen(AddServicesResultScreen(result), lambda _: self.dismiss(result))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -215,10 +254,9 @@ class AddServicesResultScreen(Screen[None]):
         Binding("escape,enter", "close", "Close", id="wizard.result.close"),
     ]
 
-    def __init__(self, result: AddServicesResult, preview: AddServicesResult | None) -> None:
+    def __init__(self, result: AddServicesResult) -> None:
         super().__init__()
         self.result = result
-        self.differs = preview is not None and preview.allocated != result.allocated
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -231,14 +269,6 @@ class AddServicesResultScreen(Screen[None]):
             classes="screen-title",
         )
         lines = preview_lines(self.result)
-        if self.differs:
-            lines.append(
-                (
-                    "A colleague took numbers of the preview meanwhile; the list above "
-                    "is what was allocated.",
-                    "bold yellow",
-                )
-            )
         with VerticalScroll(id="preview-box"):
             yield Static(styled(lines), id="result")
         with Horizontal(classes="buttons"):
