@@ -24,6 +24,10 @@ from voiceconsole.services.views import NumberView, View
 
 # Numbers read per scan: about 0.1 s on SQLite; a page repeats scans until it is full.
 SCAN = 10_000
+# The first scan of a page reads this many numbers per block wanted, and each further scan
+# four times as many (up to SCAN): a page of a site whose numbers are in many small blocks
+# reads little more than it shows, one of a site of long free runs soon reads SCAN at a time.
+FIRST_SCAN_PER_BLOCK = 20
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,10 @@ async def list_number_blocks(
         start = _e164_value(after) if after else None
         runs: list[_Run] = []
         # One block more than asked for: a block is whole once another follows it.
+        size = min(SCAN, max(1, limit) * FIRST_SCAN_PER_BLOCK)
         while len(runs) <= limit:
-            scanned, last_value = await _scan(session, where, start)
+            scanned, last_value = await _scan(session, where, start, size)
+            size = min(SCAN, size * 4)
             for run in scanned:
                 if runs and runs[-1].continued_by(run):
                     runs[-1].last, runs[-1].size = run.last, runs[-1].size + run.size
@@ -113,9 +119,9 @@ async def list_number_blocks(
 
 
 async def _scan(
-    session: AsyncSession, where: list[Any], start: int | None
+    session: AsyncSession, where: list[Any], start: int | None, size: int = SCAN
 ) -> tuple[list[_Run], int | None]:
-    """The runs among the next SCAN numbers after `start`, and the value to scan on from
+    """The runs among the next `size` numbers after `start`, and the value to scan on from
     (None when the site has no more)."""
     query = select(
         PhoneNumber.e164_value.label("value"),
@@ -128,7 +134,7 @@ async def _scan(
     ).where(*where)
     if start is not None:
         query = query.where(PhoneNumber.e164_value > start)
-    scan = query.order_by(PhoneNumber.e164_value).limit(SCAN).subquery()
+    scan = query.order_by(PhoneNumber.e164_value).limit(size).subquery()
     kind = (scan.c.state, scan.c.origin, scan.c.occupier_id, scan.c.cooldown_until)
     kind += (scan.c.plain, scan.c.digits)
     position = func.row_number().over(partition_by=kind, order_by=scan.c.value)
@@ -150,4 +156,4 @@ async def _scan(
     ).all()
     runs = [_Run(int(r[0]), int(r[1]), int(r[2]), tuple(r[3:])) for r in rows]
     read = sum(r.size for r in runs)
-    return runs, (max(r.last for r in runs) if read == SCAN else None)
+    return runs, (max(r.last for r in runs) if read == size else None)

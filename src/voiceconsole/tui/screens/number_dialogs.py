@@ -23,7 +23,7 @@ from voiceconsole.domain.phone import national
 from voiceconsole.services import numbers as svc
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import NumberView, OccupierAtSite
-from voiceconsole.tui.screens.number_rows import Chosen
+from voiceconsole.tui.screens.number_rows import Chosen, numbers_text
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.work import call_service
 
@@ -37,8 +37,8 @@ class NumberDialog(ModalScreen[str | None]):
 
     CSS_PATH = "telephony.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "confirm", "Confirm", id="numbers.dialog.confirm", priority=True),
-        Binding("escape", "cancel", "Cancel", id="numbers.dialog.cancel"),
+        Binding("ctrl+s", "confirm", "Confirm", id="telephony.dialog.confirm", priority=True),
+        Binding("escape", "cancel", "Cancel", id="telephony.dialog.cancel"),
     ]
     title_text = ""
     confirm_label = "Confirm"
@@ -47,7 +47,7 @@ class NumberDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text, "bold"), classes="dialog-title")
             yield from self.body()
-            yield Static("", id="dialog-status")
+            yield Static("", id="dialog-status", classes="-empty")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(
                     f"{self.confirm_label} (ctrl+s)", variant="primary", id="confirm", compact=True
@@ -65,9 +65,9 @@ class NumberDialog(ModalScreen[str | None]):
         raise NotImplementedError
 
     def say(self, text: str | Text, style: str = "") -> None:
-        self.query_one("#dialog-status", Static).update(
-            text if isinstance(text, Text) else plain(text, style)
-        )
+        status = self.query_one("#dialog-status", Static)
+        status.update(text if isinstance(text, Text) else plain(text, style))
+        status.set_class(not text, "-empty")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "confirm":
@@ -94,6 +94,9 @@ class NumberDialog(ModalScreen[str | None]):
         self.say(f"Refused: {err}", "bold red")
 
     def action_cancel(self) -> None:
+        if self.query_one("#confirm", Button).disabled:
+            self.app.bell()  # at work: closing now would hide whether it was done
+            return
         self.dismiss(None)
 
 
@@ -102,7 +105,7 @@ class ActionsMenu(ModalScreen[str | None]):
 
     CSS_PATH = "telephony.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close", id="numbers.menu.close"),
+        Binding("escape", "cancel", "Close", id="telephony.menu.close"),
     ]
 
     def __init__(self, about: str, actions: list[tuple[str, str, str]]) -> None:
@@ -113,7 +116,10 @@ class ActionsMenu(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog menu"):
-            yield Static(plain("Actions", "bold"), classes="dialog-title")
+            title = Text()
+            title.append("Actions", style="bold")
+            title.append("   enter runs one · esc closes", style="dim")
+            yield Static(title, classes="dialog-title")
             yield Static(plain(self.about), id="menu-about")
             options = []
             for name, words, key in self.actions:
@@ -272,12 +278,12 @@ class MainNumberDialog(NumberDialog):
         return lambda: svc.nominate_main(app.db, app.actor, self.number.e164, occupier=occupier)
 
     def said(self, result: svc.NumbersChanged) -> str:
-        return f"{national(self.number.e164)} is now the main number of {self.number.occupier}"
+        text = f"{national(self.number.e164)} is now the main number of {self.number.occupier}"
+        previous = [n for n in result.numbers if n.e164 != self.number.e164]
+        return text + "".join(f"; {p.national} is now a spare" for p in previous)
 
 
 def _listed(result: svc.NumbersChanged) -> str:
-    from voiceconsole.tui.screens.number_rows import numbers_text
-
     found = result.numbers
     size = len(found)
     return numbers_text(n.e164 for n in found) + (f" ({size:,} numbers)" if size > 1 else "")

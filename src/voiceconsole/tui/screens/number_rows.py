@@ -104,7 +104,8 @@ def detail(block: NumberBlockView) -> Text:
         head = f"{national(n.e164)} – {national(block.last)}: {block.size:,} numbers"
     else:
         head = national(n.e164)
-    text = Text(head, style="bold")
+    text = Text()
+    text.append(head, style="bold")
     parts = [n.state, n.origin, n.occupier or "site pool"]
     if n.is_main:
         parts.append("main number")

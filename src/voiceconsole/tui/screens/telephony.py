@@ -1,8 +1,456 @@
-"""placeholder"""
+"""Site telephony: one site's number inventory, filtered, with ranges shown compactly, and the
+actions on numbers (allocate, activate, deactivate, release, main number, configure, import).
 
+Consecutive numbers that look alike are one row (a range); `x` shows one number per row.
+Actions apply to the marked numbers (space marks), or else to the highlighted row. Each action
+is one service call; refusals are shown in words, in the dialog that made them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.coordinate import Coordinate
 from textual.screen import Screen
+from textual.widgets import Footer, Header, Select, Static
+
+from voiceconsole.domain.phone import value_of
+from voiceconsole.domain.states import NumberState, Origin
+from voiceconsole.services.number_blocks import NumberBlockView, list_number_blocks
+from voiceconsole.services.numbers import list_numbers, show_number
+from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.sites import list_sites
+from voiceconsole.services.views import NumberView, OccupierAtSite, SiteSummary
+from voiceconsole.tui.screens.number_configure import ConfigureDialog
+from voiceconsole.tui.screens.number_dialogs import (
+    ActionsMenu,
+    AllocateDialog,
+    MainNumberDialog,
+    MoveDialog,
+)
+from voiceconsole.tui.screens.number_import import ImportNumbersScreen
+from voiceconsole.tui.screens.number_rows import (
+    MAX_PER_ACTION,
+    Chosen,
+    block_numbers,
+    cells,
+    detail,
+    numbers_text,
+)
+from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.fields import FilterInput
+from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.work import call_service
+
+COLUMNS = (
+    ("", 1),
+    "Number",  # as wide as its longest range: 19 for most, 23 across 10,000-blocks
+    ("Count", 7),
+    "State",
+    "Main",
+    ("Occupier", 16),
+    ("Label", 16),
+    "Origin",
+    "Features",
+)
+
+# action, words in the actions menu
+MENU = (
+    ("allocate", "Allocate to an occupier…"),
+    ("activate", "Activate…"),
+    ("deactivate", "Deactivate…"),
+    ("release", "Release…"),
+    ("nominate_main", "Make the main number…"),
+    ("configure", "Configure…"),
+    ("import_numbers", "Import a range or CSV file…"),
+    ("toggle_mark", "Mark / unmark"),
+    ("clear_marks", "Clear all marks"),
+    ("toggle_ranges", "Ranges / one number per row"),
+)
+
+# How far (in pages) to read on to find the row that was highlighted before a reload.
+RESTORE_PAGES = 20
+
+
+class NumberTable(PagedTable):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Actions", id="telephony.actions"),
+    ]
 
 
 class TelephonyScreen(Screen[None]):
+    CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_mark", "Mark", id="telephony.mark"),
+        Binding("slash", "focus_search", "Search", id="telephony.search", show=False),
+        Binding("escape", "app.pop_screen", "Back", id="telephony.back"),
+        Binding("a", "allocate", "Allocate", id="telephony.allocate", show=False),
+        Binding("e", "activate", "Activate", id="telephony.activate", show=False),
+        Binding("d", "deactivate", "Deactivate", id="telephony.deactivate", show=False),
+        Binding("r", "release", "Release", id="telephony.release", show=False),
+        Binding("m", "nominate_main", "Main number", id="telephony.main", show=False),
+        Binding("c", "configure", "Configure", id="telephony.configure", show=False),
+        Binding("i", "import_numbers", "Import", id="telephony.import", show=False),
+        Binding("x", "toggle_ranges", "Ranges", id="telephony.ranges", show=False),
+        Binding("u", "clear_marks", "Clear marks", id="telephony.clear_marks", show=False),
+        Binding("ctrl+r", "reload", "Refresh", id="telephony.refresh", show=False),
+    ]
+
     def __init__(self, site: str, *, occupier: str | None = None, search: str | None = None):
         super().__init__()
+        self.site = site.strip().upper()
+        # site-wide filters; the occupier filter starts set when opened from an occupier
+        self.filters: dict[str, str | None] = {
+            "occupier": occupier,
+            "state": None,
+            "origin": None,
+            "search": search,
+        }
+        self.ranges = True  # consecutive look-alike numbers as one row
+        self.summary: SiteSummary | None = None
+        self.blocks: dict[str, NumberBlockView] = {}  # row key (last number) -> its block
+        self.marked: dict[str, NumberView] = {}  # E.164 -> its row's first number
+        self._restore: tuple[int, int] | None = None  # (number to show again, pages left)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(plain(f"{self.site} telephony", "bold"), classes="screen-title", id="title")
+        with Horizontal(id="filters"):
+            yield FilterInput("Number or label", value=self.filters["search"] or "", id="search")
+            yield Select(
+                [(s.value, s.value) for s in NumberState],
+                prompt="any state",
+                id="state-filter",
+                compact=True,
+            )
+            yield Select(
+                [(o.value, o.value) for o in Origin],
+                prompt="any origin",
+                id="origin-filter",
+                compact=True,
+            )
+            yield Select[str]([], prompt="any occupier", id="occupier-filter", compact=True)
+        yield NumberTable(COLUMNS, self.load, id="numbers")
+        yield Static("", id="detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        app.set_current_site(self.site)
+        self.refresh_figures()
+        call_service(self, lambda: list_occupiers_at(app.db, self.site), self._show_occupiers)
+        self.table.reload()
+        self.table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    @property
+    def table(self) -> NumberTable:
+        return self.query_one(NumberTable)
+
+    # --- what is shown -------------------------------------------------------------------
+
+    def refresh_figures(self) -> None:
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: list_sites(app.db, self.site),
+            self._show_figures,
+            group="figures",
+            exclusive=True,
+        )
+
+    def _show_figures(self, found: list[SiteSummary]) -> None:
+        title = self.query_one("#title", Static)
+        self.summary = next((s for s in found if s.site.code == self.site), None)
+        if self.summary is None:
+            title.update(plain(f"{self.site}: no such site", "bold red"))
+            return
+        counts = self.summary.numbers
+        figures = " · ".join(f"{n:,} {state}" for state, n in counts.items() if n)
+        text = Text()
+        text.append(f"{self.site} telephony", style="bold")
+        text.append(f"  {figures or 'no numbers yet: press i to import'}")
+        if self.summary.low_stock:
+            text.append("  LOW POOL", style="bold red")
+        title.update(text)
+
+    def _show_occupiers(self, found: list[OccupierAtSite]) -> None:
+        select = self.query_one("#occupier-filter", Select)
+        options = [(plain(o.code), o.code) for o in found]
+        occupier = self.filters["occupier"]
+        if occupier and occupier not in {o.code for o in found}:
+            options.append((plain(occupier), occupier))  # no longer here: still shown
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if occupier:
+                select.value = occupier
+
+    async def load(self, after: str | None, limit: int) -> list[Row]:
+        app: Any = self.app
+        filters = {**self.filters, "search": (self.filters["search"] or "").strip() or None}
+        if self.ranges:
+            blocks = await list_number_blocks(
+                app.db, site=self.site, after=after, limit=limit, **filters
+            )
+        else:
+            views = await list_numbers(app.db, site=self.site, after=after, limit=limit, **filters)
+            blocks = [NumberBlockView(v, v.e164, 1) for v in views]
+        if after is None:
+            self.blocks = {}
+        self.blocks.update((b.last, b) for b in blocks)
+        return [(b.last, cells(b, self._mark(b))) for b in blocks]
+
+    def _mark(self, block: NumberBlockView) -> str:
+        if not self.marked:
+            return ""
+        if block.size == 1:
+            return "●" if block.first.e164 in self.marked else ""
+        inside = sum(1 for n in block_numbers(block) if n in self.marked)
+        return "" if not inside else "●" if inside == block.size else "◐"
+
+    def _redraw_marks(self) -> None:
+        for index, row in enumerate(self.table.ordered_rows):
+            if block := self.blocks.get(str(row.key.value)):
+                self.table.update_cell_at(Coordinate(index, 0), plain(self._mark(block), "bold"))
+        self._show_detail()
+
+    def highlighted(self) -> NumberBlockView | None:
+        key = self.table.selected_key
+        return self.blocks.get(key) if key else None
+
+    def _show_detail(self) -> None:
+        """The highlighted row in full, then the marks (or a hint), a line each."""
+        block = self.highlighted()
+        text = Text()
+        text.append_text(detail(block) if block else plain("No numbers match.", "dim"))
+        text.append("\n")
+        if self.marked:
+            text.append(
+                f"Marked {len(self.marked):,}, actions apply to them (u clears): "
+                + numbers_text(self.marked, most=2),
+                style="bold",
+            )
+        else:
+            shown = "x: one number per row" if self.ranges else "x: ranges"
+            text.append(f"space marks · enter: actions · {shown}", style="dim")
+        self.query_one("#detail", Static).update(text)
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_detail()
+
+    def on_paged_table_loaded(self, event: PagedTable.Loaded) -> None:
+        self._restore_cursor()
+        self._show_detail()
+
+    def _restore_cursor(self) -> None:
+        """After a reload, put the cursor back on the number it was on, reading on if need be."""
+        if self._restore is None:
+            return
+        wanted, pages = self._restore
+        for index, row in enumerate(self.table.ordered_rows):
+            if value_of(str(row.key.value)) >= wanted:
+                self.table.move_cursor(row=index)
+                self._restore = None
+                return
+        if self.table.exhausted or pages <= 0 or not self.table.row_count:
+            self._restore = None
+            return
+        self._restore = (wanted, pages - 1)
+        self.table.move_cursor(row=self.table.row_count - 1)  # the table reads the next page
+
+    def reload(self, *, keep_place: bool = True) -> None:
+        block = self.highlighted()
+        self._restore = (
+            (value_of(block.first.e164), RESTORE_PAGES) if keep_place and block else None
+        )
+        self.table.reload()
+        self.refresh_figures()
+
+    # --- filters -------------------------------------------------------------------------
+
+    def on_input_changed(self, event: FilterInput.Changed) -> None:
+        if event.input.id == "search":
+            self.filters["search"] = event.value
+            self.reload(keep_place=False)
+
+    def on_input_submitted(self) -> None:
+        self.table.focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        value = None if event.value is Select.NULL else str(event.value)
+        name = (event.select.id or "").removesuffix("-filter")
+        if name in self.filters and self.filters[name] != value:
+            self.filters[name] = value
+            self.reload(keep_place=False)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", FilterInput).focus()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_toggle_ranges(self) -> None:
+        self.ranges = not self.ranges
+        self.reload()
+
+    # --- marks ---------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        block = self.highlighted()
+        if block is None:
+            return
+        numbers = block_numbers(block)
+        if all(n in self.marked for n in numbers):
+            for n in numbers:
+                self.marked.pop(n, None)
+        else:
+            self.marked.update(dict.fromkeys(numbers, block.first))
+        row = self.table.cursor_row
+        self.table.update_cell_at(Coordinate(row, 0), plain(self._mark(block), "bold"))
+        if row < self.table.row_count - 1:
+            self.table.move_cursor(row=row + 1)  # mark, mark, mark: like a file manager
+        self._show_detail()
+
+    def action_clear_marks(self) -> None:
+        self.marked = {}
+        self._redraw_marks()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def chosen(self) -> Chosen | None:
+        """The marked numbers, or the highlighted row's; None (after saying why) if too many."""
+        if self.marked:
+            chosen = Chosen.of(self.marked)
+        elif block := self.highlighted():
+            chosen = Chosen.of(dict.fromkeys(block_numbers(block), block.first))
+        else:
+            self.notify("No number is highlighted.", severity="warning", markup=False)
+            return None
+        if len(chosen) > MAX_PER_ACTION:
+            self.refuse(
+                f"{len(chosen):,} numbers are chosen; one action takes at most "
+                f"{MAX_PER_ACTION:,}. Mark fewer: x lists one number per row."
+            )
+            return None
+        return chosen
+
+    def _one(self, what: str) -> str | None:
+        """The one number an action on a single number is about."""
+        chosen = self.chosen()
+        if chosen is None:
+            return None
+        if len(chosen) != 1:
+            self.refuse(
+                f"{what} takes one number; {len(chosen):,} are chosen "
+                f"({numbers_text(chosen.numbers, most=2)}). Press x to list one number per "
+                "row, or u to clear marks."
+            )
+            return None
+        return chosen.numbers[0]
+
+    def refuse(self, why: str) -> None:
+        """An action refused before any dialog opened, and why."""
+        self.notify(why, title="Refused", severity="error", markup=False)
+
+    def after_action(self, said: str | None) -> None:
+        """A dialog closed: say what was done, forget the marks, show the numbers as now."""
+        if said is None:
+            return
+        self.notify(said, title="Done", markup=False)
+        self.marked = {}
+        self.reload()
+
+    def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+        self.action_menu()
+
+    def action_menu(self) -> None:
+        keys = {
+            b.binding.action: self.app.get_key_display(b.binding)
+            for b in self.active_bindings.values()
+        }
+        block = self.highlighted()
+        if self.marked:
+            about = f"{len(self.marked):,} marked: {numbers_text(self.marked, most=2)}"
+        elif block:
+            about = detail(block).plain
+        else:
+            about = "No number is highlighted."
+        actions = [(name, words, keys.get(name, "")) for name, words in MENU]
+        self.app.push_screen(ActionsMenu(about, actions), self._menu_chosen)
+
+    def _menu_chosen(self, action: str | None) -> None:
+        if action:
+            self.run_action(action)
+
+    def action_allocate(self) -> None:
+        if chosen := self.chosen():
+            dialog = AllocateDialog(self.site, chosen, self.filters["occupier"])
+            self.app.push_screen(dialog, self.after_action)
+
+    def _move(self, move: str) -> None:
+        if chosen := self.chosen():
+            days = self.summary.site.cooldown_days if self.summary else 90
+            dialog = MoveDialog(move, self.site, chosen, cooldown_days=days)
+            self.app.push_screen(dialog, self.after_action)
+
+    def action_activate(self) -> None:
+        self._move("activate")
+
+    def action_deactivate(self) -> None:
+        self._move("deactivate")
+
+    def action_release(self) -> None:
+        self._move("release")
+
+    def action_nominate_main(self) -> None:
+        e164 = self._one("Making a main number")
+        if e164 is None:
+            return
+        app: Any = self.app
+
+        async def facts() -> tuple[NumberView, str | None]:
+            number = await show_number(app.db, e164)
+            if number.occupier is None:
+                return number, None
+            found = await list_occupiers_at(app.db, self.site, search=number.occupier)
+            return number, next((o.main_number for o in found if o.code == number.occupier), None)
+
+        def ask(found: tuple[NumberView, str | None]) -> None:
+            number, current = found
+            if number.occupier is None:
+                self.refuse(
+                    f"{number.national} is {number.state}, held by no occupier: allocate it "
+                    "to an occupier first."
+                )
+                return
+            self.app.push_screen(MainNumberDialog(number, current), self.after_action)
+
+        call_service(self, facts, ask)
+
+    def action_configure(self) -> None:
+        e164 = self._one("Configure")
+        if e164 is None:
+            return
+        app: Any = self.app
+
+        def ask(number: NumberView) -> None:
+            if number.occupier is None:
+                # The service would refuse it too; say so before showing a form.
+                self.refuse(
+                    f"{number.national} is {number.state}: only numbers held by an occupier "
+                    "have features."
+                )
+                return
+            self.app.push_screen(ConfigureDialog(number), self.after_action)
+
+        call_service(self, lambda: show_number(app.db, e164), ask)
+
+    def action_import_numbers(self) -> None:
+        # Never preset the occupier: importing pool numbers straight to one must be a choice.
+        self.app.push_screen(ImportNumbersScreen(self.site), self.after_action)
