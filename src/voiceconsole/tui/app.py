@@ -139,7 +139,8 @@ class VoiceconsoleApp(App[None]):
             seen.add(binding.description)
             yield SystemCommand(
                 binding.description,
-                f"{binding.action} (key: {self.get_key_display(binding)})",
+                f"key {self.get_key_display(binding)}"
+                + (f" · keymap id {binding.id}" if binding.id else ""),
                 partial(self.run_action, binding.action, active.node),
             )
 
