@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandInput, CommandPalette
 from textual.screen import Screen
 
 from voiceconsole.config import ConsoleSettings
@@ -19,6 +20,13 @@ from voiceconsole.tui.commands import FindProvider
 from voiceconsole.tui.work import call_service
 
 log = logging.getLogger("voiceconsole.tui")
+
+
+class Palette(CommandPalette):
+    """Textual's command palette, with the cursor the user's settings ask for."""
+
+    def on_mount(self) -> None:
+        self.query_one(CommandInput).cursor_blink = bool(getattr(self.app, "cursor_blink", True))
 
 
 def due_report_lines(due: DueReport) -> list[str]:
@@ -143,6 +151,10 @@ class VoiceconsoleApp(App[None]):
                 + (f" · keymap id {binding.id}" if binding.id else ""),
                 partial(self.run_action, binding.action, active.node),
             )
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):
