@@ -1,10 +1,11 @@
-"""Calling the service layer from the console: always in a worker, never on the event loop's
-critical path, and every failure turned into words for the user.
+"""Calling the service layer from the console: always in a worker, never blocking the event
+loop, and every failure turned into words for the user.
 
 - A refusal (`VoiceconsoleError`: bad input, a rule, a conflict) goes to `refused`, or to a
   notification; it is the user's to fix.
-- Anything else (the database went away, a bug) opens the error dialog and is logged with
-  its traceback; the screen stays usable.
+- Anything else (the database went away, a bug, also in a callback) opens the error dialog
+  (one at a time) and is logged with its traceback, then `failed` runs so the screen can
+  recover (enable its buttons again); the console stays usable.
 """
 
 from __future__ import annotations
@@ -23,33 +24,90 @@ T = TypeVar("T")
 log = logging.getLogger("voiceconsole.tui")
 
 
+def report_failure(node: DOMNode, err: BaseException) -> None:
+    """Log `err` with its traceback and show it in words, without stacking dialogs."""
+    from voiceconsole.tui.screens.error import ErrorDialog
+
+    log.error("service call failed", exc_info=err)
+    if not isinstance(node.app.screen, ErrorDialog):
+        node.app.push_screen(ErrorDialog(describe_failure(err)))
+
+
 def call_service(
     node: DOMNode,
     make: Callable[[], Awaitable[T]],
     done: Callable[[T], Any] | None = None,
     *,
     refused: Callable[[VoiceconsoleError], Any] | None = None,
+    failed: Callable[[BaseException], Any] | None = None,
     group: str = "service",
     exclusive: bool = False,
 ) -> Worker[None]:
     """Run `make()` in a worker on `node`; hand the result to `done` on the event loop."""
 
+    def refuse(err: VoiceconsoleError) -> None:
+        if refused is not None:
+            refused(err)
+        else:
+            node.app.notify(str(err), title="Refused", severity="error", markup=False)
+
     async def job() -> None:
         try:
-            result = await make()
-        except VoiceconsoleError as err:
+            try:
+                result = await make()
+            except VoiceconsoleError as err:
+                refuse(err)
+                return
+            if done is not None:
+                done(result)
+        except Exception as err:  # shown, logged, and the console carries on
+            report_failure(node, err)
+            if failed is not None:
+                try:
+                    failed(err)
+                except Exception as again:
+                    log.error("recovering from a failure failed", exc_info=again)
+
+    return node.run_worker(job(), group=group, exclusive=exclusive, exit_on_error=False)
+
+
+class OneWrite:
+    """At most one write in flight from a form: a second Enter or ctrl+s while the first is
+    running rings the bell instead of writing twice."""
+
+    def __init__(self) -> None:
+        self.busy = False
+
+    def call(
+        self,
+        node: DOMNode,
+        make: Callable[[], Awaitable[T]],
+        done: Callable[[T], Any] | None = None,
+        *,
+        refused: Callable[[VoiceconsoleError], Any] | None = None,
+        failed: Callable[[BaseException], Any] | None = None,
+    ) -> bool:
+        """Start the write; False (and the bell) if one is already running."""
+        if self.busy:
+            node.app.bell()
+            return False
+        self.busy = True
+
+        def finished(then: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+            def run(value: Any) -> Any:
+                self.busy = False
+                return then(value) if then is not None else None
+
+            return run
+
+        def refuse(err: VoiceconsoleError) -> None:
+            self.busy = False
             if refused is not None:
                 refused(err)
             else:
                 node.app.notify(str(err), title="Refused", severity="error", markup=False)
-            return
-        except Exception as err:  # shown, logged, and the console carries on
-            log.exception("service call failed")
-            from voiceconsole.tui.screens.error import ErrorDialog
 
-            node.app.push_screen(ErrorDialog(describe_failure(err)))
-            return
-        if done is not None:
-            done(result)
-
-    return node.run_worker(job(), group=group, exclusive=exclusive, exit_on_error=False)
+        call_service(
+            node, make, finished(done), refused=refuse, failed=finished(failed), group="write"
+        )
+        return True

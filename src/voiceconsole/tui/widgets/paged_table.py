@@ -101,6 +101,12 @@ class PagedTable(DataTable[Any]):
                 self._select_when_loaded = False
                 super(PagedTable, self).action_select_cursor()
 
+        def after_failure() -> None:
+            # The error dialog has said what went wrong; leave the list ready to try again.
+            if generation == self._generation:
+                self._loading = False
+                self._select_when_loaded = False
+
         def refused(err: Exception) -> None:
             if generation == self._generation:
                 self._loading = False
@@ -114,6 +120,7 @@ class PagedTable(DataTable[Any]):
             lambda: self.loader(after, self.page_size),
             arrived,
             refused=refused,
+            failed=lambda _: after_failure(),
             group=f"page-{id(self)}",
             exclusive=clear,
         )
