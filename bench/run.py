@@ -24,6 +24,7 @@ def main() -> int:
         "import_numbers": ["--numbers", "100000"] if args.quick else [],
         "services_add": ["--calls", "50"] if args.quick else [],
         "concurrent_allocation": ["--seconds", "3"] if args.quick else [],
+        "ui": ["--quick"] if args.quick else [],
     }
     results = {}
     for name, extra in runs.items():

@@ -84,7 +84,10 @@ async def settle(pilot: Pilot[Any]) -> None:
     app = pilot.app
     for _ in range(100):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        # An exclusive worker replaced while we wait is cancelled: that is fine here.
+        await asyncio.gather(
+            *(w.wait() for w in list(app.workers) if w.is_running), return_exceptions=True
+        )
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
             return

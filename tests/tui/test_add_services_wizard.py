@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -154,3 +155,52 @@ async def test_a_colleague_taking_the_previewed_numbers_stops_the_commit(
         await press(pilot, "ctrl+s")  # confirms the new preview
         assert isinstance(app.screen, AddServicesResultScreen)
         assert app.screen.result.allocated == fresh
+
+
+def _slow_add_services(monkeypatch, seconds: float = 0.3) -> list[bool]:
+    """Slow down commits (not previews) the way a busy database would; returns the calls."""
+    from voiceconsole.tui.screens import add_services as wizard_module
+
+    real = wizard_module.add_services
+    commits: list[bool] = []
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("dry_run"):
+            commits.append(True)
+            await asyncio.sleep(seconds)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(wizard_module, "add_services", slow)
+    return commits
+
+
+async def test_double_confirm_commits_once(make_app, console_db, monkeypatch) -> None:
+    commits = _slow_add_services(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AddServicesWizard("indigo-health", "LON1"))
+        await press(pilot, *DESK_LINE, "7")
+        await pilot.press("ctrl+s", "ctrl+s")  # no waiting: the second lands mid-commit
+        await settle(pilot)
+        assert len(commits) == 1
+        assert isinstance(app.screen, AddServicesResultScreen)
+    services = await with_db(
+        console_db, lambda db: list_services(db, occupier="indigo-health", site="LON1")
+    )
+    assert [(s.product, s.quantity) for s in services] == [("desk-line", 7)]
+
+
+async def test_escape_during_the_commit_waits_for_its_result(
+    make_app, console_db, monkeypatch
+) -> None:
+    _slow_add_services(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await app.push_screen(AddServicesWizard("indigo-health", "LON1"))
+        await press(pilot, *DESK_LINE, "7")
+        await pilot.press("ctrl+s", "escape")
+        await settle(pilot)
+        # The write went ahead, so the user sees what it did rather than nothing.
+        assert isinstance(app.screen, AddServicesResultScreen)

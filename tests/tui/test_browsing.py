@@ -10,6 +10,7 @@ from conftest import press, settle, typed, with_db
 
 from voiceconsole.services.numbers import configure_number
 from voiceconsole.services.occupiers import create_occupier
+from voiceconsole.services.products import create_product
 from voiceconsole.services.voice_services import add_services
 from voiceconsole.tui.screens.activity import ActivityScreen
 from voiceconsole.tui.screens.occupier import OccupierScreen
@@ -95,8 +96,10 @@ async def test_activity_pages_back_through_the_journal(make_app, monkeypatch) ->
         ids = [int(k.value) for k in table.rows]
         assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
         await press(pilot, "slash", *typed("NOPE"))
-        await press(pilot)
-        assert table.row_count == 0  # unknown site: refused, said, and the list is empty
+        assert table.row_count == 20 and not app._notifications  # a code applies on Enter
+        await press(pilot, "enter")
+        assert table.row_count == 0  # unknown site: refused, said once, the list is empty
+        assert [n.message for n in app._notifications] == ["unknown site 'NOPE'"]
 
 
 def screen_text(app: Any) -> str:
@@ -107,6 +110,7 @@ def screen_text(app: Any) -> str:
 
 
 MARKUP_NAME = "[link=https://example.com]Click[/link] [bold]Ltd[/]"
+BROKEN_MARKUP = "Desk [/] line"  # would not even parse as markup
 MARKUP_LABEL = "[red]Desk[/] [i]1"
 
 
@@ -117,6 +121,7 @@ async def test_user_text_with_markup_shows_literally(make_app, console_db) -> No
             db, "qa", occupier="markup-ltd", site="LON1", product="desk-line", quantity=1
         )
         await configure_number(db, "qa", result.activated[0], label=MARKUP_LABEL)
+        await create_product(db, "qa", code="odd-line", name=BROKEN_MARKUP)
 
     await with_db(console_db, setup)
     app = make_app()
@@ -128,6 +133,10 @@ async def test_user_text_with_markup_shows_literally(make_app, console_db) -> No
         assert MARKUP_NAME in screen_text(app)
         await press(pilot, "2")
         assert MARKUP_LABEL in screen_text(app)
-        await press(pilot, "f3")
-        assert "markup-ltd" in screen_text(app)
+        await press(pilot, "a", "enter")  # the wizard's product list
+        assert f"{BROKEN_MARKUP} (odd-line)" in screen_text(app)
+        await press(pilot, "escape", "escape", "ctrl+p", *typed("click"))
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert f"Occupier: {MARKUP_NAME} at LON1" in screen_text(app)
 

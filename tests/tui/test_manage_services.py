@@ -62,7 +62,7 @@ async def test_schedule_then_cancel_a_change_by_keyboard(make_app, console_db) -
 async def test_a_change_for_today_applies_at_once(make_app, console_db) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await dialog_on("lumen-software", "MAN1", "4", "enter")(pilot)
+        await dialog_on("lumen-software", "MAN1", "4", "enter", "enter")(pilot)
         assert "QTY 4 now" in str(app.screen.query_one("#message").render())
     (service,) = await _services(console_db, "lumen-software", "MAN1")
     assert service.quantity == 4 and service.scheduled == ()
@@ -87,3 +87,24 @@ async def test_opening_applies_due_changes_and_says_so(make_app, console_db) -> 
             assert "Applied: desk-line for marlow-recruitment at MAN1 is now QTY 8" in due
     (service,) = await _services(console_db, "marlow-recruitment", "MAN1")
     assert service.quantity == 8 and service.scheduled == ()
+
+
+async def test_double_schedule_writes_one_change(make_app, console_db, monkeypatch) -> None:
+    import asyncio
+
+    from voiceconsole.tui.screens import manage_services as dialog_module
+
+    real = dialog_module.schedule_change
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.3)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(dialog_module, "schedule_change", slow)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await dialog_on("lumen-software", "MAN1", "5", "tab", *typed("+7"))(pilot)
+        await pilot.press("ctrl+s", "ctrl+s", "enter")  # impatient: three goes, no waiting
+        await settle(pilot)
+    (service,) = await _services(console_db, "lumen-software", "MAN1")
+    assert [c.new_quantity for c in service.scheduled] == [5]

@@ -97,7 +97,8 @@ async def test_user_keymap_rebinds_by_binding_id(make_app) -> None:
         await press(pilot, "t")
         assert isinstance(app.screen, SitesScreen)  # "t" no longer opens telephony
         await press(pilot, "n")
-        assert isinstance(app.screen, TelephonyScreen) and app.screen_stack[-2] is not None
+        assert isinstance(app.screen, TelephonyScreen)
+        assert isinstance(app.screen_stack[-2], SitesScreen)
         await press(pilot, "escape", "f9")
         assert type(app.screen).__name__ == "ActivityScreen"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import exc as sa_exc
 
 from voiceconsole import __version__
-from voiceconsole.cli import catalogue_commands, number_commands, service_commands
+from voiceconsole.cli import catalogue_commands, number_commands, service_commands, web_command
 from voiceconsole.cli.context import CommandTree, Context, say
 from voiceconsole.config import (
     ENV_DB,
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     catalogue_commands.register(tree)
     number_commands.register(tree)
     service_commands.register(tree)
+    web_command.register(tree)
     return parser
 
 
@@ -80,7 +82,17 @@ async def run_console(db: Database, actor: str) -> None:
         level=logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    # What is loaded by now (Python, SQLAlchemy, Textual, the console's code) lives as long as
+    # the process: keep the garbage collector from walking it again on every full collection,
+    # each a 100-200 ms freeze of the screen on the build machine (bench/ui.py).
+    gc.freeze()
     await VoiceconsoleApp(db, actor=actor, settings=settings).run_async()
+
+
+def _has_a_screen() -> bool:
+    """A terminal, or a browser: `voiceconsole web` runs each session's console on pipes,
+    with Textual told (TEXTUAL_DRIVER) to draw for the browser."""
+    return (sys.stdin.isatty() and sys.stdout.isatty()) or bool(os.environ.get("TEXTUAL_DRIVER"))
 
 
 async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -90,7 +102,7 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     try:
         actor = check_actor(args.actor if args.actor is not None else default_actor())
         if getattr(args, "handler", None) is None:
-            if sys.stdin.isatty() and sys.stdout.isatty():
+            if _has_a_screen():
                 await run_console(db, actor)
             else:
                 # A script or pipe gets the commands rather than a screen it cannot show.

@@ -1,17 +1,25 @@
-"""Schema migrations with Alembic, run at start and by `voiceconsole db upgrade`."""
+"""Schema migrations with Alembic, run at start and by `voiceconsole db upgrade`.
+
+Alembic is imported only when there may be something to do. A start on a database already
+at the newest revision reads its version row, sees the revision of the newest migration
+file, and goes on: importing Alembic was a quarter of a second of every start, command or
+console (bench/ui.py, cold start).
+"""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voiceconsole.db.engine import WRITE
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,6 +28,8 @@ _PG_MIGRATION_LOCK = 0x766F6963  # "voic"
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -27,10 +37,55 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def _assigned(tree: ast.Module, name: str) -> Any:
+    """The literal a migration file assigns to `name` (`revision: str = "0002"`)."""
+    for node in tree.body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == name and node.value is not None:
+            return ast.literal_eval(node.value)
+    raise ValueError(f"no {name}")
+
+
+def head_from_files() -> str | None:
+    """The newest revision, read from the migration files without Alembic; None when they
+    do not form one line of revisions, or one cannot be read (Alembic then decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    try:
+        for path in (MIGRATIONS / "versions").glob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            revisions.add(_assigned(tree, "revision"))
+            down = _assigned(tree, "down_revision")
+            parents |= set(down if isinstance(down, tuple | list) else [down] if down else [])
+    except (OSError, SyntaxError, ValueError):
+        return None
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def _at_head(engine: AsyncEngine) -> bool:
+    """True when the database is known to be at the newest revision (a read, no lock)."""
+    head = head_from_files()
+    if head is None:
+        return False
+    try:
+        async with engine.connect() as conn:
+            found = await conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+            return list(found.scalars()) == [head]
+    except sa_exc.DBAPIError:
+        return False  # a new database: no version table yet
+
+
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -39,6 +94,8 @@ def _upgrade(connection: Connection) -> bool:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
     if _current(connection) == head_revision():
         return False
+    from alembic import command
+
     command.upgrade(_config(connection), "head")
     return True
 
@@ -50,6 +107,8 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def upgrade(engine: AsyncEngine) -> bool:
     """Bring the schema to the newest revision; True if anything was applied."""
+    if await _at_head(engine):
+        return False
     async with engine.connect() as conn:
         conn = await conn.execution_options(**{WRITE: True})
         async with conn.begin():
@@ -57,6 +116,8 @@ async def upgrade(engine: AsyncEngine) -> bool:
 
 
 def _autogenerate(connection: Connection, message: str) -> None:
+    from alembic import command
+
     command.revision(_config(connection), message=message, autogenerate=True)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
@@ -57,21 +57,22 @@ async def find(db: Database, text: str, limit: int = 8) -> list[Found]:
             found.append(Found("occupier", code, f"{name} at {site}", site))
         countries = list(await session.scalars(select(Site.country).distinct()))
         prefixes = search_prefixes(text, countries)
-        if prefixes:
-            # A range per prefix: the unique index on e164 answers it without a scan.
-            clause = or_(
-                *(and_(PhoneNumber.e164 >= p, PhoneNumber.e164 < p + ":") for p in prefixes)
-            )
-            for e164, site, holder in await session.execute(
-                select(PhoneNumber.e164, Site.code, Occupier.code)
-                .join(Site, Site.id == PhoneNumber.site_id)
-                .outerjoin(Occupier, Occupier.id == PhoneNumber.occupier_id)
-                .where(clause)
-                .order_by(PhoneNumber.e164_value)
-                .limit(limit)
-            ):
-                owner = f" ({holder})" if holder else ""
-                found.append(Found("number", e164, f"{national(e164)}{owner}", site))
+        numbers: list[tuple[str, str, str | None]] = []
+        for prefix in prefixes:
+            # One range per prefix in e164 order: the unique index answers it, no sort.
+            numbers += (
+                await session.execute(
+                    select(PhoneNumber.e164, Site.code, Occupier.code)
+                    .join(Site, Site.id == PhoneNumber.site_id)
+                    .outerjoin(Occupier, Occupier.id == PhoneNumber.occupier_id)
+                    .where(PhoneNumber.e164 >= prefix, PhoneNumber.e164 < prefix + ":")
+                    .order_by(PhoneNumber.e164)
+                    .limit(limit)
+                )
+            ).all()
+        for e164, site, holder in sorted(numbers, key=lambda n: (len(n[0]), n[0]))[:limit]:
+            owner = f" ({holder})" if holder else ""
+            found.append(Found("number", e164, f"{national(e164)}{owner}", site))
         for label, site in await session.execute(
             select(FloorPort.label, Site.code)
             .join(Site, Site.id == FloorPort.site_id)

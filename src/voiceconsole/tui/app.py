@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from functools import partial
 from typing import Any, ClassVar
@@ -17,9 +16,8 @@ from voiceconsole.db.database import Database
 from voiceconsole.services.finder import operator_name
 from voiceconsole.services.voice_services import DueReport, apply_due
 from voiceconsole.tui.commands import FindProvider
+from voiceconsole.tui.text import due_report_lines
 from voiceconsole.tui.work import call_service
-
-log = logging.getLogger("voiceconsole.tui")
 
 
 class Palette(CommandPalette):
@@ -27,22 +25,6 @@ class Palette(CommandPalette):
 
     def on_mount(self) -> None:
         self.query_one(CommandInput).cursor_blink = bool(getattr(self.app, "cursor_blink", True))
-
-
-def due_report_lines(due: DueReport) -> list[str]:
-    """What applying due changes did, in words (empty when nothing was due)."""
-    lines = [
-        f"Applied: {c.product} for {c.occupier} at {c.site} is now QTY {c.new_quantity}"
-        for c in due.applied
-    ]
-    lines += [
-        f"Held back: {h['change'].product} for {h['change'].occupier} at "
-        f"{h['change'].site} (QTY {h['change'].new_quantity}): {h['reason']}"
-        for h in due.held_back
-    ]
-    if due.recycled:
-        lines.append(f"{len(due.recycled)} number(s) back in their pools after cooldown")
-    return lines
 
 
 class VoiceconsoleApp(App[None]):

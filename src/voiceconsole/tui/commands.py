@@ -6,8 +6,10 @@ from functools import partial
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from voiceconsole.services.finder import Found, find
+from voiceconsole.tui.work import report_failure
 
 KIND_LABEL = {"site": "Site", "occupier": "Occupier", "number": "Number", "floor port": "Port"}
 
@@ -19,9 +21,15 @@ class FindProvider(Provider):
         app: Any = self.app
         if app.db is None:
             return
-        for found in await find(app.db, query):
+        try:
+            hits = await find(app.db, query)
+        except Exception as err:  # the palette's worker must not take the console down
+            report_failure(app, err)
+            return
+        for found in hits:
             label = f"{KIND_LABEL[found.kind]}: {found.text}"
-            yield Hit(1.0, label, partial(open_found, app, found), text=label)
+            # Content(), not a str: names are shown as typed, never parsed as markup.
+            yield Hit(1.0, Content(label), partial(open_found, app, found), text=label)
 
     async def discover(self) -> Hits:
         app: Any = self.app

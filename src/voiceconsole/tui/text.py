@@ -7,6 +7,7 @@ import datetime as dt
 from rich.text import Text
 
 from voiceconsole.domain.phone import national
+from voiceconsole.services.voice_services import DueReport
 
 
 def plain(value: object, style: str = "") -> Text:
@@ -37,3 +38,19 @@ def styled(lines: list[tuple[str, str]]) -> Text:
     for i, (line, style) in enumerate(lines):
         text.append(("\n" if i else "") + line, style=style)
     return text
+
+
+def due_report_lines(due: DueReport) -> list[str]:
+    """What applying due changes did, in words (empty when nothing was due)."""
+    lines = [
+        f"Applied: {c.product} for {c.occupier} at {c.site} is now QTY {c.new_quantity}"
+        for c in due.applied
+    ]
+    lines += [
+        f"Held back: {h['change'].product} for {h['change'].occupier} at "
+        f"{h['change'].site} (QTY {h['change'].new_quantity}): {h['reason']}"
+        for h in due.held_back
+    ]
+    if due.recycled:
+        lines.append(f"{len(due.recycled)} number(s) back in their pools after cooldown")
+    return lines

@@ -8,14 +8,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
 from voiceconsole.tui.widgets.paged_table import PagedTable, Row
 
 FILTERS = ("site", "occupier", "actor", "action")
+EXACT_FILTERS = {"f-site", "f-occupier"}
+PLACEHOLDERS = {
+    "site": "site code, Enter",
+    "occupier": "occupier code, Enter",
+    "actor": "actor",
+    "action": "action, e.g. numbers.",
+}
 
 
 class ActivityScreen(Screen[None]):
@@ -36,9 +44,11 @@ class ActivityScreen(Screen[None]):
         )
         with Horizontal(id="filters"):
             for name in FILTERS:
-                yield TextInput(self.initial.get(name, ""), placeholder=name, id=f"f-{name}")
+                yield TextInput(
+                    self.initial.get(name, ""), placeholder=PLACEHOLDERS[name], id=f"f-{name}"
+                )
         yield PagedTable(JOURNAL_COLUMNS, self.load, id="journal")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(PagedTable).reload()
@@ -51,10 +61,15 @@ class ActivityScreen(Screen[None]):
         app: Any = self.app
         return await journal_rows(app.db, after, limit, **self.filters())
 
-    def on_input_changed(self) -> None:
-        self.query_one(PagedTable).reload()
+    def on_input_changed(self, event: TextInput.Changed) -> None:
+        # Actor and action narrow as you type. A site or occupier is a code that must exist,
+        # so those apply on Enter: half-typed codes would only be refused, key by key.
+        if event.input.id not in EXACT_FILTERS:
+            self.query_one(PagedTable).reload()
 
-    def on_input_submitted(self) -> None:
+    def on_input_submitted(self, event: TextInput.Submitted) -> None:
+        if event.input.id in EXACT_FILTERS:
+            self.query_one(PagedTable).reload()
         self.query_one(PagedTable).focus()
 
     def action_focus_filter(self) -> None:

@@ -27,7 +27,7 @@ from voiceconsole.services.voice_services import (
 )
 from voiceconsole.tui.text import plain, styled
 from voiceconsole.tui.widgets.fields import TextInput
-from voiceconsole.tui.work import call_service
+from voiceconsole.tui.work import OneWrite, call_service
 
 
 def preview_lines(result: AddServicesResult) -> list[tuple[str, str]]:
@@ -64,7 +64,7 @@ def preview_lines(result: AddServicesResult) -> list[tuple[str, str]]:
 
 
 class AddServicesWizard(Screen[AddServicesResult | None]):
-    CSS_PATH = "dialogs.tcss"
+    CSS_PATH = "add_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="wizard.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="wizard.cancel"),
@@ -75,6 +75,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         self.occupier = occupier
         self.site = site
         self.preview: AddServicesResult | None = None
+        self.write = OneWrite()
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -109,7 +110,9 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
 
     def _show_products(self, products: list[Any]) -> None:
         select = self.query_one("#product", Select)
-        options = [(f"{p.name} ({p.code})", p.code) for p in products if p.category == "voice"]
+        options = [
+            (plain(f"{p.name} ({p.code})"), p.code) for p in products if p.category == "voice"
+        ]
         select.set_options(options)
         # No product is preselected: the choice decides what the occupier pays for.
         select.focus()
@@ -183,7 +186,19 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
             return
         p, app = self.preview, self.app
         self.query_one("#confirm", Button).disabled = True
-        call_service(
+
+        def failed(_: BaseException) -> None:
+            self._say(
+                [
+                    (
+                        "The commit failed (see the message); it may not have been written. "
+                        "Check the occupier's numbers before trying again.",
+                        "bold red",
+                    )
+                ]
+            )
+
+        self.write.call(
             self,
             lambda: add_services(
                 app.db,
@@ -196,7 +211,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
             ),
             self._done,
             refused=self._commit_refused,
-            group="commit",
+            failed=failed,
         )
 
     def _commit_refused(self, err: VoiceconsoleError) -> None:
@@ -243,13 +258,16 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         self.app.push_screen(AddServicesResultScreen(result), lambda _: self.dismiss(result))
 
     def action_cancel(self) -> None:
+        if self.write.busy:
+            self.app.bell()  # the commit is under way: its result screen comes next
+            return
         self.dismiss(None)
 
 
 class AddServicesResultScreen(Screen[None]):
     """What adding the service did, after the commit."""
 
-    CSS_PATH = "dialogs.tcss"
+    CSS_PATH = "add_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Close", id="wizard.result.close"),
     ]

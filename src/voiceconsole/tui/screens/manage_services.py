@@ -21,14 +21,15 @@ from voiceconsole.services.voice_services import (
     ChangeView,
     DueReport,
     ServiceView,
+    apply_due,
     cancel_change,
     check_quantity,
     list_services,
     schedule_change,
 )
-from voiceconsole.tui.text import day, plain
+from voiceconsole.tui.text import day, due_report_lines, plain
 from voiceconsole.tui.widgets.fields import TextInput
-from voiceconsole.tui.work import call_service
+from voiceconsole.tui.work import OneWrite, call_service
 
 CHANGE_COLUMNS = ("Change", "Product", "QTY now", "New QTY", "From")
 
@@ -46,6 +47,7 @@ class ManageServicesDialog(ModalScreen[None]):
         self.occupier = occupier
         self.site = site
         self.services: list[ServiceView] = []
+        self.write = OneWrite()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -73,11 +75,22 @@ class ManageServicesDialog(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#changes", DataTable).add_columns(*CHANGE_COLUMNS)
-        self.app.apply_due_changes(then=self._applied)  # type: ignore[attr-defined]
+        app: Any = self.app
+
+        def not_applied(err: BaseException) -> None:
+            self.query_one("#due", Static).update(plain(f"Due changes not applied: {err}", "red"))
+            self.reload()  # the services are worth showing whatever happened
+
+        call_service(
+            self,
+            lambda: apply_due(app.db, app.actor),
+            self._applied,
+            refused=not_applied,
+            failed=not_applied,
+            group="apply-due",
+        )
 
     def _applied(self, due: DueReport) -> None:
-        from voiceconsole.tui.app import due_report_lines
-
         lines = due_report_lines(due) or ["No scheduled changes were due."]
         self.query_one("#due", Static).update(plain("\n".join(lines), "italic"))
         self.reload()
@@ -96,7 +109,9 @@ class ManageServicesDialog(ModalScreen[None]):
         self.services = services
         select = self.query_one("#product", Select)
         chosen = select.value
-        select.set_options([(f"{s.product} (QTY {s.quantity})", s.product) for s in services])
+        select.set_options(
+            [(plain(f"{s.product} (QTY {s.quantity})"), s.product) for s in services]
+        )
         codes = [s.product for s in services]
         if chosen in codes:
             select.value = chosen
@@ -156,7 +171,7 @@ class ManageServicesDialog(ModalScreen[None]):
             self.query_one("#quantity", TextInput).value = ""
             self.reload()
 
-        call_service(self, schedule, done, refused=self._refused, group="write")
+        self.write.call(self, schedule, done, refused=self._refused)
 
     def action_cancel_change(self) -> None:
         table = self.query_one("#changes", DataTable)
@@ -176,12 +191,8 @@ class ManageServicesDialog(ModalScreen[None]):
             )
             self.reload()
 
-        call_service(
-            self,
-            lambda: cancel_change(app.db, app.actor, int(key)),
-            done,
-            refused=self._refused,
-            group="write",
+        self.write.call(
+            self, lambda: cancel_change(app.db, app.actor, int(key)), done, refused=self._refused
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -192,8 +203,12 @@ class ManageServicesDialog(ModalScreen[None]):
         }
         actions[str(event.button.id)]()
 
-    def on_input_submitted(self) -> None:
-        self.action_schedule()
+    def on_input_submitted(self, event: TextInput.Submitted) -> None:
+        # Enter moves on to the date; Enter there (or ctrl+s) schedules.
+        if event.input.id == "quantity":
+            self.query_one("#effective", TextInput).focus()
+        else:
+            self.action_schedule()
 
     def action_close(self) -> None:
         self.dismiss(None)

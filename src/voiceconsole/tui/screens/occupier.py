@@ -7,20 +7,20 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
-from voiceconsole.services.floor_ports import list_floor_ports
 from voiceconsole.services.numbers import list_numbers
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.voice_services import list_services
 from voiceconsole.tui.text import day, number_text, plain
+from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
 from voiceconsole.tui.widgets.paged_table import PagedTable, Row
 from voiceconsole.tui.work import call_service
 
 SERVICE_COLUMNS = ("Product", "Name", "QTY", "Since", "Scheduled changes")
 NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
-PORT_COLUMNS = ("Port", "Floor", "Space", "Switch", "Interface", "Role")
 
 
 def features(n: Any) -> str:
@@ -68,10 +68,10 @@ class OccupierScreen(Screen[None]):
             with TabPane("2 Numbers", id="numbers-tab"):
                 yield PagedTable(NUMBER_COLUMNS, self.load_numbers, id="numbers")
             with TabPane("3 Floor ports", id="ports-tab"):
-                yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
+                yield PagedTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
             with TabPane("4 Activity", id="activity-tab"):
                 yield PagedTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#services", DataTable).add_columns(*SERVICE_COLUMNS)
@@ -151,23 +151,7 @@ class OccupierScreen(Screen[None]):
 
     async def load_ports(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
-        found = await list_floor_ports(
-            app.db, site=self.site, occupier=self.occupier, after=after, limit=limit
-        )
-        return [
-            (
-                p.label,
-                (
-                    plain(p.label),
-                    plain(p.floor or ""),
-                    plain(p.space or ""),
-                    plain(p.switch or "—"),
-                    plain(p.interface or ""),
-                    plain(p.role or "not set"),
-                ),
-            )
-            for p in found
-        ]
+        return await floor_port_rows(app.db, after, limit, site=self.site, occupier=self.occupier)
 
     async def load_activity(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app

@@ -7,18 +7,19 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
-from voiceconsole.services.floor_ports import list_floor_ports
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import get_site
 from voiceconsole.tui.text import count, number_text, plain
 from voiceconsole.tui.widgets.fields import FilterInput
+from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.paged_table import PagedTable, Row
 from voiceconsole.tui.work import call_service
 
-OCCUPIER_COLUMNS = ("Occupier", "Name", "Voice QTY", "Active", "Spare", "Main number")
-PORT_COLUMNS = ("Port", "Floor", "Space", "Occupier", "Switch", "Interface", "Role")
+# The figures and the main number before the name, so that 80 columns show them.
+OCCUPIER_COLUMNS = ("Occupier", "QTY", "Active", "Spare", "Main number", "Name")
 
 
 class SiteScreen(Screen[None]):
@@ -43,11 +44,11 @@ class SiteScreen(Screen[None]):
         with TabbedContent(id="tabs"):
             with TabPane("Occupiers", id="occupiers-tab"):
                 yield FilterInput("Filter occupiers by name or code", id="occupier-filter")
-                yield PagedTable(OCCUPIER_COLUMNS, self.load_occupiers, id="occupiers")
+                yield PagedTable(OCCUPIER_COLUMNS, self.load_occupiers, opens=True, id="occupiers")
             with TabPane("Floor ports", id="ports-tab"):
                 yield FilterInput("Filter floor ports by label", id="port-filter")
-                yield PagedTable(PORT_COLUMNS, self.load_ports, id="ports")
-        yield Footer(compact=True)
+                yield PagedTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -84,11 +85,11 @@ class SiteScreen(Screen[None]):
                 o.code,
                 (
                     plain(o.code),
-                    plain(o.name),
                     count(o.voice_quantity),
                     count(o.active_numbers),
                     count(o.spare_numbers),
                     number_text(o.main_number),
+                    plain(o.name),
                 ),
             )
             for o in found
@@ -97,24 +98,7 @@ class SiteScreen(Screen[None]):
     async def load_ports(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
         search = self.query_one("#port-filter", FilterInput).value.strip() or None
-        found = await list_floor_ports(
-            app.db, site=self.site, search=search, after=after, limit=limit
-        )
-        return [
-            (
-                p.label,
-                (
-                    plain(p.label),
-                    plain(p.floor or ""),
-                    plain(p.space or ""),
-                    plain(p.occupier or "—"),
-                    plain(p.switch or "—"),
-                    plain(p.interface or ""),
-                    plain(p.role or "not set", "" if p.role else "dim"),
-                ),
-            )
-            for p in found
-        ]
+        return await floor_port_rows(app.db, after, limit, site=self.site, search=search)
 
     def on_input_changed(self, event: FilterInput.Changed) -> None:
         table = "#ports" if event.input.id == "port-filter" else "#occupiers"

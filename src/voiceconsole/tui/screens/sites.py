@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from voiceconsole.services.sites import list_sites
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.fields import FilterInput
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.paged_table import PagedTable, Row
 
 # The figures first, so that an 80-column terminal shows them; the name is cut to fit.
@@ -41,8 +42,8 @@ class SitesScreen(Screen[None]):
         yield Header(icon="☎")
         yield Static(plain("Sites", "bold"), classes="screen-title")
         yield FilterInput(id="filter")
-        yield PagedTable(COLUMNS, self.load, page_size=25, id="sites")
-        yield Footer(compact=True)
+        yield PagedTable(COLUMNS, self.load, page_size=25, opens=True, id="sites")
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]

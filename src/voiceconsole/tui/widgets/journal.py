@@ -8,7 +8,15 @@ from voiceconsole.services.audit import list_audit
 from voiceconsole.tui.text import moment, plain
 from voiceconsole.tui.widgets.paged_table import Row
 
-JOURNAL_COLUMNS = ("When (UTC)", "Actor", "Action", "Sites", "Occupiers", "What")
+# What happened comes before whom it concerns, so that 80 columns show it.
+JOURNAL_COLUMNS = (
+    "When (UTC)",
+    ("Actor", 12),
+    ("Action", 20),
+    ("What", 60),
+    "Sites",
+    "Occupiers",
+)
 
 
 async def journal_rows(db: Any, after: str | None, limit: int, **filters: str | None) -> list[Row]:
@@ -26,9 +34,9 @@ async def journal_rows(db: Any, after: str | None, limit: int, **filters: str | 
                 moment(e.at),
                 plain(e.actor),
                 plain(e.action),
+                plain(e.summary),
                 plain(", ".join(e.sites)),
                 plain(", ".join(e.occupiers)),
-                plain(e.summary),
             ),
         )
         for e in entries

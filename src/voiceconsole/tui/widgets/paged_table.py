@@ -42,9 +42,13 @@ class PagedTable(DataTable[Any]):
         loader: Loader,
         *,
         page_size: int | None = None,
+        opens: bool = False,
         **kwargs: Any,
     ) -> None:
+        """`opens`: Enter on a row opens it (the screen handles `RowSelected`), so the footer
+        offers "Open"; other lists do not show the key."""
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.opens = opens
         self._columns = columns
         self.loader = loader
         self.page_size = page_size or self.PAGE_SIZE
@@ -124,6 +128,11 @@ class PagedTable(DataTable[Any]):
             group=f"page-{id(self)}",
             exclusive=clear,
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor" and not self.opens:
+            return False
+        return super().check_action(action, parameters)
 
     def action_select_cursor(self) -> None:
         if self._loading and self.row_count == 0:
