@@ -140,3 +140,16 @@ async def test_user_text_with_markup_shows_literally(make_app, console_db) -> No
         await settle(pilot)
         assert f"Occupier: {MARKUP_NAME} at LON1" in screen_text(app)
 
+
+
+async def test_hidden_tabs_load_when_first_shown(make_app) -> None:
+    """An occupier screen reads only what its first tab shows; the others load on demand."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await app.push_screen(OccupierScreen("acme-analytics", "LON1"))
+        await settle(pilot)
+        numbers = app.screen.query_one("#numbers", PagedTable)
+        assert numbers.row_count == 0
+        await press(pilot, "2")
+        assert numbers.row_count == 5

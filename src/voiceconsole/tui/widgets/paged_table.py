@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from voiceconsole.tui.work import call_service
@@ -57,6 +58,7 @@ class PagedTable(DataTable[Any]):
         self._loading = False
         self._generation = 0
         self._select_when_loaded = False
+        self._stale = False  # reloaded while hidden: load when shown
 
     def on_mount(self) -> None:
         for column in self._columns:
@@ -77,6 +79,11 @@ class PagedTable(DataTable[Any]):
         """
         self.clear()
         self._generation += 1
+        if not self._shown():
+            # On a tab not shown yet: load when it is shown (a screen opens faster).
+            self._stale = True
+            return
+        self._stale = False
         self._last_key = None
         self._exhausted = False
         self._loading = False
@@ -128,6 +135,13 @@ class PagedTable(DataTable[Any]):
             group=f"page-{id(self)}",
             exclusive=clear,
         )
+
+    def _shown(self) -> bool:
+        return all(node.display for node in self.ancestors_with_self if isinstance(node, Widget))
+
+    def on_show(self) -> None:
+        if self._stale:
+            self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select_cursor" and not self.opens:
