@@ -126,7 +126,11 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
 
     @on(Select.Changed)
     @on(TextInput.Changed)
-    def update_preview(self) -> None:
+    def _choice_changed(self) -> None:
+        self.update_preview()
+
+    def update_preview(self, note: str | None = None) -> None:
+        """A dry run of exactly what Confirm would do; `note` goes above it."""
         self.preview = None
         self.query_one("#confirm", Button).disabled = True
         choice = self._choice()
@@ -146,18 +150,26 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
                 quantity=check_quantity(quantity),
                 dry_run=True,
             ),
-            lambda result: self._show_preview(result, choice),
+            lambda result: self._show_preview(result, choice, note),
             refused=self._blocked,
             group="preview",
             exclusive=True,
         )
 
-    def _show_preview(self, result: AddServicesResult, asked: tuple[str, str]) -> None:
+    def _show_preview(
+        self, result: AddServicesResult, asked: tuple[str, str], note: str | None
+    ) -> None:
         if self._choice() != asked:
             return  # the user has typed on since
         self.preview = result
+        above = [(note, "bold yellow"), ("", "")] if note else []
         self._say(
-            [*preview_lines(result), ("", ""), ("Nothing is written until you confirm.", "italic")]
+            [
+                *above,
+                *preview_lines(result),
+                ("", ""),
+                ("Nothing is written until you confirm.", "italic"),
+            ]
         )
         self.query_one("#confirm", Button).disabled = False
 
@@ -217,42 +229,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
     def _commit_refused(self, err: VoiceconsoleError) -> None:
         """Refused at commit (a colleague changed the pool, say): show a fresh preview with
         the reason above it, so the user confirms again knowingly."""
-        reason = str(err)
-
-        choice = self._choice()
-        if choice is None:
-            self._blocked(err)
-            return
-
-        def then(result: AddServicesResult) -> None:
-            self._show_preview(result, choice)
-            self._say(
-                [
-                    (f"Not added: {reason}.", "bold yellow"),
-                    ("", ""),
-                    *preview_lines(result),
-                    ("", ""),
-                    ("Nothing is written until you confirm.", "italic"),
-                ]
-            )
-
-        app: Any = self.app
-        call_service(
-            self,
-            lambda: add_services(
-                app.db,
-                app.actor,
-                occupier=self.occupier,
-                site=self.site,
-                product=choice[0],
-                quantity=check_quantity(choice[1]),
-                dry_run=True,
-            ),
-            then,
-            refused=self._blocked,
-            group="preview",
-            exclusive=True,
-        )
+        self.update_preview(note=f"Not added: {err}.")
 
     def _done(self, result: AddServicesResult) -> None:
         self.app.push_screen(AddServicesResultScreen(result), lambda _: self.dismiss(result))
