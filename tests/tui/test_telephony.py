@@ -3,17 +3,28 @@ driven by keyboard only, with the database checked afterwards."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
+import os
+import threading
 from typing import Any
 
 import pytest
-from conftest import keys_then_settle, press, run, typed, with_db
+from conftest import keys_then_settle, press, run, settle, typed, with_db
+from textual.widgets import Select
 
 from voiceconsole.services import numbers
 from voiceconsole.services.numbers import list_numbers, pin_matches, show_number
-from voiceconsole.tui.screens import telephony
+from voiceconsole.tui.screens import number_import, number_rows, telephony
+from voiceconsole.tui.screens.error import ErrorDialog
 from voiceconsole.tui.screens.number_configure import ConfigureDialog, PinDialog
-from voiceconsole.tui.screens.number_dialogs import AllocateDialog, MoveDialog
+from voiceconsole.tui.screens.number_dialogs import (
+    ActionsMenu,
+    AllocateDialog,
+    MainNumberDialog,
+    MoveDialog,
+)
 from voiceconsole.tui.screens.number_import import ImportNumbersScreen
 from voiceconsole.tui.screens.telephony import TelephonyScreen
 from voiceconsole.tui.widgets.paged_table import PagedTable
@@ -22,6 +33,12 @@ from voiceconsole.tui.widgets.paged_table import PagedTable
 LON1 = ("down", "t")
 MAN1 = ("down", "down", "t")
 NYC1 = ("down", "down", "down", "t")
+
+
+@pytest.fixture(autouse=True)
+def preview_at_once(monkeypatch) -> None:
+    """The import dry run waits for a pause in typing; tests wait for it anyway."""
+    monkeypatch.setattr(number_import, "PREVIEW_DELAY", 0.0)
 
 
 def london(n: int) -> str:
@@ -43,6 +60,18 @@ def configure(url: str, e164: str, **settings: Any) -> None:
 
 async def number(url: str, e164: str) -> Any:
     return await with_db(url, lambda db: show_number(db, e164))
+
+
+async def numbers_like(url: str, search: str) -> list[Any]:
+    return await with_db(url, lambda db: list_numbers(db, site="LON1", search=search))
+
+
+def said(app: Any, selector: str = "#import-report") -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+# Into the import screen's CSV mode, the cursor in the file field.
+CSV_MODE = ("i", "shift+tab", "enter", "down", "enter", "tab")
 
 
 # --- snapshots -------------------------------------------------------------------------------
@@ -370,3 +399,251 @@ async def test_opened_with_a_filter(make_app, opened, first_rows) -> None:
         await app.push_screen(TelephonyScreen("LON1", **opened))
         await press(pilot)
         assert [r[1] for r in rows(app)] == first_rows
+
+
+# --- review fixes ----------------------------------------------------------------------------
+
+
+async def test_actions_menu_runs_the_chosen_action(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, "down", "down", "enter")  # 020 7946 0002–0004
+        assert isinstance(app.screen, ActionsMenu)
+        await press(pilot, "enter")  # the first entry: allocate
+        assert isinstance(app.screen, AllocateDialog)
+        await press(pilot, "escape", "enter", "down", "down", "down", "enter")
+        assert isinstance(app.screen, MoveDialog) and app.screen.move == "release"
+        await press(pilot, "escape", "enter", *["down"] * 7, "enter")  # mark / unmark
+        assert isinstance(app.screen, TelephonyScreen)
+        assert len(app.screen.marked) == 3
+
+
+async def test_a_failed_write_leaves_the_dialog_usable(make_app, monkeypatch) -> None:
+    real = numbers.allocate_numbers
+
+    async def allocate_then_fail(*args: Any, **kwargs: Any) -> Any:
+        await real(*args, **kwargs)
+        raise RuntimeError("the connection dropped after the commit")
+
+    monkeypatch.setattr(numbers, "allocate_numbers", allocate_then_fail)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, "slash", *typed("7946 0450"), "enter", "a", "enter")
+        await press(pilot, *typed("juni"), "enter", "ctrl+s")
+        assert isinstance(app.screen, ErrorDialog)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, AllocateDialog)
+        assert not app.screen.query_one("#confirm").disabled
+        assert "it may or may not have been done. Check the list" in said(app, "#dialog-status")
+        await press(pilot, "escape")  # closes: not stuck at work
+        assert isinstance(app.screen, TelephonyScreen)
+        assert rows(app)[0][3] == "reserved"  # read again: it was done after all
+
+
+async def test_a_failed_import_leaves_the_screen_usable(make_app, monkeypatch) -> None:
+    real = number_import.import_numbers
+
+    async def fail_on_write(*args: Any, dry_run: bool = False, **kwargs: Any) -> Any:
+        if not dry_run:
+            raise RuntimeError("disk full")
+        return await real(*args, dry_run=dry_run, **kwargs)
+
+    monkeypatch.setattr(number_import, "import_numbers", fail_on_write)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, "i", *typed("020 7946 0600"), "tab", *typed("020 7946 0609"))
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ErrorDialog)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ImportNumbersScreen)
+        assert not app.screen.query_one("#confirm").disabled
+        assert "may or may not have been written. Check the list" in said(app)
+        assert "Would import 10 pool numbers to LON1" in said(app)  # the report stays
+        await press(pilot, "escape")
+        assert isinstance(app.screen, TelephonyScreen)
+
+
+async def test_import_runs_once_and_never_on_enter(make_app, console_db, monkeypatch) -> None:
+    real = number_import.import_numbers
+    writes: list[int] = []
+
+    async def slow_write(*args: Any, dry_run: bool = False, **kwargs: Any) -> Any:
+        if not dry_run:
+            writes.append(1)
+            await asyncio.sleep(0.3)
+        return await real(*args, dry_run=dry_run, **kwargs)
+
+    monkeypatch.setattr(number_import, "import_numbers", slow_write)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, "i", *typed("020 7946 0600"), "tab", *typed("020 7946 0699"))
+        assert "Would import 100 pool numbers to LON1" in said(app)
+        await press(pilot, "enter")  # in the Last field: Enter does not import
+        assert isinstance(app.screen, ImportNumbersScreen) and writes == []
+        await pilot.press("ctrl+s", "ctrl+s")  # the second while the first is at work
+        await settle(pilot)
+        assert isinstance(app.screen, TelephonyScreen)
+        assert any("Imported 100 pool numbers to LON1" in n for n in notes(app))
+    assert writes == [1]
+    assert len(await numbers_like(console_db, "7946 06")) == 100
+
+
+async def test_import_writes_the_rows_that_were_checked(make_app, console_db, tmp_path) -> None:
+    path = tmp_path / "ranges.csv"
+    path.write_text("020 7946 0600,020 7946 0609\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, *CSV_MODE, *typed(str(path)))
+        assert "Would import 10 pool numbers to LON1" in said(app)
+        path.write_text("020 7946 0700,020 7946 0799\n", encoding="utf-8")  # changed since
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, TelephonyScreen)
+        assert any("Imported 10 pool numbers to LON1" in n for n in notes(app))
+    assert len(await numbers_like(console_db, "7946 060")) == 10
+    assert await numbers_like(console_db, "7946 07") == []
+
+
+async def test_import_reads_files_within_limits_off_the_loop(
+    make_app, tmp_path, monkeypatch
+) -> None:
+    big = tmp_path / "big.csv"
+    with big.open("wb") as f:
+        f.truncate(number_import.MAX_FILE_BYTES + 1)  # sparse: takes no disk
+    small = tmp_path / "small.csv"
+    small.write_text("020 7946 0600,\n", encoding="utf-8")
+    readers: list[threading.Thread] = []
+    real_read_csv = number_import.read_csv
+
+    def read_csv(text: str) -> Any:
+        readers.append(threading.current_thread())
+        return real_read_csv(text)
+
+    monkeypatch.setattr(number_import, "read_csv", read_csv)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, *CSV_MODE, *typed(str(big)))
+        assert "big.csv is 20.0 MB; at most 20 MB are imported at once" in said(app)
+        assert readers == []  # refused before reading it
+        await press(pilot, "ctrl+a", "ctrl+k", *typed(str(tmp_path)))
+        assert "is a folder; give the path of a CSV file" in said(app)
+        await press(pilot, "ctrl+a", "ctrl+k", *typed(str(small)))
+        assert "Would import 1 pool numbers to LON1" in said(app)
+    assert readers and threading.main_thread() not in readers
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+async def test_import_refuses_a_pipe_without_waiting_on_it(make_app, tmp_path) -> None:
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    app = make_app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await press(pilot, *LON1, *CSV_MODE)
+            await pilot.press(*typed(str(pipe)))
+            await asyncio.wait_for(settle(pilot), timeout=10)
+            assert "pipe.csv is not a regular file" in said(app)
+    finally:  # a reader blocked on the pipe (the bug) gets an end of file
+        with contextlib.suppress(OSError):
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+
+
+async def test_import_dry_run_waits_for_a_pause_in_typing(make_app, monkeypatch) -> None:
+    monkeypatch.setattr(number_import, "PREVIEW_DELAY", 0.25)
+    real = number_import.import_numbers
+    runs: list[bool] = []
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(kwargs["dry_run"])
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(number_import, "import_numbers", counted)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, "i")
+        await pilot.press(*typed("020 7946 0600"))  # typed on without waiting
+        await settle(pilot)
+        assert "Would import 1 pool numbers to LON1" in said(app)
+    assert runs == [True]
+
+
+async def test_main_number_already_main_offers_nothing(make_app, console_db) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *MAN1, "slash", *typed("496 0004"), "enter", "m")
+        assert isinstance(app.screen, MainNumberDialog)
+        text = " ".join(str(w.render()) for w in app.screen.query(".dialog-text"))
+        assert "0161 496 0004 is already the main number of" in text
+        assert "no main number" not in text
+        assert not app.screen.query("#confirm")
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, MainNumberDialog)
+        await press(pilot, "escape")
+        assert isinstance(app.screen, TelephonyScreen)
+    assert (await number(console_db, "+441614960004")).is_main
+
+
+async def test_marks_stay_within_one_action(make_app, monkeypatch) -> None:
+    monkeypatch.setattr(telephony, "MAX_PER_ACTION", 4)
+    listed: list[int] = []  # the sizes of the rows whose numbers were listed
+    real_block_numbers = telephony.block_numbers
+
+    def block_numbers(block: Any) -> list[str]:
+        listed.append(block.size)
+        return real_block_numbers(block)
+
+    monkeypatch.setattr(telephony, "block_numbers", block_numbers)
+    summaries: list[int] = []
+    real_compact = number_rows.compact_blocks
+
+    def compact_blocks(e164s: list[str]) -> Any:
+        summaries.append(len(e164s))
+        return real_compact(e164s)
+
+    monkeypatch.setattr(number_rows, "compact_blocks", compact_blocks)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1, "down", "down", "space")  # 020 7946 0002–0004
+        assert len(app.screen.marked) == 3
+        await press(pilot, "space")  # 020 7946 0005–0011: 7 numbers
+        assert len(app.screen.marked) == 3
+        assert any(
+            "This range holds 7 numbers; one action takes at most 4" in n for n in notes(app)
+        )
+        await press(pilot, "up", "up", "space")  # 020 7946 0001
+        assert len(app.screen.marked) == 4
+        await press(pilot, "up", "up", "space")  # 020 7946 0000: a fifth
+        assert len(app.screen.marked) == 4
+        assert any(
+            "would make 5 marked numbers; one action takes at most 4" in n for n in notes(app)
+        )
+        assert "Marked 4" in said(app, "#detail") and "020 7946 0001–0004" in said(app, "#detail")
+        summaries.clear()
+        await press(pilot, "down", "down", "up", "down")  # the marks are not summed up again
+        assert summaries == []
+        await press(pilot, "ctrl+r")  # every row's mark drawn again, from the marks alone
+        assert [r[0] for r in rows(app)[:4]] == ["", "●", "●", ""]
+        await press(pilot, "r")
+        assert isinstance(app.screen, MoveDialog) and len(app.screen.chosen) == 4
+        await press(pilot, "escape", "u", "down")  # no marks, 020 7946 0005–0011 highlighted
+        assert not app.screen.marked and app.screen.highlighted().size == 7
+        await press(pilot, "r")
+        assert any("7 numbers are chosen; one action takes at most 4" in n for n in notes(app))
+        assert isinstance(app.screen, TelephonyScreen)
+    assert max(listed) <= 4  # no row bigger than one action was ever listed
+
+
+async def test_occupiers_are_offered_alike_everywhere(make_app) -> None:
+    def offered(selector: str) -> list[tuple[str, Any]]:
+        select = app.screen.query_one(selector, Select)
+        return [(str(label), value) for label, value in select._options if value != Select.NULL]
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, *LON1)
+        in_filter = offered("#occupier-filter")
+        await press(pilot, "a")
+        in_allocate = offered("#occupier")
+        await press(pilot, "escape", "i")
+        in_import = offered("#occupier")
+    assert ("copperleaf-design  Copperleaf Design", "copperleaf-design") in in_filter
+    assert in_filter == in_allocate == in_import

@@ -8,6 +8,7 @@ the installation, then written in one transaction with one audit entry.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Iterable, Iterator
@@ -157,7 +158,8 @@ async def import_numbers(
         if holder:
             await occupancy_of(tx.session, holder, place, lock=True)
         report = ImportReport(place.code, kind.value, holder.code if holder else None, dry_run)
-        parsed, problems = _parse_rows(rows, place, kind)
+        # Parsing is CPU work (phonenumbers): in a thread, the console stays responsive.
+        parsed, problems = await asyncio.to_thread(_parse_rows, rows, place, kind)
         problems |= _overlaps_within(parsed)
         problems |= await _clashes_with_installation(tx.session, parsed)
         accepted = [p for p in parsed if p.row.line not in problems]

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Select, Static
+from textual.widgets import Button, Header, Label, Select, Static
 
 from voiceconsole.domain.errors import PoolShort, VoiceconsoleError
 from voiceconsole.domain.phone import national
@@ -27,6 +27,7 @@ from voiceconsole.services.voice_services import (
 )
 from voiceconsole.tui.text import plain, styled
 from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.work import OneWrite, call_service
 
 
@@ -100,7 +101,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         with Horizontal(classes="buttons"):
             yield Button("Confirm (ctrl+s)", variant="primary", id="confirm", disabled=True)
             yield Button("Cancel (esc)", id="cancel")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -268,7 +269,7 @@ class AddServicesResultScreen(Screen[None]):
             yield Static(styled(lines), id="result")
         with Horizontal(classes="buttons"):
             yield Button("Close (enter)", variant="primary", id="close")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()

@@ -23,16 +23,25 @@ from voiceconsole.domain.phone import national
 from voiceconsole.services import numbers as svc
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import NumberView, OccupierAtSite
-from voiceconsole.tui.screens.number_rows import Chosen, numbers_text
+from voiceconsole.tui.screens.number_rows import Chosen, numbers_text, occupier_options
 from voiceconsole.tui.text import plain
-from voiceconsole.tui.work import call_service
+from voiceconsole.tui.work import OneWrite, call_service
+
+# After a failure that was not a refusal (the error dialog said what), the write may or may
+# not have reached the database.
+UNSURE = (
+    "It failed midway (see the error): it may or may not have been done. Check the list "
+    "before trying again: esc closes this and shows the numbers as they are now."
+)
 
 
 class NumberDialog(ModalScreen[str | None]):
     """A box with a title, a body, a line for refusals and Confirm / Cancel buttons.
 
     Subclasses give `body()` and `submit()`; the dialog closes with the sentence `submit`'s
-    result is turned into by `said()`.
+    result is turned into by `said()`. One write at a time: while it runs, Confirm is
+    disabled and esc only rings the bell. `unsure` is set when a write failed midway, for the
+    screen to read the numbers again.
     """
 
     CSS_PATH = "telephony.tcss"
@@ -42,6 +51,12 @@ class NumberDialog(ModalScreen[str | None]):
     ]
     title_text = ""
     confirm_label = "Confirm"
+    offers_confirm = True  # False: there is nothing to do, the dialog only tells why
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.write = OneWrite()
+        self.unsure = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -49,10 +64,16 @@ class NumberDialog(ModalScreen[str | None]):
             yield from self.body()
             yield Static("", id="dialog-status", classes="-empty")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(
-                    f"{self.confirm_label} (ctrl+s)", variant="primary", id="confirm", compact=True
-                )
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                if self.offers_confirm:
+                    yield Button(
+                        f"{self.confirm_label} (ctrl+s)",
+                        variant="primary",
+                        id="confirm",
+                        compact=True,
+                    )
+                    yield Button("Cancel (esc)", id="cancel", compact=True)
+                else:
+                    yield Button("Close (esc)", id="cancel", compact=True)
 
     def body(self) -> ComposeResult:
         yield from ()
@@ -76,15 +97,18 @@ class NumberDialog(ModalScreen[str | None]):
             self.action_cancel()
 
     def action_confirm(self) -> None:
-        button = self.query_one("#confirm", Button)
-        if button.disabled:
-            return  # already at work
+        if not self.offers_confirm:
+            self.app.bell()
+            return
+        if self.write.busy:
+            self.app.bell()  # already at work
+            return
         call = self.submit()
         if call is None:
             return
-        button.disabled = True
-        self.say("Working…", "italic")
-        call_service(self, call, self._done, refused=self._refused, group="dialog")
+        if self.write.call(self, call, self._done, refused=self._refused, failed=self._failed):
+            self.query_one("#confirm", Button).disabled = True
+            self.say("Working…", "italic")
 
     def _done(self, result: Any) -> None:
         self.dismiss(self.said(result))
@@ -93,8 +117,13 @@ class NumberDialog(ModalScreen[str | None]):
         self.query_one("#confirm", Button).disabled = False
         self.say(f"Refused: {err}", "bold red")
 
+    def _failed(self, err: BaseException) -> None:
+        self.unsure = True
+        self.query_one("#confirm", Button).disabled = False
+        self.say(UNSURE, "bold red")
+
     def action_cancel(self) -> None:
-        if self.query_one("#confirm", Button).disabled:
+        if self.write.busy:
             self.app.bell()  # at work: closing now would hide whether it was done
             return
         self.dismiss(None)
@@ -165,7 +194,7 @@ class AllocateDialog(NumberDialog):
 
     def _show_occupiers(self, found: list[OccupierAtSite]) -> None:
         select = self.query_one("#occupier", Select)
-        select.set_options([(plain(f"{o.code}  {o.name}"), o.code) for o in found])
+        select.set_options(occupier_options(found))
         if self.occupier in {o.code for o in found}:
             select.value = self.occupier
         select.focus()
@@ -249,14 +278,26 @@ class MainNumberDialog(NumberDialog):
         super().__init__()
         self.number = number
         self.current_main = current_main
+        # Already the main number: nothing to do, and no Confirm to press.
+        self.offers_confirm = not (number.is_main or current_main == number.e164)
 
     def body(self) -> ComposeResult:
         n = self.number
+        if not self.offers_confirm:
+            yield Static(
+                plain(
+                    f"{national(n.e164)} is already the main number of {n.occupier} at "
+                    f"{n.site}: nothing to do. To make another number the main one, choose "
+                    "that number."
+                ),
+                classes="dialog-text",
+            )
+            return
         yield Static(
             plain(f"{national(n.e164)} becomes the main number of {n.occupier} at {n.site}."),
             classes="dialog-text",
         )
-        if self.current_main and self.current_main != n.e164:
+        if self.current_main:
             before = f"Its main number now, {national(self.current_main)}, becomes a spare."
         else:
             before = f"{n.occupier} has no main number at {n.site} yet."
@@ -270,7 +311,7 @@ class MainNumberDialog(NumberDialog):
         )
 
     def on_mount(self) -> None:
-        self.query_one("#confirm", Button).focus()
+        self.query_one("#confirm" if self.offers_confirm else "#cancel", Button).focus()
 
     def submit(self) -> Callable[[], Awaitable[Any]]:
         app: Any = self.app

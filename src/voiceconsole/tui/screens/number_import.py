@@ -1,13 +1,17 @@
 """Import numbers to a site: a range typed in, or a CSV file, with a live dry run.
 
 The preview is the import itself run as a dry run (same checks, rolled back): a per-row report
-of what would be added and of every row that is refused and why. Import is offered only when
-the dry run of exactly what is on screen passed; the import is one transaction, all or nothing.
+of what would be added and of every row that is refused and why. It runs once the user pauses
+typing. Import is offered only when the dry run of exactly what is on screen passed, and it
+writes exactly the rows that dry run checked (a file changed since is not read again); the
+import is one transaction, all or nothing. Only ctrl+s or the Import button import, once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -17,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, Select, Static
+from textual.widgets import Button, Header, Label, Select, Static
 
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 from voiceconsole.domain.states import Origin
@@ -30,27 +34,89 @@ from voiceconsole.services.number_import import (
 )
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import OccupierAtSite
+from voiceconsole.tui.screens.number_rows import occupier_options
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
-from voiceconsole.tui.work import call_service
+from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.work import OneWrite, call_service
 
 # A report of a big file is long; the first rows and the refused ones tell the story.
 SHOWN_ROWS = 200
+# Bigger files are refused before they are read (a few hundred thousand rows at most).
+MAX_FILE_BYTES = 20_000_000
+# The dry run waits for a pause in typing this long (seconds): not one per keystroke.
+PREVIEW_DELAY = 0.25
 
-Form = tuple[str, str, str, str, str, str, str | None]  # what the preview was made of
+UNSURE = (
+    "The import failed midway (see the error): it may or may not have been written. Check "
+    "the list before importing again: esc closes this and shows the numbers as they are now."
+)
 
 
-async def read_rows(path_text: str) -> list[ImportRow]:
-    """The rows of a CSV file, or a refusal saying why it cannot be read."""
+@dataclass(frozen=True)
+class Form:
+    """What is on the form; a preview is of one form, and is stale once it changes."""
+
+    mode: str  # "range" or "file"
+    first: str
+    last: str
+    file: str
+    note: str
+    origin: str
+    occupier: str | None
+
+    @property
+    def from_file(self) -> bool:
+        return self.mode == "file"
+
+    def missing(self) -> str | None:
+        """What must be typed before there is anything to check."""
+        if self.from_file:
+            return None if self.file else "the path of a CSV file"
+        return None if self.first else "the first number of the range"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A form whose dry run passed, with the very rows that were checked."""
+
+    form: Form
+    rows: list[ImportRow]
+    report: ImportReport
+
+
+def load_rows(path_text: str) -> list[ImportRow]:
+    """The rows of a CSV file, or a refusal saying why it cannot be read.
+
+    Blocking (file and CPU): run it in a thread. Only regular files of at most
+    MAX_FILE_BYTES are read, so a device or a pipe never stalls the console.
+    """
     path = Path(path_text.strip()).expanduser()
+    limit = f"at most {MAX_FILE_BYTES / 1e6:g} MB are imported at once: split the file"
     try:
-        raw = await asyncio.to_thread(path.read_bytes)
-        text = raw.decode("utf-8-sig")
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InvalidInput(f"{path} is a folder; give the path of a CSV file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput(f"{path} is not a regular file; give the path of a CSV file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InvalidInput(f"{path} is {info.st_size / 1e6:,.1f} MB; {limit}")
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise InvalidInput(f"cannot read {path}: {err.strerror or err}") from None
+    if len(raw) > MAX_FILE_BYTES:  # it grew since
+        raise InvalidInput(f"{path} is over {MAX_FILE_BYTES / 1e6:g} MB; {limit}")
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput(f"{path} is not UTF-8 text; save the CSV as UTF-8") from None
     return read_csv(text)
+
+
+async def read_rows(path_text: str) -> list[ImportRow]:
+    """`load_rows` off the event loop."""
+    return await asyncio.to_thread(load_rows, path_text)
 
 
 def report_text(report: ImportReport, *, from_file: bool) -> Text:
@@ -95,8 +161,9 @@ class ImportNumbersScreen(Screen[str | None]):
     def __init__(self, site: str) -> None:
         super().__init__()
         self.site = site
-        self.checked: Form | None = None  # the form whose dry run passed
-        self.importing = False
+        self.checked: Checked | None = None  # the form whose dry run passed, and its rows
+        self.write = OneWrite()
+        self.unsure = False  # an import failed midway: the screen below reads numbers again
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -142,7 +209,7 @@ class ImportNumbersScreen(Screen[str | None]):
                 "Import (ctrl+s)", variant="primary", id="confirm", disabled=True, compact=True
             )
             yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     @staticmethod
     def _row(label: str, field: Any) -> Horizontal:
@@ -162,22 +229,21 @@ class ImportNumbersScreen(Screen[str | None]):
         self.query_one("#first", TextInput).focus()
 
     def _show_occupiers(self, found: list[OccupierAtSite]) -> None:
-        select = self.query_one("#occupier", Select)
-        select.set_options([(plain(f"{o.code}  {o.name}"), o.code) for o in found])
+        self.query_one("#occupier", Select).set_options(occupier_options(found))
 
     def form(self) -> Form:
         def text(name: str) -> str:
             return self.query_one(f"#{name}", TextInput).value.strip()
 
         occupier = self.query_one("#occupier", Select).value
-        return (
-            str(self.query_one("#mode", Select).value),
-            text("first"),
-            text("last"),
-            text("file"),
-            text("note"),
-            str(self.query_one("#origin", Select).value),
-            None if occupier is Select.NULL else str(occupier),
+        return Form(
+            mode=str(self.query_one("#mode", Select).value),
+            first=text("first"),
+            last=text("last"),
+            file=text("file"),
+            note=text("note"),
+            origin=str(self.query_one("#origin", Select).value),
+            occupier=None if occupier is Select.NULL else str(occupier),
         )
 
     def _show_mode(self) -> None:
@@ -193,61 +259,62 @@ class ImportNumbersScreen(Screen[str | None]):
     @on(Select.Changed)
     @on(TextInput.Changed)
     def preview(self) -> None:
+        """The form changed: check it again once the user pauses (each change starts over)."""
         self.checked = None
         self.query_one("#confirm", Button).disabled = True
         form = self.form()
-        mode, first, _, file, *_ = form
-        if (mode == "range" and not first) or (mode == "file" and not file):
-            what = "the first number of the range" if mode == "range" else "the path of a CSV file"
+        if what := form.missing():
+            self.workers.cancel_group(self, "preview")
             self._say(plain(f"Type {what}.", "dim"))
             return
         call_service(
             self,
-            lambda: self._import(form, dry_run=True),
-            lambda report: self._previewed(form, report),
+            lambda: self._dry_run(form),
+            lambda found: self._previewed(form, *found),
             refused=lambda err: self._refused(form, err),
             group="preview",
-            exclusive=True,
+            exclusive=True,  # a newer change cancels this one, also while it waits
         )
 
-    async def _import(self, form: Form, *, dry_run: bool) -> ImportReport:
-        mode, first, last, file, note, origin, occupier = form
-        if mode == "file":
-            rows = await read_rows(file)
+    async def _dry_run(self, form: Form) -> tuple[list[ImportRow], ImportReport]:
+        await asyncio.sleep(PREVIEW_DELAY)
+        if form.from_file:
+            rows = await read_rows(form.file)
         else:
-            rows = [ImportRow(1, first, last, "", note)]
+            rows = [ImportRow(1, form.first, form.last, "", form.note)]
+        return rows, await self._import(form, rows, dry_run=True)
+
+    async def _import(self, form: Form, rows: list[ImportRow], *, dry_run: bool) -> ImportReport:
         app: Any = self.app
         return await import_numbers(
             app.db,
             app.actor,
             rows,
             site=self.site,
-            origin=origin,
-            occupier=occupier,
+            origin=form.origin,
+            occupier=form.occupier,
             dry_run=dry_run,
         )
 
-    def _previewed(self, form: Form, report: ImportReport) -> None:
+    def _previewed(self, form: Form, rows: list[ImportRow], report: ImportReport) -> None:
         if form != self.form():
             return  # the user has typed on since
-        self._say(report_text(report, from_file=form[0] == "file"))
-        self.checked = form
+        self._say(report_text(report, from_file=form.from_file))
+        self.checked = Checked(form, rows, report)
         self.query_one("#confirm", Button).disabled = False
 
     def _refused(self, form: Form, err: VoiceconsoleError) -> None:
         if form != self.form():
             return
+        self.checked = None
         self.query_one("#confirm", Button).disabled = True
         if isinstance(err, ImportRefused):
-            self._say(report_text(err.report, from_file=form[0] == "file"))
+            self._say(report_text(err.report, from_file=form.from_file))
         else:
             self._say(plain(f"Refused: {err}", "bold red"))
 
     def _say(self, text: Text) -> None:
         self.query_one("#import-report", Static).update(text)
-
-    def on_input_submitted(self) -> None:
-        self.action_confirm()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "confirm":
@@ -256,24 +323,30 @@ class ImportNumbersScreen(Screen[str | None]):
             self.action_cancel()
 
     def action_confirm(self) -> None:
-        form = self.checked
-        if form is None or form != self.form():
+        """Import exactly the rows whose dry run is on screen; never twice at once."""
+        checked = self.checked
+        if self.write.busy or checked is None or checked.form != self.form():
             self.app.bell()
             return
-        self.query_one("#confirm", Button).disabled = True
-        self.importing = True
 
-        def refused(err: VoiceconsoleError) -> None:
-            self.importing = False
-            self._refused(form, err)
+        def failed(err: BaseException) -> None:
+            self.unsure = True
+            if self.checked is not checked:  # typed on since: that preview is on screen
+                self.notify(UNSURE, severity="error", markup=False)
+                return
+            report = report_text(checked.report, from_file=checked.form.from_file)
+            self._say(report.append("\n").append(UNSURE, style="bold red"))
+            self.query_one("#confirm", Button).disabled = False
 
-        call_service(
+        started = self.write.call(
             self,
-            lambda: self._import(form, dry_run=False),
+            lambda: self._import(checked.form, checked.rows, dry_run=False),
             self._imported,
-            refused=refused,
-            group="commit",
+            refused=lambda err: self._refused(checked.form, err),
+            failed=failed,
         )
+        if started:
+            self.query_one("#confirm", Button).disabled = True
 
     def _imported(self, report: ImportReport) -> None:
         to = f" for {report.occupier}" if report.occupier else ""
@@ -284,7 +357,7 @@ class ImportNumbersScreen(Screen[str | None]):
         )
 
     def action_cancel(self) -> None:
-        if self.importing:
+        if self.write.busy:
             self.app.bell()  # closing now would hide whether it was done
             return
         self.dismiss(None)

@@ -5,6 +5,7 @@ Everything a user typed (labels, names) comes out as `Text`, so it is shown lite
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from rich.text import Text
 
 from voiceconsole.domain.phone import compact_blocks, national, value_of
 from voiceconsole.services.number_blocks import NumberBlockView
-from voiceconsole.services.views import NumberView
+from voiceconsole.services.views import NumberView, OccupierAtSite
 from voiceconsole.tui.text import count, plain
 
 # One action is one transaction: more numbers than this are refused before asking the
@@ -56,7 +57,10 @@ def numbers_text(numbers: Iterable[str], most: int = 3) -> str:
 
 
 def features(n: NumberView) -> str:
-    """The features set on a number, in a few words."""
+    """The features set on a number, in a few words: 'fwd busy 020 7946 0003, DND'.
+
+    The one wording of features in the console (telephony and occupier screens alike).
+    """
     parts = []
     for value, name in (
         (n.forward_always, "fwd always"),
@@ -144,3 +148,75 @@ class Chosen:
         if self.holders:
             extra.append(", ".join(sorted(self.holders)))
         return numbers_text(self.numbers) + (f" ({', '.join(extra)})" if extra else "")
+
+
+def occupier_options(
+    found: Iterable[OccupierAtSite], *, keep: str | None = None
+) -> list[tuple[Text, str]]:
+    """The options of an occupier Select, 'code  name' each, shown literally.
+
+    `keep`: an occupier code offered even though it is not (or no longer) among `found`
+    (a filter that was set before it left); its name is not known, so its code alone.
+    """
+    options = [(plain(f"{o.code}  {o.name}"), o.code) for o in found]
+    if keep and keep not in {code for _, code in options}:
+        options.append((plain(keep), keep))
+    return options
+
+
+class Marks:
+    """The marked numbers: E.164 -> the first number of the row it was marked in.
+
+    What is shown of them (the sorted values, the few words) is worked out once per change,
+    not on every cursor move; counting the marks inside a row never lists the row's numbers.
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, NumberView] = {}
+        self._values: list[int] | None = None  # sorted, while unchanged
+        self._summary: str | None = None
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def __contains__(self, e164: object) -> bool:
+        return e164 in self._numbers
+
+    def _changed(self) -> None:
+        self._values = None
+        self._summary = None
+
+    def add(self, numbers: Iterable[str], row: NumberView) -> None:
+        self._numbers.update(dict.fromkeys(numbers, row))
+        self._changed()
+
+    def remove(self, numbers: Iterable[str]) -> None:
+        for e164 in numbers:
+            self._numbers.pop(e164, None)
+        self._changed()
+
+    def clear(self) -> None:
+        self._numbers = {}
+        self._changed()
+
+    def inside(self, block: NumberBlockView) -> int:
+        """How many numbers of `block` are marked (two binary searches)."""
+        if not self._numbers:
+            return 0
+        if block.size == 1:
+            return int(block.first.e164 in self._numbers)
+        if self._values is None:
+            self._values = sorted(value_of(e) for e in self._numbers)
+        values = self._values
+        return bisect_right(values, value_of(block.last)) - bisect_left(
+            values, value_of(block.first.e164)
+        )
+
+    def summary(self) -> str:
+        """The marked numbers in a few words: '020 7946 0010–0012, 020 7946 0020'."""
+        if self._summary is None:
+            self._summary = numbers_text(self._numbers, most=2)
+        return self._summary
+
+    def chosen(self) -> Chosen:
+        return Chosen.of(self._numbers)

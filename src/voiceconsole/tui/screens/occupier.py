@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 from voiceconsole.services.numbers import list_numbers
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.voice_services import list_services
+from voiceconsole.tui.screens.number_rows import features
 from voiceconsole.tui.text import day, number_text, plain
 from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -21,24 +22,6 @@ from voiceconsole.tui.work import call_service
 
 SERVICE_COLUMNS = ("Product", "Name", "QTY", "Since", "Scheduled changes")
 NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
-
-
-def features(n: Any) -> str:
-    """The features set on a number, in a few words."""
-    parts = []
-    if n.forward_always:
-        parts.append("fwd always")
-    if n.forward_busy:
-        parts.append("fwd busy")
-    if n.forward_no_answer:
-        parts.append("fwd no-answer")
-    if n.voicemail:
-        parts.append("voicemail")
-    if n.dnd:
-        parts.append("DND")
-    if n.caller_id_override:
-        parts.append("caller ID")
-    return ", ".join(parts)
 
 
 class OccupierScreen(Screen[None]):

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Select, Static
+from textual.widgets import Header, Select, Static
 
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import NumberState, Origin
@@ -31,18 +31,23 @@ from voiceconsole.tui.screens.number_dialogs import (
     AllocateDialog,
     MainNumberDialog,
     MoveDialog,
+    NumberDialog,
 )
 from voiceconsole.tui.screens.number_import import ImportNumbersScreen
 from voiceconsole.tui.screens.number_rows import (
     MAX_PER_ACTION,
     Chosen,
+    Marks,
     block_numbers,
     cells,
     detail,
     numbers_text,
+    occupier_options,
+    range_text,
 )
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import FilterInput
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.paged_table import PagedTable, Row
 from voiceconsole.tui.work import call_service
 
@@ -81,6 +86,9 @@ class NumberTable(PagedTable):
         Binding("enter", "select_cursor", "Actions", id="telephony.actions"),
     ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, opens=True, **kwargs)  # Enter opens the actions menu
+
 
 class TelephonyScreen(Screen[None]):
     CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
@@ -113,7 +121,7 @@ class TelephonyScreen(Screen[None]):
         self.ranges = True  # consecutive look-alike numbers as one row
         self.summary: SiteSummary | None = None
         self.blocks: dict[str, NumberBlockView] = {}  # row key (last number) -> its block
-        self.marked: dict[str, NumberView] = {}  # E.164 -> its row's first number
+        self.marked = Marks()  # never more than MAX_PER_ACTION numbers
         self._restore: tuple[int, int] | None = None  # (number to show again, pages left)
 
     def compose(self) -> ComposeResult:
@@ -136,7 +144,7 @@ class TelephonyScreen(Screen[None]):
             yield Select[str]([], prompt="any occupier", id="occupier-filter", compact=True)
         yield NumberTable(COLUMNS, self.load, id="numbers")
         yield Static("", id="detail")
-        yield Footer(compact=True)
+        yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -182,12 +190,10 @@ class TelephonyScreen(Screen[None]):
 
     def _show_occupiers(self, found: list[OccupierAtSite]) -> None:
         select = self.query_one("#occupier-filter", Select)
-        options = [(plain(o.code), o.code) for o in found]
         occupier = self.filters["occupier"]
-        if occupier and occupier not in {o.code for o in found}:
-            options.append((plain(occupier), occupier))  # no longer here: still shown
         with self.prevent(Select.Changed):
-            select.set_options(options)
+            # An occupier filtered by that is no longer here is still shown.
+            select.set_options(occupier_options(found, keep=occupier))
             if occupier:
                 select.value = occupier
 
@@ -207,11 +213,7 @@ class TelephonyScreen(Screen[None]):
         return [(b.last, cells(b, self._mark(b))) for b in blocks]
 
     def _mark(self, block: NumberBlockView) -> str:
-        if not self.marked:
-            return ""
-        if block.size == 1:
-            return "●" if block.first.e164 in self.marked else ""
-        inside = sum(1 for n in block_numbers(block) if n in self.marked)
+        inside = self.marked.inside(block)
         return "" if not inside else "●" if inside == block.size else "◐"
 
     def _redraw_marks(self) -> None:
@@ -233,7 +235,7 @@ class TelephonyScreen(Screen[None]):
         if self.marked:
             text.append(
                 f"Marked {len(self.marked):,}, actions apply to them (u clears): "
-                + numbers_text(self.marked, most=2),
+                + self.marked.summary(),
                 style="bold",
             )
         else:
@@ -305,12 +307,24 @@ class TelephonyScreen(Screen[None]):
         block = self.highlighted()
         if block is None:
             return
-        numbers = block_numbers(block)
-        if all(n in self.marked for n in numbers):
-            for n in numbers:
-                self.marked.pop(n, None)
+        inside = self.marked.inside(block)
+        if inside == block.size:
+            self.marked.remove(block_numbers(block))  # all marked: no more than the limit
+        elif block.size > MAX_PER_ACTION:
+            self.refuse(
+                f"This range holds {block.size:,} numbers; one action takes at most "
+                f"{MAX_PER_ACTION:,}. Press x to list one number per row and mark fewer."
+            )
+            return
+        elif (total := len(self.marked) - inside + block.size) > MAX_PER_ACTION:
+            self.refuse(
+                f"Marking {range_text(block.first.e164, block.last)} would make {total:,} "
+                f"marked numbers; one action takes at most {MAX_PER_ACTION:,}. Act on the "
+                f"{len(self.marked):,} marked first, or press u to clear the marks."
+            )
+            return
         else:
-            self.marked.update(dict.fromkeys(numbers, block.first))
+            self.marked.add(block_numbers(block), block.first)
         row = self.table.cursor_row
         self.table.update_cell_at(Coordinate(row, 0), plain(self._mark(block), "bold"))
         if row < self.table.row_count - 1:
@@ -318,27 +332,34 @@ class TelephonyScreen(Screen[None]):
         self._show_detail()
 
     def action_clear_marks(self) -> None:
-        self.marked = {}
+        self.marked.clear()
         self._redraw_marks()
 
     # --- actions -------------------------------------------------------------------------
 
     def chosen(self) -> Chosen | None:
-        """The marked numbers, or the highlighted row's; None (after saying why) if too many."""
+        """The marked numbers, or the highlighted row's; None (after saying why) if too many.
+
+        The count is checked before any number is listed: a row may be a range of 100,000.
+        """
+        block = self.highlighted()
         if self.marked:
-            chosen = Chosen.of(self.marked)
-        elif block := self.highlighted():
-            chosen = Chosen.of(dict.fromkeys(block_numbers(block), block.first))
+            size = len(self.marked)
+        elif block is not None:
+            size = block.size
         else:
             self.notify("No number is highlighted.", severity="warning", markup=False)
             return None
-        if len(chosen) > MAX_PER_ACTION:
+        if size > MAX_PER_ACTION:
             self.refuse(
-                f"{len(chosen):,} numbers are chosen; one action takes at most "
+                f"{size:,} numbers are chosen; one action takes at most "
                 f"{MAX_PER_ACTION:,}. Mark fewer: x lists one number per row."
             )
             return None
-        return chosen
+        if self.marked:
+            return self.marked.chosen()
+        assert block is not None
+        return Chosen.of(dict.fromkeys(block_numbers(block), block.first))
 
     def _one(self, what: str) -> str | None:
         """The one number an action on a single number is about."""
@@ -358,12 +379,24 @@ class TelephonyScreen(Screen[None]):
         """An action refused before any dialog opened, and why."""
         self.notify(why, title="Refused", severity="error", markup=False)
 
-    def after_action(self, said: str | None) -> None:
-        """A dialog closed: say what was done, forget the marks, show the numbers as now."""
+    def open_dialog(self, dialog: NumberDialog | ImportNumbersScreen) -> None:
+        def closed(said: str | None) -> None:
+            self.after_action(said, unsure=dialog.unsure)
+
+        self.app.push_screen(dialog, closed)
+
+    def after_action(self, said: str | None, *, unsure: bool = False) -> None:
+        """A dialog closed: say what was done, forget the marks, show the numbers as now.
+
+        `unsure`: cancelled after a write failed midway; it may have been done, so the
+        numbers are read again (the marks stay).
+        """
         if said is None:
+            if unsure:
+                self.reload()
             return
         self.notify(said, title="Done", markup=False)
-        self.marked = {}
+        self.marked.clear()
         self.reload()
 
     def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
@@ -376,7 +409,7 @@ class TelephonyScreen(Screen[None]):
         }
         block = self.highlighted()
         if self.marked:
-            about = f"{len(self.marked):,} marked: {numbers_text(self.marked, most=2)}"
+            about = f"{len(self.marked):,} marked: {self.marked.summary()}"
         elif block:
             about = detail(block).plain
         else:
@@ -384,20 +417,18 @@ class TelephonyScreen(Screen[None]):
         actions = [(name, words, keys.get(name, "")) for name, words in MENU]
         self.app.push_screen(ActionsMenu(about, actions), self._menu_chosen)
 
-    def _menu_chosen(self, action: str | None) -> None:
+    async def _menu_chosen(self, action: str | None) -> None:
         if action:
-            self.run_action(action)
+            await self.run_action(action)
 
     def action_allocate(self) -> None:
         if chosen := self.chosen():
-            dialog = AllocateDialog(self.site, chosen, self.filters["occupier"])
-            self.app.push_screen(dialog, self.after_action)
+            self.open_dialog(AllocateDialog(self.site, chosen, self.filters["occupier"]))
 
     def _move(self, move: str) -> None:
         if chosen := self.chosen():
             days = self.summary.site.cooldown_days if self.summary else 90
-            dialog = MoveDialog(move, self.site, chosen, cooldown_days=days)
-            self.app.push_screen(dialog, self.after_action)
+            self.open_dialog(MoveDialog(move, self.site, chosen, cooldown_days=days))
 
     def action_activate(self) -> None:
         self._move("activate")
@@ -429,7 +460,7 @@ class TelephonyScreen(Screen[None]):
                     "to an occupier first."
                 )
                 return
-            self.app.push_screen(MainNumberDialog(number, current), self.after_action)
+            self.open_dialog(MainNumberDialog(number, current))
 
         call_service(self, facts, ask)
 
@@ -447,10 +478,10 @@ class TelephonyScreen(Screen[None]):
                     "have features."
                 )
                 return
-            self.app.push_screen(ConfigureDialog(number), self.after_action)
+            self.open_dialog(ConfigureDialog(number))
 
         call_service(self, lambda: show_number(app.db, e164), ask)
 
     def action_import_numbers(self) -> None:
         # Never preset the occupier: importing pool numbers straight to one must be a choice.
-        self.app.push_screen(ImportNumbersScreen(self.site), self.after_action)
+        self.open_dialog(ImportNumbersScreen(self.site))
