@@ -204,3 +204,9 @@ async def test_escape_during_the_commit_waits_for_its_result(
         await settle(pilot)
         # The write went ahead, so the user sees what it did rather than nothing.
         assert isinstance(app.screen, AddServicesResultScreen)
+
+
+def test_wizard_result_screen(make_app, snap_compare) -> None:
+    """After the commit: what was allocated, activated, kept spare."""
+    run_before = wizard_on("indigo-health", "LON1", *DESK_LINE, "7", "ctrl+s")
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(100, 34))
