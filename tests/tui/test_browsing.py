@@ -153,3 +153,22 @@ async def test_hidden_tabs_load_when_first_shown(make_app) -> None:
         assert numbers.row_count == 0
         await press(pilot, "2")
         assert numbers.row_count == 5
+
+
+async def test_back_on_a_list_shows_fresh_figures_at_the_same_row(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, "down", "enter", "down", "down", "down", "down", "down", "down",
+                    "down", "down")  # LON1, indigo-health
+        occupiers = app.screen.query_one("#occupiers", PagedTable)
+        assert occupiers.selected_key == "indigo-health"
+        await press(pilot, "enter", "a", *["enter", "down", "down", "enter", "tab"], "7",
+                    "ctrl+s", "enter", "escape")
+        assert isinstance(app.screen, SiteScreen)
+        assert occupiers.selected_key == "indigo-health"
+        row = occupiers.get_row("indigo-health")
+        assert [str(c) for c in row[1:4]] == ["7", "7", "2"]  # QTY, active, spare
+        await press(pilot, "escape")
+        sites = app.screen.query_one(PagedTable)
+        assert sites.selected_key == "LON1"
+        assert str(sites.get_row("LON1")[3]) == "430"  # available: 440 less the 10 taken

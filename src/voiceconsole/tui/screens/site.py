@@ -6,11 +6,11 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import get_site
+from voiceconsole.tui.screens.returning import RefreshOnReturn
 from voiceconsole.tui.text import count, number_text, plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
@@ -22,7 +22,7 @@ from voiceconsole.tui.work import call_service
 OCCUPIER_COLUMNS = ("Occupier", "QTY", "Active", "Spare", "Main number", "Name")
 
 
-class SiteScreen(Screen[None]):
+class SiteScreen(RefreshOnReturn):
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="site.telephony"),
@@ -64,7 +64,10 @@ class SiteScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
-        self.query_one("#occupiers", PagedTable).reload()
+        super().on_screen_resume()
+
+    def refresh_on_return(self) -> None:
+        self.query_one("#occupiers", PagedTable).reload(keep_cursor=True)
 
     def _show_site(self, site: Any) -> None:
         policy = (

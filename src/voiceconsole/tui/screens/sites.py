@@ -6,10 +6,10 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from voiceconsole.services.sites import list_sites
+from voiceconsole.tui.screens.returning import RefreshOnReturn
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -30,7 +30,7 @@ COLUMNS = (
 )
 
 
-class SitesScreen(Screen[None]):
+class SitesScreen(RefreshOnReturn):
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="sites.telephony"),
@@ -52,6 +52,11 @@ class SitesScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]
+        super().on_screen_resume()
+
+    def refresh_on_return(self) -> None:
+        # Back from a site or an occupier: the figures may have changed there.
+        self.query_one(PagedTable).reload(keep_cursor=True)
 
     async def load(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app

@@ -59,6 +59,7 @@ class PagedTable(DataTable[Any]):
         self._generation = 0
         self._select_when_loaded = False
         self._stale = False  # reloaded while hidden: load when shown
+        self._restore_key: str | None = None  # the row to put the cursor back on
 
     def on_mount(self) -> None:
         for column in self._columns:
@@ -71,12 +72,13 @@ class PagedTable(DataTable[Any]):
     def exhausted(self) -> bool:
         return self._exhausted
 
-    def reload(self) -> None:
+    def reload(self, *, keep_cursor: bool = False) -> None:
         """Start again from the first page (after a filter changed or data was written).
 
         The old rows go at once: a fast typist's Enter must not open a row the new filter
         no longer shows. An Enter while the page loads opens its first row when it comes.
         """
+        self._restore_key = self.selected_key if keep_cursor else None
         self.clear()
         self._generation += 1
         if not self._shown():
@@ -104,6 +106,8 @@ class PagedTable(DataTable[Any]):
                 self.clear()
             for key, cells in rows:
                 self.add_row(*cells, key=key)
+            if clear and self._restore_key in {key for key, _ in rows}:
+                self.move_cursor(row=self.get_row_index(self._restore_key))
             if rows:
                 self._last_key = rows[-1][0]
             self._exhausted = len(rows) < self.page_size

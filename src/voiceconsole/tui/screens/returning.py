@@ -1,0 +1,29 @@
+"""Lists that show fresh figures when the user comes back to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import ModalScreen, Screen
+
+
+class RefreshOnReturn(Screen[Any]):
+    """Calls `refresh_on_return()` when the user comes back from another screen (where data
+    may have changed), not from a dialog, the palette or an error message over this one:
+    after a failure, closing its message must not fail again at once."""
+
+    _left_for_a_screen = False
+
+    def on_screen_suspend(self) -> None:
+        self.call_later(self._note_what_covers_us)
+
+    def _note_what_covers_us(self) -> None:
+        self._left_for_a_screen = not isinstance(self.app.screen, ModalScreen)
+
+    def on_screen_resume(self) -> None:
+        if self._left_for_a_screen:
+            self._left_for_a_screen = False
+            self.refresh_on_return()
+
+    def refresh_on_return(self) -> None:
+        raise NotImplementedError
