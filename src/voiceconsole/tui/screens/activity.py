@@ -73,4 +73,4 @@ class ActivityScreen(Screen[None]):
         self.query_one(PagedTable).focus()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#f-site", TextInput).focus()
+        self.set_focus(self.query_one("#f-site", TextInput))  # at once, for typed-ahead keys

@@ -15,10 +15,10 @@ class RefreshOnReturn(Screen[Any]):
     _left_for_a_screen = False
 
     def on_screen_suspend(self) -> None:
-        self.call_later(self._note_what_covers_us)
-
-    def _note_what_covers_us(self) -> None:
-        self._left_for_a_screen = not isinstance(self.app.screen, ModalScreen)
+        # The screen pushed over this one is already on the stack, right above it.
+        stack = self.app.screen_stack
+        above = stack[stack.index(self) + 1 :] if self in stack else []
+        self._left_for_a_screen = bool(above) and not isinstance(above[0], ModalScreen)
 
     def on_screen_resume(self) -> None:
         if self._left_for_a_screen:

@@ -135,4 +135,5 @@ class SiteScreen(RefreshOnReturn):
 
     def action_focus_filter(self) -> None:
         tab = self.query_one("#tabs", TabbedContent).active
-        self.query_one("#port-filter" if tab == "ports-tab" else "#occupier-filter").focus()
+        # set_focus at once (not .focus(), which waits): keys typed ahead land in the filter
+        self.set_focus(self.query_one("#port-filter" if tab == "ports-tab" else "#occupier-filter"))

@@ -108,7 +108,7 @@ class SitesScreen(RefreshOnReturn):
             self.app.push_screen(TelephonyScreen(site))
 
     def action_focus_filter(self) -> None:
-        self.query_one(FilterInput).focus()
+        self.set_focus(self.query_one(FilterInput))  # at once: typed-ahead keys land in it
 
     def action_reload(self) -> None:
         self.query_one(PagedTable).reload()

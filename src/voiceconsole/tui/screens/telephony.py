@@ -292,7 +292,7 @@ class TelephonyScreen(Screen[None]):
             self.reload(keep_place=False)
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", FilterInput).focus()
+        self.set_focus(self.query_one("#search", FilterInput))  # at once, for typed-ahead keys
 
     def action_reload(self) -> None:
         self.reload()
