@@ -200,14 +200,24 @@ class Lists:
         self.results.setdefault(name, {}).setdefault(what, []).append(value)
 
     async def open(
-        self, name: str, screen: Screen[Any], table_id: str, timeout: float = 30.0
+        self,
+        name: str,
+        screen: Screen[Any],
+        table_id: str,
+        timeout: float = 30.0,
+        keys: tuple[str, ...] = (),
     ) -> None:
-        """From push_screen to the first page of the screen's table `table_id`."""
+        """From push_screen to the first page of the screen's table `table_id`; `keys` are
+        pressed at once (a table on another tab loads when its tab is shown)."""
         app, loads = self.app, self.loads
         self.stalls.take()
         since = len(loads.seen)
         started = time.perf_counter()
-        app.push_screen(screen)
+        if keys:
+            await app.push_screen(screen)  # mounted, so the keys reach it
+            await self.pilot.press(*keys)
+        else:
+            app.push_screen(screen)
         at = await loads.wait(screen, table_id, since, timeout)
         drawn = await painted(app)
         await settle(self.pilot)
@@ -282,7 +292,9 @@ async def console(
             )
             await lists.back()
 
-            await lists.open("occupier_numbers", OccupierScreen(occupier, site), "numbers")
+            await lists.open(
+                "occupier_numbers", OccupierScreen(occupier, site), "numbers", keys=("2",)
+            )
             await lists.back()
 
             screen = ActivityScreen()
