@@ -25,6 +25,7 @@ from voiceconsole.services.voice_services import (
     add_services,
     check_quantity,
 )
+from voiceconsole.tui.screens.form_buttons import CloseButton, ConfirmOrCancel
 from voiceconsole.tui.text import plain, styled
 from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -64,7 +65,7 @@ def preview_lines(result: AddServicesResult) -> list[tuple[str, str]]:
     return lines
 
 
-class AddServicesWizard(Screen[AddServicesResult | None]):
+class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
     CSS_PATH = "add_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="wizard.confirm", priority=True),
@@ -187,12 +188,6 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
     def _say(self, lines: list[tuple[str, str]]) -> None:
         self.query_one("#preview", Static).update(styled(lines))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self.action_confirm()
-        else:
-            self.action_cancel()
-
     def action_confirm(self) -> None:
         if self.preview is None:
             self.app.bell()
@@ -242,7 +237,7 @@ class AddServicesWizard(Screen[AddServicesResult | None]):
         self.dismiss(None)
 
 
-class AddServicesResultScreen(Screen[None]):
+class AddServicesResultScreen(CloseButton, Screen[None]):
     """What adding the service did, after the commit."""
 
     CSS_PATH = "add_services.tcss"
@@ -270,12 +265,3 @@ class AddServicesResultScreen(Screen[None]):
         with Horizontal(classes="buttons"):
             yield Button("Close (enter)", variant="primary", id="close")
         yield ConsoleFooter(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
-
-    def on_button_pressed(self) -> None:
-        self.action_close()
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Label, Static
 from voiceconsole.domain.phone import national
 from voiceconsole.services import numbers as svc
 from voiceconsole.services.views import NumberView
+from voiceconsole.tui.screens.form_buttons import CloseButton
 from voiceconsole.tui.screens.number_dialogs import NumberDialog
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
@@ -142,7 +143,7 @@ class ConfigureDialog(NumberDialog):
         return f"Configured {national(self.number.e164)}: {what}"
 
 
-class PinDialog(ModalScreen[None]):
+class PinDialog(CloseButton, ModalScreen[None]):
     """The new voicemail PIN, this once."""
 
     CSS_PATH = "telephony.tcss"
@@ -171,12 +172,3 @@ class PinDialog(ModalScreen[None]):
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close (enter)", variant="primary", id="close", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
-
-    def on_button_pressed(self) -> None:
-        self.action_close()
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -23,6 +23,7 @@ from voiceconsole.domain.phone import national
 from voiceconsole.services import numbers as svc
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import NumberView, OccupierAtSite
+from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.number_rows import Chosen, numbers_text, occupier_options
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.work import OneWrite, call_service
@@ -35,7 +36,7 @@ UNSURE = (
 )
 
 
-class NumberDialog(ModalScreen[str | None]):
+class NumberDialog(ConfirmOrCancel, ModalScreen[str | None]):
     """A box with a title, a body, a line for refusals and Confirm / Cancel buttons.
 
     Subclasses give `body()` and `submit()`; the dialog closes with the sentence `submit`'s
@@ -89,12 +90,6 @@ class NumberDialog(ModalScreen[str | None]):
         status = self.query_one("#dialog-status", Static)
         status.update(text if isinstance(text, Text) else plain(text, style))
         status.set_class(not text, "-empty")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self.action_confirm()
-        else:
-            self.action_cancel()
 
     def action_confirm(self) -> None:
         if not self.offers_confirm:

@@ -34,6 +34,7 @@ from voiceconsole.services.number_import import (
 )
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import OccupierAtSite
+from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.number_rows import occupier_options
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
@@ -151,7 +152,7 @@ def report_text(report: ImportReport, *, from_file: bool) -> Text:
     return text
 
 
-class ImportNumbersScreen(Screen[str | None]):
+class ImportNumbersScreen(ConfirmOrCancel, Screen[str | None]):
     CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Import", id="telephony.import.confirm", priority=True),
@@ -315,12 +316,6 @@ class ImportNumbersScreen(Screen[str | None]):
 
     def _say(self, text: Text) -> None:
         self.query_one("#import-report", Static).update(text)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "confirm":
-            self.action_confirm()
-        else:
-            self.action_cancel()
 
     def action_confirm(self) -> None:
         """Import exactly the rows whose dry run is on screen; never twice at once."""
