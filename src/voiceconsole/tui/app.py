@@ -90,15 +90,13 @@ class VoiceconsoleApp(App[None]):
         self.current_site = site
         self.refresh_sub_title()
 
-    def apply_due_changes(self, then: Any = None) -> None:
+    def apply_due_changes(self) -> None:
         """Apply scheduled service changes that have fallen due, and say what was applied."""
 
         def report(due: DueReport) -> None:
             lines = due_report_lines(due)
             if lines:
                 self.notify("\n".join(lines), title="Scheduled changes", markup=False)
-            if then is not None:
-                then(due)
 
         call_service(self, lambda: apply_due(self.db, self.actor), report, group="apply-due")
 

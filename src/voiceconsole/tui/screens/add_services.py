@@ -8,6 +8,7 @@ really happened.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from textual import on
@@ -119,6 +120,19 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
         # No product is preselected: the choice decides what the occupier pays for.
         select.focus()
 
+    def _add(self, product: str, quantity: int, **how: Any) -> Awaitable[AddServicesResult]:
+        """The one service call behind the preview (dry run) and the commit."""
+        app: Any = self.app
+        return add_services(
+            app.db,
+            app.actor,
+            occupier=self.occupier,
+            site=self.site,
+            product=product,
+            quantity=quantity,
+            **how,
+        )
+
     def _choice(self) -> tuple[str, str] | None:
         product = self.query_one("#product", Select).value
         quantity = self.query_one("#quantity", TextInput).value.strip()
@@ -140,18 +154,9 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
             self._say([("Choose a product and a quantity.", "dim")])
             return
         product, quantity = choice
-        app: Any = self.app
         call_service(
             self,
-            lambda: add_services(
-                app.db,
-                app.actor,
-                occupier=self.occupier,
-                site=self.site,
-                product=product,
-                quantity=check_quantity(quantity),
-                dry_run=True,
-            ),
+            lambda: self._add(product, check_quantity(quantity), dry_run=True),
             lambda result: self._show_preview(result, choice, note),
             refused=self._blocked,
             group="preview",
@@ -192,7 +197,7 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
         if self.preview is None:
             self.app.bell()
             return
-        p, app = self.preview, self.app
+        p = self.preview
         self.query_one("#confirm", Button).disabled = True
 
         def failed(_: BaseException) -> None:
@@ -208,15 +213,8 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
 
         self.write.call(
             self,
-            lambda: add_services(
-                app.db,
-                app.actor,
-                occupier=p.occupier,
-                site=p.site,
-                product=p.product,
-                quantity=p.quantity,
-                expect=p.allocated,  # exactly what the user saw, or nothing
-            ),
+            # exactly what the user saw, or nothing
+            lambda: self._add(p.product, p.quantity, expect=p.allocated),
             self._done,
             refused=self._commit_refused,
             failed=failed,

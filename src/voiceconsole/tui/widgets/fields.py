@@ -15,9 +15,5 @@ class TextInput(Input):
 class FilterInput(TextInput):
     """The filter-as-you-type box above a list."""
 
-    DEFAULT_CSS = """
-    FilterInput { margin: 0 0; }
-    """
-
     def __init__(self, placeholder: str = "Filter: type to narrow the list", **kwargs: Any) -> None:
         super().__init__(placeholder=placeholder, **kwargs)
