@@ -45,16 +45,20 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "voiceconsole"
 ALLOWED = {
     "domain": {"domain"},
     "db": {"db", "domain", "clock"},
-    "services": {"services", "db", "domain", "config", "clock"},
-    # The command line starts the console when run without a command.
-    "cli": {"cli", "services", "domain", "db", "config", "tui"},
+    "services": {"services", "db", "domain", "config", "clock", "switches"},
+    # Adapters to devices: no database, no screens.
+    "switches": {"switches", "domain", "config"},
+    # The command line starts the console when run without a command, and `lab` runs the
+    # switch simulators.
+    "cli": {"cli", "services", "domain", "db", "config", "tui", "switches"},
     # The console holds an open Database handle but runs no SQL of its own.
     "tui": {"tui", "services", "domain", "db", "config", "clock"},
 }
 FORBIDDEN_LIBRARIES = {
     "domain": {"sqlalchemy", "alembic", "textual", "napalm", "asyncpg", "aiosqlite"},
     "db": {"textual", "napalm"},
-    "services": {"textual"},
+    "services": {"textual", "napalm"},
+    "switches": {"textual", "sqlalchemy", "asyncpg", "aiosqlite"},
     "tui": {"sqlalchemy", "napalm", "asyncpg", "aiosqlite"},
 }
 

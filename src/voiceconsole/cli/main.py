@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from sqlalchemy import exc as sa_exc
 
 from voiceconsole import __version__
-from voiceconsole.cli import catalogue_commands, number_commands, service_commands, web_command
+from voiceconsole.cli import (
+    catalogue_commands,
+    lab_command,
+    number_commands,
+    port_commands,
+    service_commands,
+    web_command,
+)
 from voiceconsole.cli.context import CommandTree, Context, say
 from voiceconsole.config import (
     ENV_DB,
@@ -26,6 +33,7 @@ from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.services.startup import first_line, open_database, where
 from voiceconsole.services.transaction import check_actor, default_actor
+from voiceconsole.switches.fleet import ENV_LAB
 
 EXIT_REFUSED = 1
 
@@ -58,10 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_common_options(False)],
     )
     parser.add_argument("--version", action="version", version=f"voiceconsole {__version__}")
+    parser.add_argument(
+        "--lab",
+        action="store_true",
+        help="reach simulated switches over SSH where `voiceconsole lab` serves them "
+        "(default: in-process simulators)",
+    )
     tree = CommandTree(parser, _common_options(True), required=False)
     catalogue_commands.register(tree)
     number_commands.register(tree)
     service_commands.register(tree)
+    port_commands.register(tree)
+    lab_command.register(tree)
     web_command.register(tree)
     return parser
 
@@ -120,6 +136,9 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.lab:
+        # An environment variable, so that `voiceconsole web` sessions inherit it too.
+        os.environ[ENV_LAB] = "1"
     try:
         return asyncio.run(_run(args, parser))
     except VoiceconsoleError as err:

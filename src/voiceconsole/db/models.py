@@ -23,10 +23,14 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from voiceconsole import clock
+from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
 
 
@@ -74,15 +78,6 @@ class ChangeStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class SwitchPortRole(enum.StrEnum):
-    VOICE = "voice"
-    DATA = "data"
-    GUEST = "guest"
-    ACCESS_POINT = "access_point"
-    PRINTER = "printer"
-    DISABLED = "disabled"
-
-
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -124,6 +119,13 @@ class Site(Base):
     cooldown_days: Mapped[int] = mapped_column(Integer, default=90)
     low_stock_threshold: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The VLANs the switch port roles use here (domain.port_roles.VlanPlan). An occupier may
+    # have its own data VLAN (Occupancy.data_vlan); the rest are the building's.
+    data_vlan: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    voice_vlan: Mapped[int] = mapped_column(Integer, default=200, server_default="200")
+    guest_vlan: Mapped[int] = mapped_column(Integer, default=300, server_default="300")
+    access_point_vlan: Mapped[int] = mapped_column(Integer, default=400, server_default="400")
+    printer_vlan: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
 
 
 class Floor(Base):
@@ -169,6 +171,8 @@ class Occupancy(Base):
     occupier_id: Mapped[int] = mapped_column(ForeignKey("occupiers.id", ondelete="CASCADE"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     since: Mapped[dt.date] = mapped_column(Date)
+    # The occupier's own data VLAN at this site; None: the site's data VLAN.
+    data_vlan: Mapped[int | None] = mapped_column(Integer)
 
 
 class Product(Base):
@@ -317,6 +321,8 @@ class SwitchPort(Base):
     drift: Mapped[bool] = mapped_column(default=False)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The last live reading (switches.gateway.PortState.as_json()): link, PoE, LLDP, MACs.
+    live: Mapped[dict | None] = mapped_column(JSONType)  # type: ignore[type-arg]
 
 
 class FloorPort(Base):
@@ -333,6 +339,8 @@ class FloorPort(Base):
     # One floor port per switch interface.
     switch_port_id: Mapped[int | None] = mapped_column(ForeignKey("switch_ports.id"), unique=True)
     occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"), index=True)
+    # Allocated to the operator itself (reception, meeting rooms); never with an occupier.
+    operator_use: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class Handset(Base):

@@ -120,7 +120,14 @@ async def _load_structure(tx: Transaction, directory: Path) -> None:
         await session.flush()
         for code, let in item["sites"].items():
             site = sites[code]
-            session.add(Occupancy(occupier_id=occupier.id, site_id=site.id, since=site_today(site)))
+            session.add(
+                Occupancy(
+                    occupier_id=occupier.id,
+                    site_id=site.id,
+                    since=site_today(site),
+                    data_vlan=item.get("data_vlans", {}).get(code),
+                )
+            )
             for space_code in let:
                 spaces[(code, space_code)].occupier_id = occupier.id
     await session.flush()

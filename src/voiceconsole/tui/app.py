@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -18,6 +18,9 @@ from voiceconsole.services.voice_services import DueReport, apply_due
 from voiceconsole.tui.commands import FindProvider
 from voiceconsole.tui.text import due_report_lines
 from voiceconsole.tui.work import call_service
+
+if TYPE_CHECKING:
+    from voiceconsole.services.switch_ports import Gateway
 
 
 class Palette(CommandPalette):
@@ -48,8 +51,12 @@ class VoiceconsoleApp(App[None]):
         actor: str,
         settings: ConsoleSettings | None = None,
         apply_due_on_start: bool = True,
+        gateway: Gateway | None = None,
     ) -> None:
         super().__init__()
+        # The switch gateway; None: built on mount for this database (simulated switches are
+        # in-process simulators beside an embedded database, see switches/fleet.py).
+        self.gateway: Gateway = gateway  # type: ignore[assignment]
         self._database = database
         self._owns_database = isinstance(database, str)
         self.db: Database = database if isinstance(database, Database) else None  # type: ignore[assignment]
@@ -69,6 +76,10 @@ class VoiceconsoleApp(App[None]):
             self.set_keymap(self.settings.keymap)
         if self.db is None:
             self.db = await Database.open(str(self._database))
+        if self.gateway is None:
+            from voiceconsole.services.switch_ports import gateway_for
+
+            self.gateway = gateway_for(self.db.url)
         self.operator = await operator_name(self.db)
         self.title = self.operator
         self.refresh_sub_title()

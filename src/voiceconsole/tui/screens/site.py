@@ -30,6 +30,7 @@ class SiteScreen(RefreshOnReturn):
         Binding("slash", "focus_filter", "Filter", id="site.filter"),
         Binding("o", "show_tab('occupiers')", "Occupiers", id="site.occupiers", show=False),
         Binding("p", "show_tab('ports')", "Floor ports", id="site.floor_ports"),
+        Binding("g", "port_grid", "Port grid", id="site.port_grid", show=False),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -125,6 +126,11 @@ class SiteScreen(RefreshOnReturn):
         from voiceconsole.tui.screens.telephony import TelephonyScreen
 
         self.app.push_screen(TelephonyScreen(self.site))
+
+    def action_port_grid(self) -> None:
+        from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
+
+        self.app.push_screen(FloorPortsScreen(self.site))
 
     def action_activity(self) -> None:
         self.app.action_open_activity(site=self.site)  # type: ignore[attr-defined]

@@ -1,0 +1,67 @@
+"""`voiceconsole lab`: serve the sample switches as SSH simulators on this machine.
+
+The console (`voiceconsole --lab`) or anyone's own NAPALM scripts can then reach them with the
+stock `ios` driver. The login is the `lab` entry of the switch credentials file, created with
+a random password on first use, so no secret lives in the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import threading
+from pathlib import Path
+
+from voiceconsole.cli.context import CommandTree, Context, say
+from voiceconsole.config import sample_data_dir
+from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.switches.credentials import credentials_file, ensure_entry
+
+LAB_CREDENTIALS = "lab"
+LAB_USERNAME = "admin"
+
+
+def register(cli: CommandTree) -> None:
+    lab = cli.command("lab", "serve the sample switches as SSH simulators on loopback", lab_serve)
+    lab.add_argument(
+        "--switches",
+        type=Path,
+        default=None,
+        help="switch inventory (default: the sample data's switches.yaml)",
+    )
+    lab.add_argument(
+        "--devices",
+        type=Path,
+        default=None,
+        help="what is plugged where (default: the sample data's lab_devices.csv)",
+    )
+
+
+async def lab_serve(args: argparse.Namespace, ctx: Context) -> None:
+    from voiceconsole.switches.simulator.lab import LabDataError, build_fleet, serve_lab
+    from voiceconsole.switches.simulator.ssh_server import PortInUseError
+
+    switches = args.switches or sample_data_dir() / "switches.yaml"
+    devices = args.devices or sample_data_dir() / "lab_devices.csv"
+    login = ensure_entry(LAB_CREDENTIALS, LAB_USERNAME)
+    try:
+        fleet = build_fleet(switches, devices, {login.username: login.password})
+    except (OSError, LabDataError) as err:
+        raise InvalidInput(f"cannot build the lab: {err}") from None
+
+    def ready(bound: list) -> None:  # type: ignore[type-arg]
+        for switch, host, port in bound:
+            say(f"{switch.hostname}: ssh -p {port} {login.username}@{host}")
+        say(
+            f"login: {login.username}, password in the [{LAB_CREDENTIALS}] entry of "
+            f"{credentials_file()}"
+        )
+        say("the console reaches these with `voiceconsole --lab`; Ctrl-C stops the lab")
+
+    stop = threading.Event()
+    try:
+        await asyncio.to_thread(serve_lab, fleet, stop, ready=ready)
+    except PortInUseError as err:
+        raise InvalidInput(str(err)) from None
+    finally:
+        stop.set()

@@ -1,0 +1,161 @@
+"""`voiceconsole ports ...`: floor ports and their switch port roles, from a script."""
+
+from __future__ import annotations
+
+import argparse
+
+from voiceconsole.cli.context import CommandTree, Context, say
+from voiceconsole.cli.output import table
+from voiceconsole.domain.errors import RuleViolation
+from voiceconsole.domain.port_checks import MISMATCH_TEXT
+from voiceconsole.domain.port_roles import SwitchPortRole
+from voiceconsole.services import floor_ports, switch_ports
+
+
+def register(cli: CommandTree) -> None:
+    group = cli.group("ports", "floor ports and their switch port roles")
+
+    listing = group.command("list", "floor ports with role, link, PoE and device", ports_list)
+    listing.add_argument("--site", required=True)
+    listing.add_argument("--floor")
+    listing.add_argument("--problems", action="store_true", help="only ports with a mismatch")
+
+    refresh = group.command(
+        "refresh", "read the live state of a site's ports from its switches", ports_refresh
+    )
+    refresh.add_argument("--site", required=True)
+    refresh.add_argument("--floor")
+
+    role = group.command(
+        "set-role", "give floor ports a switch port role (diff, commit, verify)", ports_set_role
+    )
+    _ports(role)
+    role.add_argument("--role", required=True, choices=[r.value for r in SwitchPortRole])
+    role.add_argument(
+        "--dry-run", action="store_true", help="show each switch's diff, commit nothing"
+    )
+
+    allocate = group.command("allocate", "allocate floor ports", ports_allocate)
+    _ports(allocate)
+    holder = allocate.add_mutually_exclusive_group(required=True)
+    holder.add_argument("--occupier")
+    holder.add_argument("--operator", action="store_true", help="to the operator itself")
+    holder.add_argument("--nobody", action="store_true", help="back to unallocated")
+
+    patch = group.command("patch", "record a floor port's new switch interface", ports_patch)
+    patch.add_argument("port", help="floor port label")
+    patch.add_argument("--site", required=True)
+    patch.add_argument("--switch", required=True, help="switch hostname")
+    patch.add_argument("--interface", required=True, help="e.g. GigabitEthernet1/0/7")
+
+    cycle = group.command(
+        "power-cycle", "turn a port's PoE off and on (restarts its phone)", ports_power_cycle
+    )
+    cycle.add_argument("port", help="floor port label")
+    cycle.add_argument("--site", required=True)
+
+
+def _ports(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("ports", nargs="+", help="floor port labels, e.g. 1F-001 1F-002")
+    parser.add_argument("--site", required=True)
+
+
+def _gateway(ctx: Context) -> switch_ports.Gateway:
+    return switch_ports.gateway_for(ctx.db.url)
+
+
+async def ports_list(args: argparse.Namespace, ctx: Context) -> None:
+    found = await floor_ports.list_floor_ports(ctx.db, site=args.site, floor=args.floor)
+    if args.problems:
+        found = [p for p in found if p.mismatches]
+
+    def text() -> None:
+        table(
+            ["PORT", "OCCUPIER", "ROLE", "SEEN", "LINK", "POE", "DEVICE", "SWITCH", "INTERFACE"],
+            [
+                [
+                    p.label,
+                    p.occupier or ("operator" if p.operator_use else "-"),
+                    p.role or "-",
+                    p.observed_role or "-",
+                    p.link or "?",
+                    p.poe or "-",
+                    p.device or "-",
+                    p.switch or "-",
+                    p.interface or "-",
+                ]
+                for p in found
+            ],
+        )
+        for p in found:
+            for problem in p.mismatches:
+                print(f"{p.label}: {MISMATCH_TEXT[problem]}")
+
+    ctx.emit(found, text)
+
+
+async def ports_refresh(args: argparse.Namespace, ctx: Context) -> None:
+    readings = await switch_ports.refresh_live_state(
+        ctx.db, _gateway(ctx), site=args.site, floor=args.floor
+    )
+
+    def text() -> None:
+        for reading in readings:
+            said = f"{reading.ports} port(s) read" if not reading.error else reading.error
+            print(f"{reading.hostname}: {said}")
+
+    ctx.emit(readings, text)
+
+
+async def ports_set_role(args: argparse.Namespace, ctx: Context) -> None:
+    ids = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=args.ports)
+    gateway = _gateway(ctx)
+    plan = await switch_ports.plan_role_change(ctx.db, gateway, ids, args.role)
+    for label, reason in plan.refused:
+        say(f"{label}: not changed: {reason}")
+    if args.dry_run or not plan.ready:
+        ctx.emit(plan, lambda: _print_plan(plan))
+        if not plan.ready and not args.dry_run:
+            raise RuleViolation("no switch in this change can be reached; nothing was changed")
+        return
+    outcome = await switch_ports.apply_role_change(ctx.db, gateway, ctx.actor, plan)
+
+    def text() -> None:
+        _print_plan(plan)
+        for port in outcome.ports:
+            said = "done" if port.done else f"not changed: {port.reason}"
+            print(f"{port.label} ({port.hostname} {port.interface}): {said}")
+
+    ctx.emit(outcome, text)
+
+
+def _print_plan(plan: switch_ports.RolePlan) -> None:
+    for switch in plan.switches:
+        print(f"--- {switch.target.hostname} ({len(switch.ports)} port(s))")
+        print(switch.error or switch.diff or "(no change: the ports already have this role)")
+
+
+async def ports_allocate(args: argparse.Namespace, ctx: Context) -> None:
+    ids = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=args.ports)
+    count = await switch_ports.allocate_floor_ports(
+        ctx.db, ctx.actor, ids, occupier=args.occupier, operator=args.operator
+    )
+    who = args.occupier or ("the operator" if args.operator else "nobody")
+    ctx.emit({"allocated": count, "to": who}, lambda: print(f"{count} floor port(s) to {who}"))
+
+
+async def ports_patch(args: argparse.Namespace, ctx: Context) -> None:
+    (port_id,) = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=[args.port])
+    await switch_ports.patch_floor_port(
+        ctx.db, ctx.actor, port_id, switch=args.switch, interface=args.interface
+    )
+    ctx.emit(
+        {"port": args.port, "switch": args.switch, "interface": args.interface},
+        lambda: print(f"{args.port} is patched to {args.switch} {args.interface}"),
+    )
+
+
+async def ports_power_cycle(args: argparse.Namespace, ctx: Context) -> None:
+    (port_id,) = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=[args.port])
+    said = await switch_ports.power_cycle(ctx.db, _gateway(ctx), ctx.actor, port_id)
+    ctx.emit({"port": args.port, "done": said}, lambda: print(said))

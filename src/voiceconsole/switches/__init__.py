@@ -1,0 +1,1 @@
+"""Adapters to switches: NAPALM drivers, the gateway, and a simulator."""

@@ -1,0 +1,264 @@
+"""Setting switch port roles through the service layer, on in-process simulated switches.
+
+The same NAPALM `ios` driver logic runs here as over SSH (tests/switches/test_gateway_ssh.py);
+only the transport differs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from helpers import snapshot
+from sqlalchemy import func, select
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import AuditEntry, FloorPort, Site, Switch, SwitchPort
+from voiceconsole.domain.errors import NotFound, RuleViolation
+from voiceconsole.domain.port_checks import Mismatch
+from voiceconsole.domain.port_roles import SwitchPortRole
+from voiceconsole.services.floor_ports import floor_port_ids, list_floor_ports, port_problems
+from voiceconsole.services.switch_ports import (
+    allocate_floor_ports,
+    apply_role_change,
+    patch_floor_port,
+    plan_role_change,
+    power_cycle,
+    refresh_live_state,
+)
+from voiceconsole.switches.gateway import Gateway
+
+SITE = "LON1"
+
+
+async def ids(db: Database, *labels: str) -> list[int]:
+    return await floor_port_ids(db, site=SITE, labels=list(labels))
+
+
+def sim(gateway: Gateway, hostname: str):  # type: ignore[no-untyped-def]
+    return gateway.simulators.switch(hostname)
+
+
+async def port_row(db: Database, label: str) -> SwitchPort:
+    async with db.read() as session:
+        return (
+            await session.scalars(
+                select(SwitchPort)
+                .join(FloorPort, FloorPort.switch_port_id == SwitchPort.id)
+                .join(Site, Site.id == FloorPort.site_id)
+                .where(FloorPort.label == label, Site.code == SITE)
+            )
+        ).one()
+
+
+async def audit_count(db: Database) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(select(func.count(AuditEntry.id))) or 0)
+
+
+async def test_preview_shows_the_switch_diff_and_changes_nothing(
+    seeded: Database, gateway: Gateway
+) -> None:
+    before_db = await snapshot(seeded)
+    before_switch = sim(gateway, "lon1-1f-sw1").running_config()
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-001"), "voice")
+    (switch,) = plan.switches
+    assert switch.target.hostname == "lon1-1f-sw1" and not switch.error
+    assert "+ switchport voice vlan 200" in switch.diff
+    assert "+ switchport access vlan 100" in switch.diff
+    assert sim(gateway, "lon1-1f-sw1").running_config() == before_switch
+    assert await snapshot(seeded) == before_db
+
+
+async def test_voice_role_is_committed_verified_and_recorded(
+    seeded: Database, gateway: Gateway
+) -> None:
+    chosen = await ids(seeded, "1F-001", "1F-003", "2F-001")
+    plan = await plan_role_change(seeded, gateway, chosen, SwitchPortRole.VOICE)
+    assert [s.target.hostname for s in plan.switches] == ["lon1-1f-sw1", "lon1-2f-sw1"]
+    outcome = await apply_role_change(seeded, gateway, "qa", plan)
+    assert [(p.label, p.done) for p in outcome.ports] == [
+        ("1F-001", True),
+        ("1F-003", True),
+        ("2F-001", True),
+    ]
+    port = await port_row(seeded, "1F-001")
+    assert (port.role, port.observed_role, port.drift) == ("voice", "voice", False)
+    assert port.live is not None and port.live["neighbour_is_phone"]
+    # The phone is now learnt in the voice VLAN, its PC in the data VLAN.
+    table = {(e.vlan, e.mac) for e in sim(gateway, "lon1-1f-sw1").mac_table()}
+    assert (200, "02cc.0101.0001") in table and (100, "02cc.0201.0001") in table
+    config = sim(gateway, "lon1-1f-sw1").running_config()
+    assert " switchport voice vlan 200" in config
+    # No revert timer is left pending: the commit was confirmed.
+    assert sim(gateway, "lon1-1f-sw1").pending_revert is None
+    async with seeded.read() as session:
+        entry = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()))).first()
+    assert entry is not None and entry.action == "ports.role"
+    assert entry.summary == "set 3 floor port(s) to voice"
+
+
+async def test_an_occupiers_own_data_vlan_is_used(seeded: Database, gateway: Gateway) -> None:
+    # Brightwater Legal has data VLAN 102 at LON1 (sample data).
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-005"), "voice")
+    assert "+ switchport access vlan 102" in plan.switches[0].diff
+    await apply_role_change(seeded, gateway, "qa", plan)
+    port = await port_row(seeded, "1F-005")
+    assert port.observed_role == "voice" and not port.drift
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        # IOS's own refusal: the driver sees it and rolls back by itself.
+        ("% Invalid input detected at '^' marker.", "rejected the change and rolled it back"),
+        # A refusal the driver does not recognise: the read-back catches it.
+        ("% Voice VLAN not allowed on this port", "rolled back: the switch did not take"),
+    ],
+)
+async def test_a_rejected_line_rolls_that_switch_back_and_the_others_commit(
+    seeded: Database, gateway: Gateway, message: str, reason: str
+) -> None:
+    chosen = await ids(seeded, "1F-001", "2F-001")
+    plan = await plan_role_change(seeded, gateway, chosen, "voice")
+    second = sim(gateway, "lon1-2f-sw1")
+    before = second.running_config()
+    second.fail_next(r"switchport voice vlan", message)
+    outcome = await apply_role_change(seeded, gateway, "qa", plan)
+    done = {p.label: p for p in outcome.ports}
+    assert done["1F-001"].done
+    assert not done["2F-001"].done and reason in done["2F-001"].reason
+    assert second.running_config() == before
+    failed = await port_row(seeded, "2F-001")
+    assert failed.role is None and failed.last_error
+    assert (await port_row(seeded, "1F-001")).role == "voice"
+
+
+async def test_a_switch_changed_since_the_preview_is_not_committed(
+    seeded: Database, gateway: Gateway
+) -> None:
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-001"), "voice")
+    switch = sim(gateway, "lon1-1f-sw1")
+    switch.merge_text("interface GigabitEthernet1/0/1\n switchport voice vlan 200\nend\n")
+    outcome = await apply_role_change(seeded, gateway, "qa", plan)
+    assert not outcome.ports[0].done and "changed since the preview" in outcome.ports[0].reason
+    assert " switchport access vlan 100" not in switch.running_config()
+
+
+async def test_a_newline_in_a_label_cannot_reach_the_switch(
+    seeded: Database, gateway: Gateway
+) -> None:
+    (port_id,) = await ids(seeded, "1F-001")
+    async with seeded.write() as session:
+        floor_port = await session.get(FloorPort, port_id)
+        assert floor_port is not None
+        floor_port.label = "1F-001\nvlan 666\ninterface Vlan1\n shutdown"
+        await session.commit()
+    plan = await plan_role_change(seeded, gateway, [port_id], "data")
+    await apply_role_change(seeded, gateway, "qa", plan)
+    config = sim(gateway, "lon1-1f-sw1").running_config()
+    assert "vlan 666" not in config.replace("description 1F-001 vlan 666", "")
+    assert " description 1F-001 vlan 666 interface Vlan1 shutdown acme-analytics" in config
+    assert "interface Vlan1\n shutdown" not in config
+
+
+async def test_refresh_finds_drift_made_behind_the_consoles_back(
+    seeded: Database, gateway: Gateway
+) -> None:
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-003"), "voice")
+    await apply_role_change(seeded, gateway, "qa", plan)
+    sim(gateway, "lon1-1f-sw1").merge_text(
+        "interface GigabitEthernet1/0/3\n no switchport voice vlan\nend\n"
+    )
+    readings = await refresh_live_state(seeded, gateway, site=SITE, floor="1F")
+    assert [(r.hostname, r.error) for r in readings] == [("lon1-1f-sw1", "")]
+    port = await port_row(seeded, "1F-003")
+    assert (port.role, port.observed_role, port.drift) == ("voice", "data", True)
+    problems = {p.label: p.mismatches for p in await port_problems(seeded, site=SITE)}
+    assert Mismatch.DRIFT in problems["1F-003"]
+    assert Mismatch.PHONE_WITHOUT_VOICE in problems["1F-003"]
+
+
+async def test_mismatch_checks(seeded: Database, gateway: Gateway) -> None:
+    # 1F-008 has nothing plugged in; give it the voice role.
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-008"), "voice")
+    await apply_role_change(seeded, gateway, "qa", plan)
+    # 1F-009 (Copperleaf, space 1.03) is given to Acme, whose space is 1.01.
+    await allocate_floor_ports(seeded, "qa", await ids(seeded, "1F-009"), occupier="acme-analytics")
+    await refresh_live_state(seeded, gateway, site=SITE, floor="1F")
+    problems = {p.label: set(p.mismatches) for p in await port_problems(seeded, site=SITE)}
+    assert problems["1F-008"] == {Mismatch.VOICE_PORT_EMPTY}
+    # A phone (sample data) on a port nobody gave the voice role.
+    assert Mismatch.PHONE_WITHOUT_VOICE in problems["1F-001"]
+    assert Mismatch.OTHER_OCCUPIERS_SPACE in problems["1F-009"]
+    assert "1F-002" not in problems  # a PC on an unset port is fine
+
+
+async def test_allocate_to_the_operator_and_back(seeded: Database) -> None:
+    chosen = await ids(seeded, "1F-001", "1F-002")
+    assert await allocate_floor_ports(seeded, "qa", chosen, operator=True) == 2
+    ports = {p.label: p for p in await list_floor_ports(seeded, site=SITE, search="1F-00")}
+    assert ports["1F-001"].operator_use and ports["1F-001"].occupier is None
+    await allocate_floor_ports(seeded, "qa", chosen)
+    ports = {p.label: p for p in await list_floor_ports(seeded, site=SITE, search="1F-00")}
+    assert not ports["1F-001"].operator_use and ports["1F-001"].occupier is None
+
+
+async def test_allocating_to_an_occupier_elsewhere_is_refused(seeded: Database) -> None:
+    before = await snapshot(seeded)
+    with pytest.raises(RuleViolation, match="does not occupy LON1"):
+        await allocate_floor_ports(
+            seeded, "qa", await ids(seeded, "1F-001"), occupier="lumen-software"
+        )
+    assert await snapshot(seeded) == before
+
+
+async def test_patching_checks_the_interface(seeded: Database) -> None:
+    (port_id,) = await ids(seeded, "1F-020")
+    before = await snapshot(seeded)
+    with pytest.raises(RuleViolation, match="already patched to floor port 1F-001"):
+        await patch_floor_port(
+            seeded, "qa", port_id, switch="lon1-1f-sw1", interface="GigabitEthernet1/0/1"
+        )
+    with pytest.raises(NotFound, match="no interface"):
+        await patch_floor_port(seeded, "qa", port_id, switch="lon1-1f-sw1", interface="Gi9/9/9")
+    with pytest.raises(RuleViolation, match="another building"):
+        await patch_floor_port(
+            seeded, "qa", port_id, switch="man1-gf-sw1", interface="GigabitEthernet1/0/20"
+        )
+    assert await snapshot(seeded) == before
+
+
+async def test_power_cycle_turns_poe_off_and_on(seeded: Database, gateway: Gateway) -> None:
+    (port_id,) = await ids(seeded, "1F-001")
+    said = await power_cycle(seeded, gateway, "qa", port_id, pause=0)
+    assert "off, then on" in said
+    switch = sim(gateway, "lon1-1f-sw1")
+    status = switch.port("GigabitEthernet1/0/1")
+    assert status.poe_on and status.oper_up
+    assert "power inline never" not in switch.running_config()
+    async with seeded.read() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert "ports.power_cycle" in actions
+
+
+async def test_an_unreachable_switch_is_said_and_nothing_is_written(seeded: Database) -> None:
+    from voiceconsole.switches.credentials import Credentials
+    from voiceconsole.switches.gateway import Timeouts
+
+    # Over SSH (lab mode) to a port where nothing listens.
+    ssh = Gateway(
+        lambda target: Credentials("admin", "x"), timeouts=Timeouts(connect=2, operation=5)
+    )
+    async with seeded.write() as session:
+        switch = (
+            await session.scalars(select(Switch).where(Switch.hostname == "lon1-1f-sw1"))
+        ).one()
+        switch.mgmt_port = 1  # nothing listens on tcp/1
+        switch.simulated = False
+        await session.commit()
+    before = await audit_count(seeded)
+    plan = await plan_role_change(seeded, ssh, await ids(seeded, "1F-001"), "voice")
+    assert "lon1-1f-sw1" in plan.switches[0].error
+    assert "refused" in plan.switches[0].error or "reach" in plan.switches[0].error
+    with pytest.raises(RuleViolation, match="nothing was changed"):
+        await apply_role_change(seeded, ssh, "qa", plan)
+    assert await audit_count(seeded) == before
