@@ -25,6 +25,7 @@ def main() -> int:
         "services_add": ["--calls", "50"] if args.quick else [],
         "concurrent_allocation": ["--seconds", "3"] if args.quick else [],
         "ui": ["--quick"] if args.quick else [],
+        "switch_roles": ["--rounds", "1"] if args.quick else [],
     }
     results = {}
     for name, extra in runs.items():

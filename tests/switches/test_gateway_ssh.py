@@ -1,0 +1,156 @@
+"""The gateway with the stock NAPALM `ios` driver over real SSH, against `voiceconsole lab`'s
+simulators on loopback: the path a real switch takes, end to end."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import Switch
+from voiceconsole.domain.port_roles import SwitchPortRole, VlanPlan, classify, render, settings_for
+from voiceconsole.services.floor_ports import floor_port_ids, list_floor_ports
+from voiceconsole.services.switch_ports import apply_role_change, plan_role_change
+from voiceconsole.switches.credentials import Credentials
+from voiceconsole.switches.fleet import make_gateway
+from voiceconsole.switches.gateway import Gateway, PortChange, SwitchError, SwitchTarget, Timeouts
+from voiceconsole.switches.simulator.lab import build_fleet
+from voiceconsole.switches.simulator.model import SimulatedSwitch
+from voiceconsole.switches.simulator.ssh_server import SimulatorServer
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+PLAN = VlanPlan(data=100, voice=200, guest=300, access_point=400, printer=500)
+FAST = Timeouts(connect=3, operation=20)
+
+
+class Lab:
+    def __init__(self, fleet: list[tuple[SimulatedSwitch, str, int]], login: Credentials) -> None:
+        self.switches = {switch.hostname: (switch, port) for switch, _, port in fleet}
+        self.login = login
+
+    def target(self, hostname: str, *, port: int | None = None) -> SwitchTarget:
+        return SwitchTarget(hostname, "127.0.0.1", port or self.switches[hostname][1], "ios", "lab")
+
+    def switch(self, hostname: str) -> SimulatedSwitch:
+        return self.switches[hostname][0]
+
+    def gateway(self, password: str | None = None) -> Gateway:
+        login = Credentials(self.login.username, password or self.login.password)
+        return Gateway(lambda target: login, timeouts=FAST)
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    login = Credentials("noc", secrets.token_urlsafe(12))
+    fleet = build_fleet(
+        SAMPLE / "switches.yaml", SAMPLE / "lab_devices.csv", {login.username: login.password}
+    )
+    fleet = [(switch, host, 0) for switch, host, _ in fleet]
+    with SimulatorServer(fleet) as server:
+        bound = [(s, h, p) for (s, h, _), p in zip(fleet, server.ports, strict=True)]
+        yield Lab(bound, login)
+
+
+def test_read_a_phone_port(lab: Lab) -> None:
+    states = lab.gateway().read_ports(lab.target("man1-gf-sw1"), ["GigabitEthernet1/0/1"])
+    port = states["GigabitEthernet1/0/1"]
+    assert port.link_up and port.poe_on and port.poe_watts > 0
+    assert port.neighbour == "SEP02CC01030001" and port.neighbour_is_phone
+    assert (1, "02:cc:01:03:00:01") in port.macs  # NAPALM's MAC notation
+
+
+def test_every_role_is_applied_and_verified_in_one_session(lab: Lab) -> None:
+    hostname = "lds1-1f-sw1"
+    roles = list(SwitchPortRole)
+    changes = [
+        PortChange(
+            f"GigabitEthernet1/0/{n}",
+            render("ios", f"GigabitEthernet1/0/{n}", role, PLAN, f"1F-{n:03} test"),
+            settings_for(role, PLAN),
+        )
+        for n, role in enumerate(roles, start=13)
+    ]
+    result = lab.gateway().apply(lab.target(hostname), changes)
+    assert result.committed, result.error
+    assert result.failed_ports == {}
+    for change, role in zip(changes, roles, strict=True):
+        assert classify(result.ports[change.interface].settings, PLAN) is role
+    switch = lab.switch(hostname)
+    assert switch.pending_revert is None  # confirmed within the revert window
+    assert " switchport trunk native vlan 400" in switch.running_config()
+
+
+def test_an_invalid_line_is_rolled_back(lab: Lab) -> None:
+    hostname = "lds1-1f-sw1"
+    switch = lab.switch(hostname)
+    before = switch.running_config()
+    switch.fail_next(r"switchport voice vlan", "% Invalid input detected at '^' marker.")
+    interface = "GigabitEthernet1/0/20"
+    change = PortChange(
+        interface,
+        render("ios", interface, SwitchPortRole.VOICE, PLAN),
+        settings_for(SwitchPortRole.VOICE, PLAN),
+    )
+    result = lab.gateway().apply(lab.target(hostname), [change])
+    assert not result.committed
+    assert "rejected the change and rolled it back" in result.error
+    assert "Invalid input" in result.error
+    strip = [line for line in before.splitlines() if "file prompt" not in line]
+    after = [line for line in switch.running_config().splitlines() if "file prompt" not in line]
+    assert after == strip
+
+
+def test_a_newline_in_a_description_cannot_reach_the_switch(lab: Lab) -> None:
+    hostname = "lds1-1f-sw1"
+    interface = "GigabitEthernet1/0/21"
+    config = render(
+        "ios", interface, SwitchPortRole.DATA, PLAN, "Desk 21\nvlan 777\n name injected"
+    )
+    change = PortChange(interface, config, settings_for(SwitchPortRole.DATA, PLAN))
+    result = lab.gateway().apply(lab.target(hostname), [change])
+    assert result.committed, result.error
+    running = lab.switch(hostname).running_config()
+    assert " description Desk 21 vlan 777 name injected" in running
+    lines = running.splitlines()
+    assert "vlan 777" not in lines and " name injected" not in lines
+
+
+def test_bad_credentials_are_said_plainly(lab: Lab) -> None:
+    with pytest.raises(SwitchError, match="refused the login"):
+        lab.gateway(password="wrong").read_ports(lab.target("lon1-1f-sw1"), ["Gi1/0/1"])
+
+
+def test_a_closed_port_is_said_plainly(lab: Lab) -> None:
+    with pytest.raises(SwitchError, match="lon1-1f-sw1 .*(refused|reach)"):
+        lab.gateway().read_ports(lab.target("lon1-1f-sw1", port=1), ["Gi1/0/1"])
+
+
+@pytest.fixture
+async def lab_db(seeded: Database, lab: Lab) -> Database:
+    """The sample database with its simulated switches pointing at this lab's ports."""
+    async with seeded.write() as session:
+        for switch in await session.scalars(select(Switch)):
+            switch.mgmt_port = lab.switches[switch.hostname][1]
+        await session.commit()
+    return seeded
+
+
+async def test_the_console_path_in_lab_mode(
+    lab_db: Database, lab: Lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICECONSOLE_SWITCH_LAB_USERNAME", lab.login.username)
+    monkeypatch.setenv("VOICECONSOLE_SWITCH_LAB_PASSWORD", lab.login.password)
+    gateway = make_gateway(lab_db.url, lab=True, timeouts=FAST)
+    chosen = await floor_port_ids(lab_db, site="LON1", labels=["1F-007", "2F-007"])
+    plan = await plan_role_change(lab_db, gateway, chosen, "voice")
+    assert all(not s.error for s in plan.switches), [s.error for s in plan.switches]
+    outcome = await apply_role_change(lab_db, gateway, "qa", plan)
+    assert [p.done for p in outcome.ports] == [True, True]
+    ports = {p.label: p for p in await list_floor_ports(lab_db, site="LON1", search="F-007")}
+    assert ports["1F-007"].observed_role == "voice" and ports["1F-007"].device
+    # The phone is now in the voice VLAN, as the switch reports it.
+    assert [200, "02:cc:01:01:00:07"] in ports["1F-007"].live["macs"]
