@@ -22,9 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import emit, run
 from sqlalchemy import select
 
-from common import emit, run
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Switch
 from voiceconsole.services.floor_ports import floor_port_ids

@@ -125,7 +125,7 @@ def test_bad_credentials_are_said_plainly(lab: Lab) -> None:
 
 
 def test_a_closed_port_is_said_plainly(lab: Lab) -> None:
-    with pytest.raises(SwitchError, match="lon1-1f-sw1 .*(refused|reach)"):
+    with pytest.raises(SwitchError, match=r"lon1-1f-sw1 .*(refused|reach)"):
         lab.gateway().read_ports(lab.target("lon1-1f-sw1", port=1), ["Gi1/0/1"])
 
 
