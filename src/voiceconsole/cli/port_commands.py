@@ -71,7 +71,18 @@ async def ports_list(args: argparse.Namespace, ctx: Context) -> None:
 
     def text() -> None:
         table(
-            ["PORT", "OCCUPIER", "ROLE", "SEEN", "LINK", "POE", "DEVICE", "SWITCH", "INTERFACE"],
+            [
+                "PORT",
+                "OCCUPIER",
+                "ROLE",
+                "SEEN",
+                "LINK",
+                "POE",
+                "DEVICE",
+                "VLANS",
+                "SWITCH",
+                "INTERFACE",
+            ],
             [
                 [
                     p.label,
@@ -81,6 +92,7 @@ async def ports_list(args: argparse.Namespace, ctx: Context) -> None:
                     p.link or "?",
                     p.poe or "-",
                     p.device or "-",
+                    p.mac_vlans or "-",
                     p.switch or "-",
                     p.interface or "-",
                 ]

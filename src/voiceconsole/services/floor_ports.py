@@ -52,6 +52,13 @@ class FloorPortView(View):
         return "off" if self.live.get("poe_admin") in ("off", "never") else "-"
 
     @property
+    def mac_vlans(self) -> str:
+        """The VLANs the port's devices were seen in, e.g. "102 200" (a PC and its phone)."""
+        if not self.live:
+            return ""
+        return " ".join(str(v) for v in sorted({int(v) for v, _ in self.live.get("macs") or []}))
+
+    @property
     def device(self) -> str:
         if not self.live:
             return ""
