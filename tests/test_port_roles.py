@@ -10,6 +10,7 @@ from voiceconsole.domain.port_roles import (
     RoleError,
     SwitchPortRole,
     VlanPlan,
+    canonical_interface,
     classify,
     render,
     sanitise_description,
@@ -103,3 +104,18 @@ def test_any_description_stays_on_one_printable_line(text: str) -> None:
     assert "?" not in safe and len(safe) <= 200
     config = render("ios", IF, SwitchPortRole.VOICE, PLAN, text)
     assert len(config.splitlines()) == 11
+
+
+@pytest.mark.parametrize(
+    ("typed", "full"),
+    [
+        ("Gi1/0/7", "GigabitEthernet1/0/7"),
+        ("gi 1/0/7", "GigabitEthernet1/0/7"),
+        ("GigabitEthernet1/0/7", "GigabitEthernet1/0/7"),
+        ("Te1/1/1", "TenGigabitEthernet1/1/1"),
+        ("Ethernet12", "Ethernet12"),
+        ("Port-channel1", "Port-channel1"),
+    ],
+)
+def test_interface_names_as_people_type_them(typed: str, full: str) -> None:
+    assert canonical_interface(typed) == full

@@ -132,6 +132,31 @@ def sanitise_description(text: str) -> str:
     return " ".join(ascii_only.split())[:DESCRIPTION_LIMIT].strip()
 
 
+_INTERFACE_KINDS = {
+    "gi": "GigabitEthernet",
+    "te": "TenGigabitEthernet",
+    "tw": "TwoGigabitEthernet",
+    "fa": "FastEthernet",
+    "eth": "Ethernet",
+}
+_INTERFACE = re.compile(r"^([A-Za-z-]+?)\s*(\d+(?:/\d+)*)$")
+
+
+def canonical_interface(name: str) -> str:
+    """`Gi1/0/7` as the switch spells it in full: `GigabitEthernet1/0/7` (people type short)."""
+    found = _INTERFACE.match(name.strip())
+    if not found:
+        return name.strip()
+    kind, number = found.groups()
+    lowered = kind.lower()
+    for short, full in _INTERFACE_KINDS.items():
+        if lowered == full.lower() or (
+            lowered.startswith(short) and full.lower().startswith(lowered)
+        ):
+            return f"{full}{number}"
+    return f"{kind}{number}"
+
+
 def render(
     platform: str, interface: str, role: SwitchPortRole, plan: VlanPlan, description: str = ""
 ) -> str:

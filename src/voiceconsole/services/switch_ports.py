@@ -22,6 +22,7 @@ from voiceconsole.domain.port_roles import (
     RoleError,
     SwitchPortRole,
     VlanPlan,
+    canonical_interface,
     classify,
     render,
     render_power_cycle,
@@ -483,13 +484,14 @@ async def patch_floor_port(
             raise NotFound(f"no switch {switch!r}")
         if found.site_id != floor_port.site_id:
             raise RuleViolation(f"{found.hostname} is in another building than {floor_port.label}")
+        interface = canonical_interface(interface)
         port = await tx.session.scalar(
             select(SwitchPort).where(
-                SwitchPort.switch_id == found.id, SwitchPort.interface == interface.strip()
+                SwitchPort.switch_id == found.id, SwitchPort.interface == interface
             )
         )
         if port is None:
-            raise NotFound(f"{found.hostname} has no interface {interface.strip()!r}")
+            raise NotFound(f"{found.hostname} has no interface {interface!r}")
         taken = await tx.session.scalar(
             select(FloorPort.label).where(
                 FloorPort.switch_port_id == port.id, FloorPort.id != floor_port.id

@@ -1,0 +1,92 @@
+"""`voiceconsole ports ...`: the same role changes from a script, on in-process simulators."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from voiceconsole.cli.main import main
+
+
+class Ports:
+    def __init__(self, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = db
+        self.capsys = capsys
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(["ports", *args, "--db", self.db, "--actor", "cli-tester"])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *args: str) -> object:
+        code, out, err = self.run(*args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def ports(tmp_path: Path, seeded_sqlite: Path, capsys: pytest.CaptureFixture[str]) -> Ports:
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_sqlite, path)
+    return Ports(str(path), capsys)
+
+
+def role_of(ports: Ports, label: str) -> dict[str, object]:
+    found = ports.json("list", "--site", "LON1", "--floor", label[:2])
+    return next(p for p in found if p["label"] == label)  # type: ignore[union-attr, index]
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(ports: Ports) -> None:
+    code, out, _ = ports.run("set-role", "1F-007", "--site", "LON1", "--role", "voice", "--dry-run")
+    assert code == 0
+    assert "--- lon1-1f-sw1 (1 port(s))" in out and "+ switchport voice vlan 200" in out
+    assert role_of(ports, "1F-007")["role"] is None
+
+
+def test_set_role_then_list_shows_it(ports: Ports) -> None:
+    outcome = ports.json("set-role", "1F-007", "2F-003", "--site", "LON1", "--role", "voice")
+    assert outcome["done"] == 2 and outcome["failed"] == 0  # type: ignore[index]
+    port = role_of(ports, "1F-007")
+    assert (port["role"], port["observed_role"], port["drift"]) == ("voice", "voice", False)
+    # The simulator's config is kept beside the database, so the next process sees it too.
+    assert list(Path(ports.db).with_suffix(".switches").glob("lon1-1f-sw1.cfg"))
+    code, out, _ = ports.run("refresh", "--site", "LON1", "--floor", "1F")
+    assert code == 0 and "lon1-1f-sw1: 24 port(s) read" in out
+    assert role_of(ports, "1F-007")["drift"] is False
+
+
+def test_problems_after_a_refresh(ports: Ports) -> None:
+    assert ports.run("refresh", "--site", "LON1")[0] == 0
+    code, out, _ = ports.run("list", "--site", "LON1", "--problems")
+    assert code == 0
+    assert "1F-001: a phone is plugged in, but the port has no voice role" in out
+
+
+def test_an_unknown_port_is_refused(ports: Ports) -> None:
+    code, out, err = ports.run("set-role", "1F-999", "--site", "LON1", "--role", "data")
+    assert code == 1 and out == ""
+    assert "LON1 has no floor port 1F-999" in err
+
+
+def test_allocate_and_patch(ports: Ports) -> None:
+    assert ports.run("allocate", "1F-020", "--site", "LON1", "--operator")[0] == 0
+    assert role_of(ports, "1F-020")["operator_use"] is True
+    code, _, err = ports.run(
+        "patch", "1F-020", "--site", "LON1", "--switch", "lon1-1f-sw1", "--interface", "Gi1/0/99"
+    )
+    assert code == 1 and "has no interface 'GigabitEthernet1/0/99'" in err
+    code, _, err = ports.run(
+        "patch",
+        "1F-020",
+        "--site",
+        "LON1",
+        "--switch",
+        "lon1-1f-sw1",
+        "--interface",
+        "GigabitEthernet1/0/1",
+    )
+    assert code == 1 and "already patched to floor port 1F-001" in err
