@@ -262,3 +262,42 @@ async def test_an_unreachable_switch_is_said_and_nothing_is_written(seeded: Data
     with pytest.raises(RuleViolation, match="nothing was changed"):
         await apply_role_change(seeded, ssh, "qa", plan)
     assert await audit_count(seeded) == before
+
+
+async def test_a_session_lost_before_the_confirm_is_undone_by_the_switch(
+    seeded: Database, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from napalm.base.exceptions import ConnectionClosedException
+
+    from voiceconsole.switches.simulator.inprocess import SimulatedIOSDriver
+
+    switch = sim(gateway, "lon1-1f-sw1")
+    now = [1000.0]
+    monkeypatch.setattr(switch, "clock", lambda: now[0])
+    before = switch.running_config()
+
+    def lost(self: SimulatedIOSDriver) -> None:
+        raise ConnectionClosedException("Socket is closed")
+
+    # The one error path that cannot be produced on demand: the link drops after the commit.
+    monkeypatch.setattr(SimulatedIOSDriver, "confirm_commit", lost)
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-003"), "voice")
+    outcome = await apply_role_change(seeded, gateway, "qa", plan)
+    assert not outcome.ports[0].done
+    assert "undoes the change by itself within a minute" in outcome.ports[0].reason
+    assert (await port_row(seeded, "1F-003")).role is None
+    assert " switchport voice vlan 200" in switch.running_config()  # committed, unconfirmed
+    now[0] += 61
+    switch.tick()
+    # NAPALM's `file prompt quiet` may differ; the port is what matters.
+    assert stanza(switch.running_config(), "GigabitEthernet1/0/3") == stanza(
+        before, "GigabitEthernet1/0/3"
+    )
+    assert " switchport voice vlan 200" not in switch.running_config()
+
+
+def stanza(config: str, interface: str) -> list[str]:
+    lines = config.splitlines()
+    start = lines.index(f"interface {interface}")
+    end = lines.index("!", start)
+    return lines[start:end]

@@ -355,15 +355,25 @@ def _commit_verified(
         # The driver has already rolled the merge back.
         result.error = describe_failure(target, err)
         return
-    ports = read_port_states(driver, {c.interface for c in changes})
-    failed = _unverified(changes, ports)
-    if failed:
-        driver.rollback()
-        result.failed_ports = failed
-        result.error = "rolled back: the switch did not take the settings"
+    try:
+        ports = read_port_states(driver, {c.interface for c in changes})
+        failed = _unverified(changes, ports)
+        if failed:
+            driver.rollback()
+            result.failed_ports = failed
+            result.error = "rolled back: the switch did not take the settings"
+            return
+        if timed:
+            driver.confirm_commit()
+    except Exception as err:
+        log.info("verifying on %s failed", target.hostname, exc_info=True)
+        undo = (
+            "the switch undoes the change by itself within a minute (unconfirmed commit)"
+            if timed
+            else "the change may be in place: refresh the ports to see"
+        )
+        result.error = f"{describe_failure(target, err)}; {undo}"
         return
-    if timed:
-        driver.confirm_commit()
     result.committed = True
 
 
