@@ -99,6 +99,7 @@ def config_lines(switch: SimulatedSwitch) -> list[str]:
 
 
 def test_getters_and_cli(driver, lab: Lab) -> None:
+    assert driver.is_alive() == {"is_alive": True}  # netmiko writes a NUL; ignored
     facts = driver.get_facts()
     assert facts["hostname"] == HOSTNAME
     assert facts["model"] == "C9200L-24P-4G"

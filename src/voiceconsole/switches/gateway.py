@@ -166,7 +166,8 @@ def describe_failure(target: SwitchTarget, err: BaseException) -> str:
     from napalm.base import exceptions as napalm_errors
 
     name = f"{target.hostname} ({target.address}:{target.port})"
-    text = " ".join(str(err).split())[:300]
+    raw = str(err)
+    text = " ".join(raw.split())[:300]
     lowered = text.lower()
     if isinstance(err, CredentialsError):
         return str(err)
@@ -181,8 +182,16 @@ def describe_failure(target: SwitchTarget, err: BaseException) -> str:
     if isinstance(err, ConnectionRefusedError) or "refused" in lowered:
         return f"{name} refused the connection (is SSH enabled, is it the right port?)."
     if isinstance(err, napalm_errors.MergeConfigException):
-        first = next((line for line in text.split("\n") if "Invalid" in line), text)
-        return f"{name} rejected the change and rolled it back: {first}"
+        # IOS echoes the refused line, then marks it: say both, not the copy statistics.
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        mark = next((n for n, line in enumerate(lines) if line.startswith("%")), None)
+        said = text
+        if mark is not None:
+            said = lines[mark]
+            echoed = [line for line in lines[:mark] if not line.startswith("^")]
+            if echoed and "Configuration merge failed" not in echoed[-1]:
+                said = f"{echoed[-1]!r}: {said}"
+        return f"{name} rejected the change and rolled it back: {said}"
     if isinstance(err, napalm_errors.ConnectionException):
         return f"{name} could not be reached: {text}"
     return f"{name}: {type(err).__name__}: {text}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from datetime import datetime
 
 from voiceconsole.switches.simulator.model import (
     EXEC,
@@ -129,7 +130,7 @@ class IOSSession:
             (("delete", "/force", WORD), self._delete),
             (("show", "version"), lambda: show_version(sw)),
             (("show", "hosts"), lambda: show_hosts(sw)),
-            (("show", "clock"), lambda: sw.now().strftime("*%H:%M:%S.000 UTC %a %b %-d %Y")),
+            (("show", "clock"), lambda: "*" + _ios_time(sw.now())),
             (("show", "ip", "interface", "brief"), lambda: show_ip_interface_brief(sw)),
             (("show", "interfaces"), lambda: show_interfaces(sw)),
             (("show", "interfaces", IFNAME), lambda i: show_interfaces(sw, i)),
@@ -240,7 +241,8 @@ class IOSSession:
         rows = []
         for index, file_name in enumerate(names, start=32770):
             size = len(sw.flash[file_name].encode())
-            stamp = sw.flash_times.get(file_name, sw.now()).strftime("%b %-d %Y %H:%M:%S")
+            when = sw.flash_times.get(file_name, sw.now())
+            stamp = f"{when:%b} {when.day} {when:%Y %H:%M:%S}"
             rows.append(f"{index:>7}  -rw-    {size:>13}  {stamp} +00:00  {file_name}")
         used = sum(len(text.encode()) for text in sw.flash.values())
         free = FLASH_TOTAL // 2 - used
@@ -459,6 +461,11 @@ def incremental_diff(state: ConfigState, text: str) -> list[str] | None:
 
 # -------------------------------------------------------------------------------------------------
 # Show commands
+
+
+def _ios_time(when: datetime) -> str:
+    """'10:15:30 UTC Mon Jan 6 2025' (no zero-padded day, portably)."""
+    return f"{when:%H:%M:%S} UTC {when:%a %b} {when.day} {when:%Y}"
 
 
 def _uptime_text(seconds: float) -> str:
@@ -818,7 +825,7 @@ def show_running_config(sw: SimulatedSwitch, interface: str | None = None) -> st
     if interface is not None:
         lines = [f"interface {interface}", *sw.config.ports[interface].render()]
         text = "!\n" + "\n".join(lines) + "\nend\n"
-    stamp = sw.last_change.strftime("%H:%M:%S UTC %a %b %-d %Y")
+    stamp = _ios_time(sw.last_change)
     header = [
         "Building configuration...",
         "",
@@ -887,7 +894,7 @@ def show_rollback_timer(sw: SimulatedSwitch) -> str:
     remaining = max(0, int(pending.deadline - sw.clock()))
     return "\n".join(
         [
-            f"Time configured: {pending.configured.strftime('%H:%M:%S UTC %a %b %-d %Y')}",
+            f"Time configured: {_ios_time(pending.configured)}",
             "Timer type: Rollback Confirmed Change",
             f"User: {pending.user}",
             f"Timer value: {pending.minutes} min",

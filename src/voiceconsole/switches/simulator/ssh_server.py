@@ -92,7 +92,10 @@ async def _run_shell(
     after_cr = False
     try:
         while not session.closed:
-            data = await process.stdin.read(4096)
+            try:
+                data = await process.stdin.read(4096)
+            except (asyncssh.BreakReceived, asyncssh.SignalReceived, asyncssh.TerminalSizeChanged):
+                continue  # delivered as exceptions on stdin; none matters to the CLI
             if not data:  # EOF: the client went away
                 break
             echo = ""
@@ -125,8 +128,6 @@ async def _run_shell(
             if session.closed:
                 break
             write(echo)
-    except (asyncssh.BreakReceived, asyncssh.TerminalSizeChanged, asyncssh.SignalReceived):
-        pass
     except asyncssh.DisconnectError:
         return
     process.exit(0)

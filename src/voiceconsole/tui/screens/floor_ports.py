@@ -51,7 +51,7 @@ class FloorPortsScreen(Screen[None]):
         Binding("r", "set_role", "Set role", id="floor_ports.set_role"),
         Binding("space", "toggle_mark", "Mark", id="floor_ports.mark"),
         Binding("a", "allocate", "Allocate", id="floor_ports.allocate"),
-        Binding("f5,ctrl+r", "refresh", "Read switches", id="floor_ports.refresh"),
+        Binding("f5,ctrl+r", "refresh", "Read", id="floor_ports.refresh"),
         Binding("escape", "app.pop_screen", "Back", id="floor_ports.back"),
         Binding("slash", "focus_filter", "Filter", id="floor_ports.filter", show=False),
         Binding("c", "patch", "Patch", id="floor_ports.patch", show=False),
@@ -59,7 +59,11 @@ class FloorPortsScreen(Screen[None]):
         Binding("p", "toggle_problems", "Problems only", id="floor_ports.problems", show=False),
         Binding("u", "clear_marks", "Clear marks", id="floor_ports.clear_marks", show=False),
         Binding(
-            "right_square_bracket", "floor(1)", "Next floor", id="floor_ports.next_floor", show=False
+            "right_square_bracket",
+            "floor(1)",
+            "Next floor",
+            id="floor_ports.next_floor",
+            show=False,
         ),
         Binding(
             "left_square_bracket",
@@ -114,12 +118,13 @@ class FloorPortsScreen(Screen[None]):
 
     def _show_title(self) -> None:
         text = Text()
-        text.append(f"{self.site} floor ports", style="bold")
-        if self.floor:
-            text.append(f" · floor {self.floor}", style="bold")
-            if len(self.floors) > 1:
-                where = self.floors.index(self.floor) + 1
-                text.append(f"  ({where} of {len(self.floors)}; [ ] other floors)", style="dim")
+        text.append(
+            f"{self.site} floor {self.floor} ports" if self.floor else f"{self.site} floor ports",
+            style="bold",
+        )
+        if self.floor and len(self.floors) > 1:
+            where = self.floors.index(self.floor) + 1
+            text.append(f"  ({where} of {len(self.floors)}; [ ] other floors)", style="dim")
         if self.problems_only:
             text.append("  problems only (p: all)", style="bold yellow")
         self.query_one("#title", Static).update(text)
@@ -168,8 +173,10 @@ class FloorPortsScreen(Screen[None]):
             labels = " ".join(self.marked)
             text.append(f"Marked {len(self.marked)} (u clears): {labels}", style="bold")
         else:
-            text.append("space marks · r/enter: set role · a allocate · c patch · w power-cycle")
-            text.append(" · f5 reads the switches · f1 all keys", style="dim")
+            text.append(
+                "space marks · r role · a allocate · c patch · w power-cycle · p problems",
+                style="dim",
+            )
         self.query_one("#status", Static).update(text)
 
     def on_data_table_row_highlighted(self) -> None:
@@ -200,9 +207,7 @@ class FloorPortsScreen(Screen[None]):
 
         async def read() -> list[FloorPortView]:
             found = await list_floor_ports(app.db, site=self.site, floor=self.floor)
-            return [
-                p for p in found if p.label in shown and (switch is None or p.switch == switch)
-            ]
+            return [p for p in found if p.label in shown and (switch is None or p.switch == switch)]
 
         call_service(self, read, self.show_ports, group="reread")
 
@@ -250,7 +255,7 @@ class FloorPortsScreen(Screen[None]):
 
     def action_clear_marks(self) -> None:
         self.marked.clear()
-        for index, row in enumerate(self.table.ordered_rows):
+        for index in range(self.table.row_count):
             self.table.update_cell_at(Coordinate(index, MARK), mark_cell(False))
         self._show_status()
 

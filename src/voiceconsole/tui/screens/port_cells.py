@@ -8,8 +8,8 @@ from voiceconsole.domain.port_checks import MISMATCH_TEXT, Mismatch
 from voiceconsole.services.floor_ports import FloorPortView
 from voiceconsole.tui.text import moment, plain
 
-# Most important first: at 80 columns the grid shows the port up to its device; the rest is
-# a scroll to the right away (and always in the line below the grid).
+# Most important first: at 80 columns the grid shows the port up to its device, at 120 its
+# problems too; the rest is a scroll to the right away (and always in the lines below the grid).
 COLUMNS = (
     ("", 1),
     "Port",
@@ -17,11 +17,11 @@ COLUMNS = (
     "Role",
     ("Link", 4),
     ("PoE", 5),
-    ("Device", 18),
+    ("Device", 21),
+    "Problems",
     "Space",
     "Switch",
     "Interface",
-    "Problems",
 )
 MARK = 0  # the column of the mark
 
@@ -33,6 +33,22 @@ PROBLEM_WORDS = {
     Mismatch.OTHER_OCCUPIERS_SPACE: "other's space",
 }
 DRIFT_MARK = "≠"
+
+
+# IOS interface names as IOS abbreviates them; the line below the grid has the full name.
+_SHORT_NAMES = (
+    ("TwentyFiveGigE", "Twe"),
+    ("TenGigabitEthernet", "Te"),
+    ("GigabitEthernet", "Gi"),
+    ("FastEthernet", "Fa"),
+)
+
+
+def short_interface(name: str) -> str:
+    for long, short in _SHORT_NAMES:
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name
 
 
 def holder(port: FloorPortView) -> Text:
@@ -60,6 +76,7 @@ def link_cell(port: FloorPortView) -> Text:
 def device_cell(port: FloorPortView) -> Text:
     live = port.live or {}
     if live.get("neighbour_is_phone"):
+        # ☎ rather than a word: a phone's LLDP name (SEP + MAC) fills the column by itself.
         text = Text("☎ ", style="bold")
         text.append(str(live.get("neighbour", "")))
         return text
@@ -79,10 +96,10 @@ def cells(port: FloorPortView, marked: bool) -> tuple[Text, ...]:
         link_cell(port),
         plain(port.poe),
         device_cell(port),
+        problems_cell(port),
         plain(port.space or ""),
         plain(port.switch or "—", "" if port.switch else "dim"),
-        plain(port.interface or ""),
-        problems_cell(port),
+        plain(short_interface(port.interface or "")),
     )
 
 
@@ -91,9 +108,15 @@ def mark_cell(marked: bool) -> Text:
 
 
 def detail(port: FloorPortView) -> Text:
-    """Two lines: where the port goes and what its switch says; then its problems in full."""
+    """Two lines: its role (and what the switch shows), who has it, where it goes; then its
+    problems in full. What 80 columns cut off is in the grid's columns."""
     text = Text()
     text.append(port.label, style="bold")
+    text.append(f" · role {port.role or 'not set'}")
+    if port.observed_role != port.role and port.observed_role:
+        text.append(f", switch shows {port.observed_role}", style="bold red" if port.drift else "")
+    elif port.drift:
+        text.append(", switch shows no known role", style="bold red")
     who = port.occupier or ("the operator" if port.operator_use else "nobody")
     text.append(f" · {who}")
     if port.space:
@@ -102,16 +125,14 @@ def detail(port: FloorPortView) -> Text:
         text.append(f" · {port.switch} {port.interface}")
     else:
         text.append(" · not patched to a switch", style="dim")
-    text.append(f" · role {port.role or 'not set'}")
-    if port.observed_role != port.role and port.observed_role:
-        text.append(f", switch shows {port.observed_role}", style="bold red" if port.drift else "")
-    elif port.drift:
-        text.append(", switch shows no known role", style="bold red")
+    if port.mac_vlans:
+        # Where the switch learnt its devices: a phone with the voice role shows the voice VLAN.
+        text.append(f" · seen in VLAN {port.mac_vlans}")
     if port.checked_at:
         text.append(f" · read {moment(port.checked_at)}", style="dim")
     text.append("\n")
     if port.last_error:
-        text.append(f"Last reading failed: {port.last_error}", style="bold red")
+        text.append(f"Last error from the switch: {port.last_error}", style="bold red")
     elif port.mismatches:
         text.append("; ".join(MISMATCH_TEXT[m] for m in port.mismatches), style="yellow")
     elif port.checked_at is None and port.switch:

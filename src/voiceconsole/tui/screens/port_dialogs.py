@@ -150,8 +150,7 @@ class AllocatePortsDialog(PortDialog):
             yield Select[str]([], prompt="choose who has them", id="holder", compact=True)
         yield Static(
             plain(
-                "Only the grid's record changes; the switch ports keep their roles (r sets "
-                "them).",
+                "Only the grid's record changes; the switch ports keep their roles (r sets them).",
                 "dim",
             ),
             classes="dialog-text",

@@ -21,13 +21,13 @@ from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.port_roles import ROLE_SUMMARY, SwitchPortRole
 from voiceconsole.services.floor_ports import FloorPortView
 from voiceconsole.services.switch_ports import (
+    ApplyResult,
     RoleOutcome,
     RolePlan,
     SwitchPlan,
     apply_role_change,
     plan_role_change,
 )
-from voiceconsole.switches.gateway import ApplyResult
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.port_dialogs import UNSURE, port_list
 from voiceconsole.tui.text import plain
@@ -99,20 +99,16 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="port-dialog role-dialog"):
             yield Static(self._title(), classes="dialog-title", id="role-title")
-            yield Static(
-                plain(f"{len(self.ports)} floor port(s): {port_list(self.ports)}"),
-                classes="dialog-text",
-                id="role-ports",
-            )
             options = []
             for role in SwitchPortRole:
-                prompt = Text(f"{role.value:<13}", style="bold")
-                prompt.append(ROLE_SUMMARY[role], style="")
+                prompt = Text()
+                prompt.append(f"{role.value:<13}", style="bold")
+                prompt.append(ROLE_SUMMARY[role])
                 options.append(Option(prompt, id=role.value))
             yield OptionList(*options, id="roles")
             with VerticalScroll(id="plan-box"):
                 yield Static(
-                    plain("Enter on a role shows each switch's diff; nothing is changed yet.", "dim"),
+                    plain("Enter on a role shows each switch's diff; nothing changes yet.", "dim"),
                     id="plan",
                 )
             yield Static("", id="dialog-status", classes="-empty")
@@ -122,10 +118,11 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
                 )
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
-    def _title(self, role: str | None = None) -> Text:
-        text = Text("Set the switch-port role", style="bold")
-        if role:
-            text.append(f": {role}", style="bold")
+    def _title(self, role: str | None = None, result: str | None = None) -> Text:
+        """One line: the role (or what became of it), then the ports."""
+        text = Text()
+        text.append(f"Set role: {result or role}" if role or result else "Set role", style="bold")
+        text.append(f" · {len(self.ports)} floor port(s): {port_list(self.ports)}")
         return text
 
     def on_mount(self) -> None:
@@ -167,8 +164,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
             self.query_one("#confirm", Button).disabled = not ready
             if ready:
                 self.say(
-                    f"Confirm commits {role} on {len(plan.ready)} switch(es); each switch "
-                    "verifies and rolls back on its own if it fails.",
+                    f"ctrl+s commits on {len(plan.ready)} switch(es); one that fails rolls back.",
                     "italic",
                 )
             else:
@@ -235,9 +231,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
         text = Text()
         failed = f", {outcome.failed} not changed" if outcome.failed else ""
         title = f"{outcome.role.value}: {outcome.done} port(s) done{failed}"
-        self.query_one("#role-title", Static).update(
-            Text(f"Set the switch-port role: {title}", style="bold")
-        )
+        self.query_one("#role-title", Static).update(self._title(result=title))
         text.append_text(outcome_text(outcome))
         self.show(text)
         self.say("")

@@ -30,7 +30,7 @@ class SiteScreen(RefreshOnReturn):
         Binding("slash", "focus_filter", "Filter", id="site.filter"),
         Binding("o", "show_tab('occupiers')", "Occupiers", id="site.occupiers", show=False),
         Binding("p", "show_tab('ports')", "Floor ports", id="site.floor_ports"),
-        Binding("g", "port_grid", "Port grid", id="site.port_grid", show=False),
+        Binding("g", "port_grid", "Port grid", id="site.port_grid"),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
