@@ -185,15 +185,19 @@ async def test_refresh_reads_the_switch_and_updates_rows_in_place(make_app, cons
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await press(pilot, *GRID, "down", "down")
-        assert row(app, "1F-001")[4:7] == ["", "", ""]  # never read
-        await press(pilot, "f5")
-        assert app.screen.query_one(PagedTable).cursor_row == 2  # the cursor stayed
+        # A floor never read before is read on sight.
         assert row(app, "1F-001")[4:7] == ["up", "6.3W", "☎ SEP02CC01010001"]
         assert row(app, "1F-008")[4] == "down"
         assert row(app, "1F-001")[7] == "phone, no voice"
         assert "Read 1 switch(es), 24 port(s)" in text_of(app, "#status")
+        # Someone unplugs the phone; f5 reads again and the row changes in place.
+        app.gateway.simulators.switch("lon1-1f-sw1").connect("GigabitEthernet1/0/1", None)
+        await press(pilot, "f5")
+        assert app.screen.query_one(PagedTable).cursor_row == 2  # the cursor stayed
+        assert row(app, "1F-001")[4:7] == ["down", "-", ""]
+        assert row(app, "1F-001")[7] == ""
     found = await ports(console_db, "1F-001")
-    assert found["1F-001"][1].live["neighbour"] == "SEP02CC01010001"
+    assert found["1F-001"][1].live["neighbour"] == ""
     assert found["1F-001"][1].checked_at is not None
 
 

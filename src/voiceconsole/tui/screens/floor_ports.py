@@ -84,6 +84,7 @@ class FloorPortsScreen(Screen[None]):
         self.marked: dict[str, FloorPortView] = {}  # label -> port, in marking order
         self.reading: str = ""  # what the last or running read of the switches says
         self._read_running = False
+        self._read_on_sight: set[str | None] = set()  # floors read automatically once
 
     def compose(self) -> ComposeResult:
         yield Header(icon="☎")
@@ -184,6 +185,16 @@ class FloorPortsScreen(Screen[None]):
 
     def on_paged_table_loaded(self) -> None:
         self._show_detail()
+        # A floor nobody has read yet is read once on sight, in the background: the grid is
+        # about live state. After that its readings are shown with their time, f5 reads again.
+        patched = [p for p in self.ports.values() if p.switch]
+        if (
+            self.floor not in self._read_on_sight
+            and patched
+            and all(p.checked_at is None for p in patched)
+        ):
+            self._read_on_sight.add(self.floor)
+            self.action_refresh()
 
     def show_ports(self, found: list[FloorPortView]) -> None:
         """Put fresh readings of ports into their rows, in place (cursor and scroll stay)."""
