@@ -15,13 +15,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from helpers import FROZEN_NOW
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from voiceconsole import clock
 from voiceconsole.db import migrate
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Base
+from voiceconsole.services.seed import load_sample_data
 
 PG_SERVER = os.environ.get(
     "VOICECONSOLE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -121,3 +124,21 @@ async def db(db_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file with the sample data, loaded once per run under the frozen clock; the
+    console and switch tests each work on a copy."""
+    path = tmp_path_factory.mktemp("seeded-template") / "seeded.db"
+
+    async def seed() -> None:
+        db = await Database.open(str(path))
+        try:
+            await load_sample_data(db, "sample-data")
+        finally:
+            await db.close()
+
+    with clock.frozen(FROZEN_NOW):
+        asyncio.run(seed())
+    return path

@@ -15,6 +15,9 @@ from voiceconsole.services import occupiers, products, sites
 from voiceconsole.services.number_import import ImportRow, import_numbers
 
 ACTOR = "tester"
+# A Thursday morning in London: the sample data's clock in the console and switch tests (MAN1's
+# scheduled change, in 14 days, is still pending).
+FROZEN_NOW = dt.datetime(2026, 11, 19, 9, 30, tzinfo=dt.UTC)
 
 # Numbers reserved for fiction (domain.md).
 LONDON = ("020 7946 0000", "020 7946 0999")

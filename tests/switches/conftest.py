@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,33 +9,17 @@ from pathlib import Path
 import pytest
 
 from voiceconsole.db.database import Database
-from voiceconsole.services.seed import load_sample_data
 from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
 from voiceconsole.switches.gateway import Gateway
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
-@pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("switch-template") / "seeded.db"
-
-    async def seed() -> None:
-        db = await Database.open(str(path))
-        try:
-            await load_sample_data(db, "sample-data")
-        finally:
-            await db.close()
-
-    asyncio.run(seed())
-    return path
-
-
 @pytest.fixture
-async def seeded(tmp_path: Path, seeded_sqlite: Path) -> AsyncIterator[Database]:
+async def seeded(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
     """A fresh copy of the sample data (SQLite)."""
     path = tmp_path / "seeded.db"
-    shutil.copy(seeded_sqlite, path)
+    shutil.copy(seeded_template, path)
     db = Database(f"sqlite+aiosqlite:///{path}")
     try:
         yield db

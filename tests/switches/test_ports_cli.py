@@ -29,9 +29,9 @@ class Ports:
 
 
 @pytest.fixture
-def ports(tmp_path: Path, seeded_sqlite: Path, capsys: pytest.CaptureFixture[str]) -> Ports:
+def ports(tmp_path: Path, seeded_template: Path, capsys: pytest.CaptureFixture[str]) -> Ports:
     path = tmp_path / "cli.db"
-    shutil.copy(seeded_sqlite, path)
+    shutil.copy(seeded_template, path)
     return Ports(str(path), capsys)
 
 

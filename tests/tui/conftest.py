@@ -8,7 +8,6 @@ Update one only after looking at the new picture: `pytest tests/tui --snapshot-u
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,17 +15,15 @@ from typing import Any
 
 import pytest
 import pytest_textual_snapshot
+from helpers import FROZEN_NOW
 from textual.pilot import Pilot
 
 from voiceconsole import clock
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
-from voiceconsole.services.seed import load_sample_data
 from voiceconsole.tui.app import VoiceconsoleApp
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "snapshots"
-# A Thursday morning in London; MAN1's scheduled change (in 14 days) is still pending.
-FROZEN_NOW = dt.datetime(2026, 11, 19, 9, 30, tzinfo=dt.UTC)
 
 
 def _snapshot_dir(cls: Any, *, test_location: Any) -> str:
@@ -40,22 +37,6 @@ pytest_textual_snapshot.SVGImageExtension.dirname = classmethod(_snapshot_dir)  
 def frozen_clock() -> Iterator[None]:
     with clock.frozen(FROZEN_NOW):
         yield
-
-
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("console-template") / "seeded.db"
-
-    async def seed() -> None:
-        db = await Database.open(str(path))
-        try:
-            await load_sample_data(db, "sample-data")
-        finally:
-            await db.close()
-
-    with clock.frozen(FROZEN_NOW):
-        asyncio.run(seed())
-    return path
 
 
 @pytest.fixture
