@@ -1,8 +1,10 @@
-"""The gateway with the stock NAPALM `ios` driver over real SSH, against `voiceconsole lab`'s
-simulators on loopback: the path a real switch takes, end to end."""
+"""The gateway's scenarios, each run twice: with the stock NAPALM `ios` driver over real SSH
+against `voiceconsole lab`'s simulators on loopback (the path a real switch takes, end to
+end), and through the in-process driver (the same driver code, a fast transport)."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ from voiceconsole.services.switch_ports import apply_role_change, plan_role_chan
 from voiceconsole.switches.credentials import Credentials
 from voiceconsole.switches.fleet import make_gateway
 from voiceconsole.switches.gateway import Gateway, PortChange, SwitchError, SwitchTarget, Timeouts
+from voiceconsole.switches.simulator.inprocess import SimulatedIOSDriver
 from voiceconsole.switches.simulator.lab import build_fleet
 from voiceconsole.switches.simulator.model import SimulatedSwitch
 from voiceconsole.switches.simulator.ssh_server import SimulatorServer
@@ -28,9 +31,15 @@ FAST = Timeouts(connect=3, operation=20)
 
 
 class Lab:
-    def __init__(self, fleet: list[tuple[SimulatedSwitch, str, int]], login: Credentials) -> None:
+    def __init__(
+        self,
+        fleet: list[tuple[SimulatedSwitch, str, int]],
+        login: Credentials,
+        in_process: bool,
+    ) -> None:
         self.switches = {switch.hostname: (switch, port) for switch, _, port in fleet}
         self.login = login
+        self.in_process = in_process
 
     def target(self, hostname: str, *, port: int | None = None) -> SwitchTarget:
         return SwitchTarget(hostname, "127.0.0.1", port or self.switches[hostname][1], "ios", "lab")
@@ -40,19 +49,51 @@ class Lab:
 
     def gateway(self, password: str | None = None) -> Gateway:
         login = Credentials(self.login.username, password or self.login.password)
-        return Gateway(lambda target: login, timeouts=FAST)
+        if not self.in_process:
+            return Gateway(lambda target: login, timeouts=FAST)
+
+        def in_process(target: SwitchTarget, credentials: Credentials, timeouts: Timeouts):  # type: ignore[no-untyped-def]
+            # A port nobody serves stands for an unreachable switch, as over SSH.
+            known = (
+                target.hostname in self.switches
+                and target.port == self.switches[target.hostname][1]
+            )
+            simulator = self.switch(target.hostname) if known else None
+            return SimulatedIOSDriver(
+                target.hostname,
+                credentials.username,
+                credentials.password,
+                optional_args={"simulator": simulator, "canonical_int": True},
+            )
+
+        return Gateway(lambda target: login, timeouts=FAST, driver_for=lambda t: in_process)
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
+@contextlib.contextmanager
+def lab_of(in_process: bool) -> Iterator[Lab]:
     login = Credentials("noc", secrets.token_urlsafe(12))
     fleet = build_fleet(
         SAMPLE / "switches.yaml", SAMPLE / "lab_devices.csv", {login.username: login.password}
     )
+    if in_process:
+        yield Lab(fleet, login, in_process=True)
+        return
     fleet = [(switch, host, 0) for switch, host, _ in fleet]
     with SimulatorServer(fleet) as server:
         bound = [(s, h, p) for (s, h, _), p in zip(fleet, server.ports, strict=True)]
-        yield Lab(bound, login)
+        yield Lab(bound, login, in_process=False)
+
+
+@pytest.fixture(scope="module", params=["ssh", "in-process"])
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    with lab_of(request.param == "in-process") as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def ssh_lab() -> Iterator[Lab]:
+    with lab_of(in_process=False) as made:
+        yield made
 
 
 def test_read_a_phone_port(lab: Lab) -> None:
@@ -130,18 +171,19 @@ def test_a_closed_port_is_said_plainly(lab: Lab) -> None:
 
 
 @pytest.fixture
-async def lab_db(seeded: Database, lab: Lab) -> Database:
+async def lab_db(seeded: Database, ssh_lab: Lab) -> Database:
     """The sample database with its simulated switches pointing at this lab's ports."""
     async with seeded.write() as session:
         for switch in await session.scalars(select(Switch)):
-            switch.mgmt_port = lab.switches[switch.hostname][1]
+            switch.mgmt_port = ssh_lab.switches[switch.hostname][1]
         await session.commit()
     return seeded
 
 
 async def test_the_console_path_in_lab_mode(
-    lab_db: Database, lab: Lab, monkeypatch: pytest.MonkeyPatch
+    lab_db: Database, ssh_lab: Lab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    lab = ssh_lab
     monkeypatch.setenv("VOICECONSOLE_SWITCH_LAB_USERNAME", lab.login.username)
     monkeypatch.setenv("VOICECONSOLE_SWITCH_LAB_PASSWORD", lab.login.password)
     gateway = make_gateway(lab_db.url, lab=True, timeouts=FAST)
