@@ -71,7 +71,12 @@ def test_unknown_platform_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"voice": 110}, "differ"), ({"guest": 0}, "1-4094"), ({"printer": 4095}, "1-4094")],
+    [
+        ({"voice": 110}, "a VLAN of its own"),
+        ({"printer": 110}, "a VLAN of its own"),
+        ({"guest": 0}, "1-4094"),
+        ({"printer": 4095}, "1-4094"),
+    ],
 )
 def test_vlan_plans_are_checked(kwargs: dict[str, int], message: str) -> None:
     values = {"data": 110, "voice": 210, "guest": 300, "access_point": 400, "printer": 500}

@@ -284,10 +284,13 @@ async def test_a_session_lost_before_the_confirm_is_undone_by_the_switch(
     plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-003"), "voice")
     outcome = await apply_role_change(seeded, gateway, "qa", plan)
     assert not outcome.ports[0].done
-    assert "undoes the change by itself within a minute" in outcome.ports[0].reason
-    assert (await port_row(seeded, "1F-003")).role is None
+    assert "undoes the change by itself within its revert window" in outcome.ports[0].reason
+    port = await port_row(seeded, "1F-003")
+    assert port.role is None and "within its revert window" in (port.last_error or "")
+    # What the switch shows now is about to be undone: it is not recorded as observed.
+    assert port.observed_role is None and port.live is None
     assert " switchport voice vlan 200" in switch.running_config()  # committed, unconfirmed
-    now[0] += 61
+    now[0] += 181
     switch.tick()
     # NAPALM's `file prompt quiet` may differ; the port is what matters.
     assert stanza(switch.running_config(), "GigabitEthernet1/0/3") == stanza(
@@ -301,3 +304,42 @@ def stanza(config: str, interface: str) -> list[str]:
     start = lines.index(f"interface {interface}")
     end = lines.index("!", start)
     return lines[start:end]
+
+
+async def test_a_disabled_port_has_no_power_to_cycle(seeded: Database, gateway: Gateway) -> None:
+    (port_id,) = await ids(seeded, "1F-002")
+    plan = await plan_role_change(seeded, gateway, [port_id], "disabled")
+    await apply_role_change(seeded, gateway, "qa", plan)
+    before = sim(gateway, "lon1-1f-sw1").running_config()
+    with pytest.raises(RuleViolation, match="disabled: it has no power to cycle"):
+        await power_cycle(seeded, gateway, "qa", port_id, pause=0)
+    assert sim(gateway, "lon1-1f-sw1").running_config() == before
+
+
+async def test_a_power_cycle_that_cannot_turn_power_back_on_says_so(
+    seeded: Database, gateway: Gateway
+) -> None:
+    from voiceconsole.services.switch_ports import SwitchPortFailure
+
+    (port_id,) = await ids(seeded, "1F-001")
+    switch = sim(gateway, "lon1-1f-sw1")
+    switch.fail_next(r"power inline auto", "% Invalid input detected at '^' marker.")
+    switch.fail_next(r"power inline auto", "% Invalid input detected at '^' marker.")
+    with pytest.raises(SwitchPortFailure, match="PoE may be left OFF on lon1-1f-sw1"):
+        await power_cycle(seeded, gateway, "qa", port_id, pause=0)
+    port = await port_row(seeded, "1F-001")
+    assert "PoE may be left OFF" in (port.last_error or "")
+    async with seeded.read() as session:
+        entry = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()))).first()
+    assert entry is not None and entry.summary.startswith("power-cycle of 1F-001")
+    assert entry.after == {"done": False, "error": port.last_error}
+
+
+async def test_a_power_cycle_retries_turning_power_back_on(
+    seeded: Database, gateway: Gateway
+) -> None:
+    (port_id,) = await ids(seeded, "1F-001")
+    switch = sim(gateway, "lon1-1f-sw1")
+    switch.fail_next(r"power inline auto", "% Invalid input detected at '^' marker.")
+    assert "off, then on" in await power_cycle(seeded, gateway, "qa", port_id, pause=0)
+    assert switch.port("GigabitEthernet1/0/1").poe_on

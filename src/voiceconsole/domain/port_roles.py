@@ -59,8 +59,13 @@ class VlanPlan:
             vlan = getattr(self, name)
             if vlan not in VLAN_RANGE:
                 raise RoleError(f"The {name.replace('_', ' ')} VLAN {vlan} is not 1-4094.")
-        if self.voice == self.data:
-            raise RoleError("The voice VLAN must differ from the data VLAN.")
+        # Roles are told apart on the switch by their VLANs, so each role has its own.
+        vlans = [self.data, self.voice, self.guest, self.access_point, self.printer]
+        if len(set(vlans)) != len(vlans):
+            raise RoleError(
+                f"Each role needs a VLAN of its own (data {self.data}, voice {self.voice}, "
+                f"guest {self.guest}, access point {self.access_point}, printer {self.printer})."
+            )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -25,7 +28,7 @@ from voiceconsole.domain.port_roles import (
     canonical_interface,
     classify,
     render,
-    render_power_cycle,
+    sanitise_description,
     settings_for,
 )
 from voiceconsole.services.transaction import transaction
@@ -38,7 +41,18 @@ from voiceconsole.switches.gateway import (
     SwitchTarget,
 )
 
+T = TypeVar("T")
+
 MAX_PORTS_PER_CHANGE = 500
+
+# Switch sessions block for seconds (and wait on per-switch locks): they get threads of their
+# own, so that many switches really run at once and the default pool stays free for the rest.
+_SWITCH_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="switch")
+
+
+async def in_switch_thread(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_SWITCH_THREADS, partial(work, *args, **kwargs))
 
 
 def gateway_for(db_url: str, *, lab: bool | None = None) -> Gateway:
@@ -189,7 +203,9 @@ async def plan_role_change(
             continue
         try:
             plan = site_plan(site, occupier_vlan)
-            description = port_description(floor_port.label, occupier_code, floor_port.operator_use)
+            description = sanitise_description(
+                port_description(floor_port.label, occupier_code, floor_port.operator_use)
+            )
             config = render(switch.platform, switch_port.interface, role, plan, description)
         except RoleError as err:
             refused.append((floor_port.label, str(err)))
@@ -202,7 +218,7 @@ async def plan_role_change(
 
     async def preview(target: SwitchTarget, ports: list[PlannedPort]) -> SwitchPlan:
         try:
-            diff = await asyncio.to_thread(gateway.preview, target, [p.change for p in ports])
+            diff = await in_switch_thread(gateway.preview, target, [p.change for p in ports])
         except SwitchError as err:
             return SwitchPlan(target, tuple(ports), error=str(err))
         return SwitchPlan(target, tuple(ports), diff=diff)
@@ -232,7 +248,7 @@ async def apply_role_change(
 
     async def apply(switch_plan: SwitchPlan) -> tuple[SwitchPlan, ApplyResult]:
         changes = [p.change for p in switch_plan.ports]
-        result = await asyncio.to_thread(
+        result = await in_switch_thread(
             gateway.apply, switch_plan.target, changes, expected_diff=switch_plan.diff
         )
         if progress is not None:
@@ -240,46 +256,40 @@ async def apply_role_change(
         return switch_plan, result
 
     results = await asyncio.gather(*(apply(s) for s in plan.ready))
+    # Switches that could not even preview count as answered, with their error.
+    answers = list(results) + [
+        (s, ApplyResult(s.target.hostname, error=s.error)) for s in plan.switches if s.error
+    ]
     outcome = RoleOutcome(plan.role)
     now = clock.utcnow()
     async with transaction(db, actor) as tx:
         sites: set[tuple[int | None, int | None]] = set()
-        for switch_plan, result in results:
+        for switch_plan, result in answers:
             for planned in switch_plan.ports:
-                interface = planned.change.interface
-                port = await tx.session.get(SwitchPort, planned.switch_port_id)
                 floor_port = await tx.session.get(FloorPort, planned.floor_port_id)
+                port = await tx.session.get(SwitchPort, planned.switch_port_id)
                 if port is None or floor_port is None:
                     continue
                 sites.add((floor_port.site_id, floor_port.occupier_id))
-                reason = result.error
-                if interface in result.failed_ports:
-                    reason = f"{result.error}: {result.failed_ports[interface]}"
-                done = result.committed and interface not in result.failed_ports
+                done, reason = _port_result(result, planned.change.interface)
                 if done:
                     port.role = plan.role
                     port.description = planned.change.description
-                    port.last_error = None
-                else:
-                    port.last_error = reason
-                state = result.ports.get(interface)
+                port.last_error = None if done else reason
+                state = result.ports.get(planned.change.interface)
                 if state is not None:
                     _record_reading(port, state, planned.plan, now)
                 outcome.ports.append(
-                    PortOutcome(planned.label, switch_plan.target.hostname, interface, done, reason)
-                )
-        for switch_plan in plan.switches:
-            if switch_plan.error:
-                for planned in switch_plan.ports:
-                    outcome.ports.append(
-                        PortOutcome(
-                            planned.label,
-                            switch_plan.target.hostname,
-                            planned.change.interface,
-                            False,
-                            switch_plan.error,
-                        )
+                    PortOutcome(
+                        planned.label,
+                        switch_plan.target.hostname,
+                        planned.change.interface,
+                        done,
+                        reason,
                     )
+                )
+        for label, why in plan.refused:
+            outcome.ports.append(PortOutcome(label, "", "", False, why))
         tx.audit(
             "ports.role",
             f"set {outcome.done} floor port(s) to {plan.role.value}"
@@ -298,6 +308,15 @@ async def apply_role_change(
         )
     outcome.ports.sort(key=lambda p: p.label)
     return outcome
+
+
+def _port_result(result: ApplyResult, interface: str) -> tuple[bool, str]:
+    """Whether one port of a switch's result took its role, and if not, why."""
+    if interface in result.failed_ports:
+        return False, f"{result.error}: {result.failed_ports[interface]}"
+    if result.committed:
+        return True, ""
+    return False, result.error
 
 
 def _record_reading(port: SwitchPort, state: PortState, plan: VlanPlan, now) -> None:  # type: ignore[no-untyped-def]
@@ -344,8 +363,11 @@ async def refresh_live_state(
     floor: str | None = None,
     floor_port_ids: Iterable[int] | None = None,
     progress: Callable[[SwitchReading], None] | None = None,
+    started: Callable[[list[str]], None] | None = None,
 ) -> list[SwitchReading]:
     """Read the patched ports of a site (or one floor) from all their switches at once.
+
+    `started` is told the switches' hostnames before any is asked; `progress` each reading.
 
     Each switch's readings are saved as soon as it answers, so a list can update in place while
     slower switches are still talking. A reading is an observation, not a user action: it
@@ -370,7 +392,7 @@ async def refresh_live_state(
     async def poll(switch: Switch, interfaces: list[str]) -> SwitchReading:
         target = target_of(switch)
         try:
-            states = await asyncio.to_thread(gateway.read_ports, target, interfaces)
+            states = await in_switch_thread(gateway.read_ports, target, interfaces)
         except SwitchError as err:
             reading = SwitchReading(switch.hostname, error=str(err))
             await _save_error(db, switch.id, interfaces, str(err))
@@ -381,6 +403,8 @@ async def refresh_live_state(
             progress(reading)
         return reading
 
+    if started is not None:
+        started(sorted(switch.hostname for switch, _ in grouped.values()))
     readings = await asyncio.gather(*(poll(s, i) for s, i in grouped.values()))
     return sorted(readings, key=lambda r: r.hostname)
 
@@ -418,7 +442,15 @@ async def _save_states(
             )
         )
         for port in ports:
-            plan = site_plan(site, occupier_vlans.get(port.interface))
+            try:
+                plan = site_plan(site, occupier_vlans.get(port.interface))
+            except RoleError as err:  # one bad VLAN plan spoils its ports, not the reading
+                port.live, port.checked_at, port.last_error = (
+                    states[port.interface].as_json(),
+                    now,
+                    str(err),
+                )
+                continue
             _record_reading(port, states[port.interface], plan, now)
             port.last_error = None
         await session.commit()
@@ -514,43 +546,48 @@ async def patch_floor_port(
 
 
 async def power_cycle(
-    db: Database, gateway: Gateway, actor: str, floor_port_id: int, *, pause: float = 2.0
+    db: Database, gateway: Gateway, actor: str, floor_port_id: int, *, pause: float = 3.0
 ) -> str:
-    """Turn a port's PoE off and on again, to restart the phone on it. Returns what happened."""
+    """Turn a port's PoE off and on again, to restart the phone on it; says what happened.
+
+    Refused on a port that is not patched, or whose role is `disabled` (it has no power to
+    cycle). The switch work is one session under the switch's lock; the reading afterwards
+    (or the error, if power may be left off) is recorded with the audit entry either way.
+    """
     async with db.read() as session:
         rows = await _ports_with_switches(session, [floor_port_id])
-    floor_port, switch_port, switch, *_ = rows[0]
+    floor_port, switch_port, switch, site, _, occupier_vlan = rows[0]
     if switch is None or switch_port is None:
         raise RuleViolation(f"{floor_port.label} is not patched to a switch interface")
-    target = target_of(switch)
+    if switch_port.role is SwitchPortRole.DISABLED:
+        raise RuleViolation(f"{floor_port.label} is disabled: it has no power to cycle")
+    if switch.platform != "ios":
+        raise RuleViolation(f"power-cycling is not offered on platform {switch.platform!r}")
     try:
-        off = render_power_cycle(switch.platform, switch_port.interface, off=True)
-        on = render_power_cycle(switch.platform, switch_port.interface, off=False)
-    except RoleError as err:
-        raise RuleViolation(str(err)) from None
-
-    def cycle() -> None:
-        gateway.run_config(target, off)
-        try:
-            clock_sleep(pause)
-        finally:
-            gateway.run_config(target, on)
-
-    try:
-        await asyncio.to_thread(cycle)
+        state = await in_switch_thread(
+            gateway.power_cycle, target_of(switch), switch_port.interface, pause
+        )
+        error = None
     except SwitchError as err:
-        raise RuleViolation(str(err)) from None
+        state, error = None, str(err)
     async with transaction(db, actor) as tx:
+        port = await tx.session.get(SwitchPort, switch_port.id)
+        assert port is not None  # rows are not deleted
+        if state is not None:
+            _record_reading(port, state, site_plan(site, occupier_vlan), clock.utcnow())
+        port.last_error = error
+        where = f"{floor_port.label} ({switch.hostname} {switch_port.interface})"
         tx.audit(
             "ports.power_cycle",
-            f"power-cycled {floor_port.label} ({switch.hostname} {switch_port.interface})",
+            f"power-cycled {where}" if error is None else f"power-cycle of {where} failed",
             site_id=floor_port.site_id,
             occupier_id=floor_port.occupier_id,
+            after={"done": error is None, "error": error},
         )
+    if error is not None:
+        raise SwitchPortFailure(error)
     return f"{floor_port.label}: PoE off, then on again"
 
 
-def clock_sleep(seconds: float) -> None:
-    import time
-
-    time.sleep(seconds)
+class SwitchPortFailure(RuleViolation):
+    """A switch failed part-way; the switch's state and the error are recorded."""

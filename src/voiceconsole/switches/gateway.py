@@ -17,8 +17,10 @@ Changing ports is two calls, as a careful engineer would do it by hand:
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,8 +31,9 @@ from voiceconsole.switches.credentials import Credentials, CredentialsError
 
 log = logging.getLogger(__name__)
 
-# IOS counts its revert timer in whole minutes; one minute is the shortest window.
-CONFIRM_WINDOW_SECONDS = 60
+# IOS counts its revert timer in whole minutes. The window starts before the candidate is
+# copied in (NAPALM allows that copy 90 s) and must cover the read-back, so three minutes.
+CONFIRM_WINDOW_SECONDS = 180
 PLATFORMS_WITH_REVERT = {"ios", "eos", "junos"}
 
 
@@ -120,6 +123,8 @@ class ApplyResult:
     # The ports as read back after the change (or after the rollback).
     ports: dict[str, PortState] = field(default_factory=dict)
     failed_ports: dict[str, str] = field(default_factory=dict)
+    # Committed but not confirmed: the switch undoes it when its revert timer runs out.
+    pending_revert: bool = False
 
 
 DriverFactory = Callable[[SwitchTarget, Credentials, Timeouts], Any]
@@ -138,6 +143,8 @@ def network_driver(target: SwitchTarget, credentials: Credentials, timeouts: Tim
         "conn_timeout": timeouts.connect,
         "banner_timeout": timeouts.connect,
         "auth_timeout": timeouts.connect,
+        # Every command's answer is bounded too (netmiko's own defaults go to 90-120 s).
+        "read_timeout_override": timeouts.operation,
         "canonical_int": True,
         # Our known_hosts is not the switch's business; keys are not offered from ~/.ssh.
         "allow_agent": False,
@@ -162,39 +169,46 @@ def switch_lock(hostname: str) -> threading.Lock:
 
 
 def describe_failure(target: SwitchTarget, err: BaseException) -> str:
-    """One sentence a NOC engineer can act on, without secrets or tracebacks."""
+    """One sentence a NOC engineer can act on, without secrets or tracebacks.
+
+    The exception's type decides first; its words only where libraries raise plain errors
+    (netmiko's login failures, paramiko's timeouts).
+    """
     from napalm.base import exceptions as napalm_errors
+    from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
     name = f"{target.hostname} ({target.address}:{target.port})"
-    raw = str(err)
-    text = " ".join(raw.split())[:300]
+    text = " ".join(str(err).split())[:300]
     lowered = text.lower()
     if isinstance(err, CredentialsError):
         return str(err)
-    if "authentication" in lowered or ("auth" in lowered and "fail" in lowered):
+    if isinstance(err, napalm_errors.MergeConfigException):
+        return f"{name} rejected the change and rolled it back: {_refusal(str(err))}"
+    if isinstance(err, NetmikoAuthenticationException) or re.search(
+        r"authentication.*fail", lowered
+    ):
         return f"{name} refused the login: check the credentials named {target.credentials_ref!r}."
-    if (
-        isinstance(err, socket.timeout | TimeoutError)
-        or "timed out" in lowered
-        or "timeout" in lowered
+    if isinstance(err, ConnectionRefusedError) or "connection refused" in lowered:
+        return f"{name} refused the connection (is SSH enabled, is it the right port?)."
+    if isinstance(err, socket.timeout | TimeoutError | NetmikoTimeoutException) or (
+        "timed out" in lowered
     ):
         return f"{name} did not answer in time: {text}"
-    if isinstance(err, ConnectionRefusedError) or "refused" in lowered:
-        return f"{name} refused the connection (is SSH enabled, is it the right port?)."
-    if isinstance(err, napalm_errors.MergeConfigException):
-        # IOS echoes the refused line, then marks it: say both, not the copy statistics.
-        lines = [line.strip() for line in raw.splitlines() if line.strip()]
-        mark = next((n for n, line in enumerate(lines) if line.startswith("%")), None)
-        said = text
-        if mark is not None:
-            said = lines[mark]
-            echoed = [line for line in lines[:mark] if not line.startswith("^")]
-            if echoed and "Configuration merge failed" not in echoed[-1]:
-                said = f"{echoed[-1]!r}: {said}"
-        return f"{name} rejected the change and rolled it back: {said}"
     if isinstance(err, napalm_errors.ConnectionException):
         return f"{name} could not be reached: {text}"
     return f"{name}: {type(err).__name__}: {text}"
+
+
+def _refusal(output: str) -> str:
+    """IOS echoes the refused line, then marks it with `%`: say both, not copy statistics."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    mark = next((n for n, line in enumerate(lines) if line.startswith("%")), None)
+    if mark is None:
+        return " ".join(output.split())[:300]
+    echoed = [line for line in lines[:mark] if not line.startswith("^")]
+    if echoed and "Configuration merge failed" not in echoed[-1]:
+        return f"{echoed[-1]!r}: {lines[mark]}"
+    return lines[mark]
 
 
 class Gateway:
@@ -260,7 +274,11 @@ class Gateway:
     def apply(
         self, target: SwitchTarget, changes: list[PortChange], *, expected_diff: str | None = None
     ) -> ApplyResult:
-        """Commit `changes`, verify them, and confirm, or roll back; never raises for the switch."""
+        """Commit `changes`, verify them, and confirm, or roll back; never raises for the switch.
+
+        `result.ports` holds the ports as read afterwards, except after a commit left
+        unconfirmed: what could be read then is about to be undone by the switch.
+        """
         result = ApplyResult(target.hostname)
         wanted = {change.interface for change in changes}
         try:
@@ -272,36 +290,70 @@ class Gateway:
                         f"{target.hostname} changed since the preview; nothing was committed. "
                         "Look at the new diff and confirm again."
                     )
-                    result.ports = read_port_states(driver, wanted)
-                    return result
-                if not result.diff:
+                elif not result.diff:
+                    # Nothing to change: the ports may already have the role; check they do.
                     _discard(driver)
-                else:
-                    _commit_verified(driver, target, changes, result)
-                result.ports = read_port_states(driver, wanted)
-                if not result.diff:
-                    result.failed_ports = _unverified(changes, result.ports)
+                    result.failed_ports = _unverified(changes, read_port_states(driver, wanted))
                     result.committed = not result.failed_ports
                     if result.failed_ports:
                         result.error = "the switch shows other settings than the role asks for"
+                else:
+                    _commit_verified(driver, target, changes, result)
+                if not result.pending_revert:
+                    result.ports = read_port_states(driver, wanted)
         except SwitchError as err:
-            result.error = str(err)
+            result.error = result.error or str(err)
         except Exception as err:  # a session that dropped mid-way
             log.info("applying on %s failed", target.hostname, exc_info=True)
-            result.error = describe_failure(target, err)
+            result.error = result.error or describe_failure(target, err)
         return result
 
-    def run_config(self, target: SwitchTarget, config: str) -> str:
-        """Merge and commit a short config (a power cycle's PoE off/on); returns the diff."""
+    def power_cycle(self, target: SwitchTarget, interface: str, pause: float) -> PortState:
+        """PoE off, a pause, PoE on, in one session under the switch's lock; the port after.
+
+        If turning power back on fails, it is tried once more; the error then says plainly
+        that the port may be left without power.
+        """
+        from voiceconsole.domain.port_roles import render_power_cycle
+
         with self.session(target) as driver:
             try:
-                driver.load_merge_candidate(config=config)
-                diff = driver.compare_config()
-                driver.commit_config()
-                return diff
+                _merge_and_commit(driver, render_power_cycle(target.platform, interface, off=True))
             except Exception as err:
-                _discard(driver)
                 raise SwitchError(describe_failure(target, err)) from None
+            time.sleep(pause)
+            on = render_power_cycle(target.platform, interface, off=False)
+            for attempt in (1, 2):
+                try:
+                    _merge_and_commit(driver, on)
+                    break
+                except Exception as err:
+                    if attempt == 2:
+                        raise SwitchError(
+                            f"PoE may be left OFF on {target.hostname} {interface}: "
+                            f"{describe_failure(target, err)}"
+                        ) from None
+            state = read_port_states(driver, {interface}).get(_canonical(interface))
+            if state is None or state.poe_admin not in POE_ON:
+                raise SwitchError(
+                    f"PoE is not back on at {target.hostname} {interface}: the switch shows "
+                    f"{state.poe_admin if state else 'no such interface'!r}"
+                )
+            return state
+
+
+POE_ON = ("auto", "on", "static")
+
+
+def _merge_and_commit(driver: Any, config: str) -> None:
+    """A short change committed as is (no revert window): PoE off/on of one port."""
+    try:
+        driver.load_merge_candidate(config=config)
+        driver.compare_config()
+        driver.commit_config()
+    except Exception:
+        _discard(driver)
+        raise
 
 
 def _load_and_compare(driver: Any, changes: list[PortChange]) -> str:
@@ -318,7 +370,11 @@ def _discard(driver: Any) -> None:
 
 
 def _unverified(changes: list[PortChange], ports: dict[str, PortState]) -> dict[str, str]:
-    """Ports whose read-back settings differ from what their role asks for, with the reason."""
+    """Ports whose read-back differs from what their role asks for, with what differs.
+
+    Checked: enabled, mode, the VLANs of that mode, PoE and the description. Not checked:
+    portfast, which IOS shows only in the running config.
+    """
     failed = {}
     for change in changes:
         seen = ports.get(change.interface)
@@ -326,20 +382,19 @@ def _unverified(changes: list[PortChange], ports: dict[str, PortState]) -> dict[
             failed[change.interface] = "the switch did not report this interface"
             continue
         want, got = change.expected, seen.settings
-        checks = [
-            ("enabled", want.enabled, got.enabled),
-            ("mode", want.mode, got.mode),
-            ("access VLAN", want.access_vlan, got.access_vlan),
-            ("voice VLAN", want.voice_vlan, got.voice_vlan),
-            ("native VLAN", want.native_vlan, got.native_vlan),
-            ("allowed VLANs", set(want.allowed_vlans), set(got.allowed_vlans)),
-        ]
-        if want.mode == "trunk":
-            checks = [c for c in checks if c[0] not in ("access VLAN", "voice VLAN")]
-        else:
-            checks = [c for c in checks if c[0] not in ("native VLAN", "allowed VLANs")]
-        if not want.enabled:
-            checks = checks[:1]
+        checks: list[tuple[str, object, object]] = [("enabled", want.enabled, got.enabled)]
+        if want.enabled:
+            checks.append(("mode", want.mode, got.mode))
+            if want.mode == "trunk":
+                checks.append(("native VLAN", want.native_vlan, got.native_vlan))
+                checks.append(("allowed VLANs", set(want.allowed_vlans), set(got.allowed_vlans)))
+            else:
+                checks.append(("access VLAN", want.access_vlan, got.access_vlan))
+                checks.append(("voice VLAN", want.voice_vlan, got.voice_vlan))
+        if seen.poe_admin:  # a port with PoE: on for every role but disabled
+            checks.append(("PoE on", want.enabled, seen.poe_admin in POE_ON))
+        if change.description:
+            checks.append(("description", change.description, seen.description))
         wrong = [
             f"{name} is {got_v} not {want_v}" for name, want_v, got_v in checks if want_v != got_v
         ]
@@ -376,11 +431,11 @@ def _commit_verified(
             driver.confirm_commit()
     except Exception as err:
         log.info("verifying on %s failed", target.hostname, exc_info=True)
-        undo = (
-            "the switch undoes the change by itself within a minute (unconfirmed commit)"
-            if timed
-            else "the change may be in place: refresh the ports to see"
-        )
+        if timed:
+            result.pending_revert = True
+            undo = "the switch undoes the change by itself within its revert window"
+        else:
+            undo = "the change may be in place: read the ports again to see"
         result.error = f"{describe_failure(target, err)}; {undo}"
         return
     result.committed = True

@@ -347,10 +347,12 @@ class FloorPortsScreen(Screen[None]):
         self._read_running = True
 
         async def read() -> list[SwitchReading]:
-            ports = await list_floor_ports(app.db, site=site, floor=floor)
-            switches = {p.switch for p in ports if p.switch}
             answered: list[SwitchReading] = []
-            self._say_reading(answered, len(switches))
+            switches: list[str] = []
+
+            def started(hostnames: list[str]) -> None:
+                switches.extend(hostnames)
+                self._say_reading(answered, len(switches))
 
             def progress(reading: SwitchReading) -> None:
                 answered.append(reading)
@@ -359,7 +361,7 @@ class FloorPortsScreen(Screen[None]):
                     self.reread(reading.hostname)
 
             return await refresh_live_state(
-                app.db, app.gateway, site=site, floor=floor, progress=progress
+                app.db, app.gateway, site=site, floor=floor, progress=progress, started=started
             )
 
         def done(readings: list[SwitchReading]) -> None:

@@ -21,6 +21,7 @@ from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.services.floor_ports import FloorPortView
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.switch_ports import (
+    SwitchPortFailure,
     allocate_floor_ports,
     patch_floor_port,
     power_cycle,
@@ -114,7 +115,9 @@ class PortDialog(ConfirmOrCancel, ModalScreen[str | None]):
 
     def _refused(self, err: VoiceconsoleError) -> None:
         self.query_one("#confirm", Button).disabled = False
-        self.say(f"Refused: {err}", "bold red")
+        # A switch that failed part-way did change: that is not a refusal.
+        word = "Failed" if isinstance(err, SwitchPortFailure) else "Refused"
+        self.say(f"{word}: {err}", "bold red")
 
     def _failed(self, err: BaseException) -> None:
         self.unsure = True
