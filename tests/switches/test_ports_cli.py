@@ -90,3 +90,27 @@ def test_allocate_and_patch(ports: Ports) -> None:
         "GigabitEthernet1/0/1",
     )
     assert code == 1 and "already patched to floor port 1F-001" in err
+
+
+def test_vlan_plans(ports: Ports) -> None:
+    code, out, _ = ports.run("vlans", "--site", "LON1")
+    assert code == 0
+    assert "LON1: data 100, voice 200, guest 300, access point 400, printer 500" in out
+    assert "brightwater-legal: data 102" in out
+    changed = ports.json("vlans", "--site", "LON1", "--voice", "210")
+    assert changed["voice"] == 210  # type: ignore[index]
+    code, out, _ = ports.run("set-role", "1F-001", "--site", "LON1", "--role", "voice", "--dry-run")
+    assert "+ switchport voice vlan 210" in out
+    # A plan where two roles share a VLAN is refused, the occupiers' own VLANs included.
+    code, _, err = ports.run("vlans", "--site", "LON1", "--guest", "102")
+    assert code == 1 and "brightwater-legal's data VLAN 102" in err
+    code, _, err = ports.run(
+        "occupier-vlan", "--occupier", "acme-analytics", "--site", "LON1", "--vlan", "210"
+    )
+    assert code == 1 and "a VLAN of its own" in err
+    done = ports.json(
+        "occupier-vlan", "--occupier", "acme-analytics", "--site", "LON1", "--vlan", "101"
+    )
+    assert done["occupier_data_vlans"]["acme-analytics"] == 101  # type: ignore[index]
+    code, out, _ = ports.run("set-role", "1F-001", "--site", "LON1", "--role", "data", "--dry-run")
+    assert "+ switchport access vlan 101" in out

@@ -9,7 +9,7 @@ from voiceconsole.cli.output import table
 from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.port_checks import MISMATCH_TEXT
 from voiceconsole.domain.port_roles import SwitchPortRole
-from voiceconsole.services import floor_ports, switch_ports
+from voiceconsole.services import floor_ports, switch_ports, vlans
 
 
 def register(cli: CommandTree) -> None:
@@ -53,6 +53,22 @@ def register(cli: CommandTree) -> None:
     )
     cycle.add_argument("port", help="floor port label")
     cycle.add_argument("--site", required=True)
+
+    plan = group.command(
+        "vlans", "show or change a site's VLAN plan (the VLANs the roles use)", ports_vlans
+    )
+    plan.add_argument("--site", required=True)
+    for name in vlans.PLAN_FIELDS:
+        plan.add_argument(f"--{name.replace('_', '-')}", type=int, metavar="VLAN")
+
+    own = group.command(
+        "occupier-vlan", "give an occupier its own data VLAN at a site", ports_occupier_vlan
+    )
+    own.add_argument("--occupier", required=True)
+    own.add_argument("--site", required=True)
+    choice = own.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--vlan", type=int)
+    choice.add_argument("--site-default", action="store_true", help="use the site's data VLAN")
 
 
 def _ports(parser: argparse.ArgumentParser) -> None:
@@ -171,3 +187,35 @@ async def ports_power_cycle(args: argparse.Namespace, ctx: Context) -> None:
     (port_id,) = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=[args.port])
     said = await switch_ports.power_cycle(ctx.db, _gateway(ctx), ctx.actor, port_id)
     ctx.emit({"port": args.port, "done": said}, lambda: print(said))
+
+
+def _print_vlans(found: vlans.SiteVlans) -> None:
+    plan = found.plan
+    print(
+        f"{found.site}: data {plan.data}, voice {plan.voice}, guest {plan.guest}, "
+        f"access point {plan.access_point}, printer {plan.printer}"
+    )
+    for code, vlan in found.occupiers.items():
+        print(f"  {code}: data {vlan}")
+
+
+async def ports_vlans(args: argparse.Namespace, ctx: Context) -> None:
+    changes = {
+        name: getattr(args, name) for name in vlans.PLAN_FIELDS if getattr(args, name) is not None
+    }
+    if changes:
+        found = await vlans.set_site_vlans(ctx.db, ctx.actor, args.site, **changes)
+    else:
+        found = await vlans.site_vlans(ctx.db, args.site)
+    ctx.emit(found, lambda: _print_vlans(found))
+
+
+async def ports_occupier_vlan(args: argparse.Namespace, ctx: Context) -> None:
+    found = await vlans.set_occupier_data_vlan(
+        ctx.db,
+        ctx.actor,
+        occupier=args.occupier,
+        site=args.site,
+        vlan=None if args.site_default else args.vlan,
+    )
+    ctx.emit(found, lambda: _print_vlans(found))
