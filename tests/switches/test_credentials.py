@@ -53,3 +53,11 @@ def test_ensure_entry_creates_an_owner_only_file_once(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     assert ensure_entry("lab", "admin", path) == made == lookup("lab", path)
     assert len(made.password) >= 20
+
+
+def test_an_entry_without_a_password_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "creds.toml"
+    path.write_text('[lab]\nusername = "admin"\n')
+    path.chmod(0o600)
+    with pytest.raises(CredentialsError, match="needs a username and a password"):
+        lookup("lab", path)

@@ -23,6 +23,7 @@ LAB_USERNAME = "admin"
 
 def register(cli: CommandTree) -> None:
     lab = cli.command("lab", "serve the sample switches as SSH simulators on loopback", lab_serve)
+    lab.set_defaults(needs_db=False)
     lab.add_argument(
         "--switches",
         type=Path,
@@ -37,7 +38,7 @@ def register(cli: CommandTree) -> None:
     )
 
 
-async def lab_serve(args: argparse.Namespace, ctx: Context) -> None:
+async def lab_serve(args: argparse.Namespace, ctx: Context | None) -> None:
     from voiceconsole.switches.simulator.lab import LabDataError, build_fleet, serve_lab
     from voiceconsole.switches.simulator.ssh_server import PortInUseError
 

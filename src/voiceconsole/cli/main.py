@@ -112,6 +112,9 @@ def _has_a_screen() -> bool:
 
 
 async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if not getattr(args, "needs_db", True):  # `lab`: switches only, no database to open
+        await args.handler(args, None)
+        return 0
     db, first_start = await open_database(args.db)
     if first_start:
         say(first_start)

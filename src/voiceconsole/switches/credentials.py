@@ -55,11 +55,16 @@ def _read_file(path: Path) -> dict[str, object]:
         mode = path.stat().st_mode
     except FileNotFoundError:
         return {}
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise CredentialsError(
-            f"The switch credentials file {path} can be read by others; "
-            f"run `chmod 600 {path}` and try again."
-        )
+    if os.name == "posix":  # other systems guard files with ACLs, not mode bits
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise CredentialsError(
+                f"The switch credentials file {path} can be read by others; "
+                f"run `chmod 600 {path}` and try again."
+            )
+        if path.stat().st_uid != os.getuid():
+            raise CredentialsError(
+                f"The switch credentials file {path} belongs to another user; it must be yours."
+            )
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -76,8 +81,13 @@ def lookup(ref: str, path: Path | None = None) -> Credentials:
         return Credentials(username, password)
     path = path or credentials_file()
     entry = _read_file(path).get(ref)
-    if isinstance(entry, dict) and isinstance(entry.get("username"), str):
-        return Credentials(entry["username"], str(entry.get("password", "")))
+    if isinstance(entry, dict):
+        username, password = entry.get("username"), entry.get("password")
+        if isinstance(username, str) and isinstance(password, str):
+            return Credentials(username, password)
+        raise CredentialsError(
+            f"The [{ref}] entry of {path} needs a username and a password, both as text."
+        )
     raise CredentialsError(
         f"No switch credentials named {ref!r}: set {_env_name(ref, 'USERNAME')} and "
         f"{_env_name(ref, 'PASSWORD')}, or add a [{ref}] table to {path}."
