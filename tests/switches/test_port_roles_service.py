@@ -6,6 +6,8 @@ only the transport differs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import snapshot
 from sqlalchemy import func, select
@@ -27,6 +29,7 @@ from voiceconsole.services.switch_ports import (
 from voiceconsole.switches.gateway import Gateway
 
 SITE = "LON1"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 async def ids(db: Database, *labels: str) -> list[int]:
@@ -343,3 +346,26 @@ async def test_a_power_cycle_retries_turning_power_back_on(
     switch.fail_next(r"power inline auto", "% Invalid input detected at '^' marker.")
     assert "off, then on" in await power_cycle(seeded, gateway, "qa", port_id, pause=0)
     assert switch.port("GigabitEthernet1/0/1").poe_on
+
+
+@pytest.mark.postgres
+async def test_role_change_and_refresh_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    from voiceconsole.services.seed import load_sample_data
+    from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
+
+    db = Database(postgres_url)
+    try:
+        await load_sample_data(db, "qa")
+        fleet = SimulatorFleet(tmp_path / "switches", SAMPLE / "lab_devices.csv")
+        pg_gateway = make_gateway(db.url, lab=False, fleet=fleet)
+        chosen = await floor_port_ids(db, site=SITE, labels=["1F-001", "2F-001"])
+        plan = await plan_role_change(db, pg_gateway, chosen, "voice")
+        outcome = await apply_role_change(db, pg_gateway, "qa", plan)
+        assert outcome.done == 2
+        await refresh_live_state(db, pg_gateway, site=SITE)
+        ports = {p.label: p for p in await list_floor_ports(db, site=SITE, search="F-00")}
+        assert ports["1F-001"].observed_role == "voice" and not ports["1F-001"].drift
+        assert [200, "02:cc:01:01:00:01"] in ports["1F-001"].live["macs"]  # JSONB round trip
+        assert Mismatch.PHONE_WITHOUT_VOICE in ports["1F-003"].mismatches
+    finally:
+        await db.close()
