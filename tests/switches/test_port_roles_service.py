@@ -17,15 +17,15 @@ from voiceconsole.db.models import AuditEntry, FloorPort, Site, Switch, SwitchPo
 from voiceconsole.domain.errors import NotFound, RuleViolation
 from voiceconsole.domain.port_checks import Mismatch
 from voiceconsole.domain.port_roles import SwitchPortRole
-from voiceconsole.services.floor_ports import floor_port_ids, list_floor_ports, port_problems
-from voiceconsole.services.switch_ports import (
+from voiceconsole.services.floor_ports import (
     allocate_floor_ports,
-    apply_role_change,
+    floor_port_ids,
+    list_floor_ports,
     patch_floor_port,
-    plan_role_change,
-    power_cycle,
-    refresh_live_state,
+    port_problems,
 )
+from voiceconsole.services.port_readings import refresh_live_state
+from voiceconsole.services.switch_ports import apply_role_change, plan_role_change, power_cycle
 from voiceconsole.switches.gateway import Gateway
 
 SITE = "LON1"
@@ -322,7 +322,7 @@ async def test_a_disabled_port_has_no_power_to_cycle(seeded: Database, gateway: 
 async def test_a_power_cycle_that_cannot_turn_power_back_on_says_so(
     seeded: Database, gateway: Gateway
 ) -> None:
-    from voiceconsole.services.switch_ports import SwitchPortFailure
+    from voiceconsole.services.switch_work import SwitchPortFailure
 
     (port_id,) = await ids(seeded, "1F-001")
     switch = sim(gateway, "lon1-1f-sw1")

@@ -9,7 +9,7 @@ from voiceconsole.cli.output import table
 from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.port_checks import MISMATCH_TEXT
 from voiceconsole.domain.port_roles import SwitchPortRole
-from voiceconsole.services import floor_ports, switch_ports, vlans
+from voiceconsole.services import floor_ports, port_readings, switch_ports, switch_work, vlans
 
 
 def register(cli: CommandTree) -> None:
@@ -76,8 +76,8 @@ def _ports(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site", required=True)
 
 
-def _gateway(ctx: Context) -> switch_ports.Gateway:
-    return switch_ports.gateway_for(ctx.db.url)
+def _gateway(ctx: Context) -> switch_work.Gateway:
+    return switch_work.gateway_for(ctx.db.url)
 
 
 async def ports_list(args: argparse.Namespace, ctx: Context) -> None:
@@ -123,7 +123,7 @@ async def ports_list(args: argparse.Namespace, ctx: Context) -> None:
 
 
 async def ports_refresh(args: argparse.Namespace, ctx: Context) -> None:
-    readings = await switch_ports.refresh_live_state(
+    readings = await port_readings.refresh_live_state(
         ctx.db, _gateway(ctx), site=args.site, floor=args.floor
     )
 
@@ -165,7 +165,7 @@ def _print_plan(plan: switch_ports.RolePlan) -> None:
 
 async def ports_allocate(args: argparse.Namespace, ctx: Context) -> None:
     ids = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=args.ports)
-    count = await switch_ports.allocate_floor_ports(
+    count = await floor_ports.allocate_floor_ports(
         ctx.db, ctx.actor, ids, occupier=args.occupier, operator=args.operator
     )
     who = args.occupier or ("the operator" if args.operator else "nobody")
@@ -174,7 +174,7 @@ async def ports_allocate(args: argparse.Namespace, ctx: Context) -> None:
 
 async def ports_patch(args: argparse.Namespace, ctx: Context) -> None:
     (port_id,) = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=[args.port])
-    await switch_ports.patch_floor_port(
+    await floor_ports.patch_floor_port(
         ctx.db, ctx.actor, port_id, switch=args.switch, interface=args.interface
     )
     ctx.emit(

@@ -1,8 +1,10 @@
-"""Floor ports as the console lists them: where they are, who has them, what the switch says."""
+"""Floor ports: listing them (where they are, who has them, what the switch says), allocating
+them to an occupier or the operator, and recording how they are patched."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,9 +13,12 @@ from sqlalchemy.orm import aliased
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Floor, FloorPort, Occupier, Site, Space, Switch, SwitchPort
-from voiceconsole.domain.errors import NotFound
+from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.port_checks import Mismatch, PortFacts, mismatches
-from voiceconsole.services.lookup import name_search, occupier_by_ref, site_by_ref
+from voiceconsole.domain.port_roles import canonical_interface
+from voiceconsole.services.lookup import name_search, occupancy_of, occupier_by_ref, site_by_ref
+from voiceconsole.services.switch_work import ports_with_switches
+from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import View
 
 
@@ -186,3 +191,78 @@ async def floor_port_ids(db: Database, *, site: str, labels: list[str]) -> list[
     if missing:
         raise NotFound(f"{place.code} has no floor port {', '.join(missing)}")
     return [rows[label] for label in wanted]
+
+
+async def allocate_floor_ports(
+    db: Database,
+    actor: str,
+    floor_port_ids: Iterable[int],
+    *,
+    occupier: str | None = None,
+    operator: bool = False,
+) -> int:
+    """Give floor ports to an occupier, to the operator, or (neither) back to nobody."""
+    if occupier and operator:
+        raise InvalidInput("a floor port goes to an occupier or to the operator, not both")
+    async with transaction(db, actor) as tx:
+        rows = await ports_with_switches(tx.session, floor_port_ids)
+        holder = await occupier_by_ref(tx.session, occupier) if occupier else None
+        subjects = set()
+        for floor_port, _, _, site, *_ in rows:
+            if holder is not None:
+                # Raises NotFound when the occupier does not occupy the port's site.
+                await occupancy_of(tx.session, holder, site)
+            subjects.add((floor_port.site_id, holder.id if holder else floor_port.occupier_id))
+            floor_port.occupier_id = holder.id if holder else None
+            floor_port.operator_use = operator
+        who = holder.code if holder else ("the operator" if operator else "nobody")
+        labels = [row[0].label for row in rows]
+        tx.audit(
+            "ports.allocate",
+            f"allocated {len(labels)} floor port(s) to {who}",
+            subjects=subjects,
+            after={"ports": labels, "to": who},
+        )
+        return len(labels)
+
+
+async def patch_floor_port(
+    db: Database, actor: str, floor_port_id: int, *, switch: str, interface: str
+) -> None:
+    """Record that a floor port is now patched to `interface` on `switch`."""
+    async with transaction(db, actor) as tx:
+        floor_port = await tx.session.get(FloorPort, floor_port_id)
+        if floor_port is None:
+            raise NotFound("that floor port no longer exists; refresh the list")
+        found = await tx.session.scalar(select(Switch).where(Switch.hostname == switch.strip()))
+        if found is None:
+            raise NotFound(f"no switch {switch!r}")
+        if found.site_id != floor_port.site_id:
+            raise RuleViolation(f"{found.hostname} is in another building than {floor_port.label}")
+        interface = canonical_interface(interface)
+        port = await tx.session.scalar(
+            select(SwitchPort).where(
+                SwitchPort.switch_id == found.id, SwitchPort.interface == interface
+            )
+        )
+        if port is None:
+            raise NotFound(f"{found.hostname} has no interface {interface!r}")
+        taken = await tx.session.scalar(
+            select(FloorPort.label).where(
+                FloorPort.switch_port_id == port.id, FloorPort.id != floor_port.id
+            )
+        )
+        if taken:
+            raise RuleViolation(
+                f"{found.hostname} {port.interface} is already patched to floor port {taken}"
+            )
+        before = floor_port.switch_port_id
+        floor_port.switch_port_id = port.id
+        tx.audit(
+            "ports.patch",
+            f"patched {floor_port.label} to {found.hostname} {port.interface}",
+            site_id=floor_port.site_id,
+            occupier_id=floor_port.occupier_id,
+            before={"switch_port_id": before},
+            after={"switch": found.hostname, "interface": port.interface},
+        )

@@ -20,7 +20,7 @@ from voiceconsole.tui.text import due_report_lines
 from voiceconsole.tui.work import call_service
 
 if TYPE_CHECKING:
-    from voiceconsole.services.switch_ports import Gateway
+    from voiceconsole.services.switch_work import Gateway
 
 
 class Palette(CommandPalette):
@@ -77,7 +77,7 @@ class VoiceconsoleApp(App[None]):
         if self.db is None:
             self.db = await Database.open(str(self._database))
         if self.gateway is None:
-            from voiceconsole.services.switch_ports import gateway_for
+            from voiceconsole.services.switch_work import gateway_for
 
             self.gateway = gateway_for(self.db.url)
         self.operator = await operator_name(self.db)

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
-from voiceconsole.services.switch_ports import SwitchReading, refresh_live_state
+from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
 from voiceconsole.tui.screens.port_cells import COLUMNS, MARK, cells, detail, mark_cell
 from voiceconsole.tui.screens.port_dialogs import (
     AllocatePortsDialog,

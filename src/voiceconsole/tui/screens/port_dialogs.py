@@ -18,14 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import VoiceconsoleError
-from voiceconsole.services.floor_ports import FloorPortView
+from voiceconsole.services.floor_ports import FloorPortView, allocate_floor_ports, patch_floor_port
 from voiceconsole.services.occupiers import list_occupiers_at
-from voiceconsole.services.switch_ports import (
-    SwitchPortFailure,
-    allocate_floor_ports,
-    patch_floor_port,
-    power_cycle,
-)
+from voiceconsole.services.switch_ports import power_cycle
+from voiceconsole.services.switch_work import SwitchPortFailure
 from voiceconsole.services.views import OccupierAtSite
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.number_rows import occupier_options

@@ -1,0 +1,113 @@
+"""What the switch services share: threads for switch sessions, the gateway, and the rows of
+floor ports with their switch, site and VLAN plan.
+
+Switch work blocks (NAPALM), so it runs on threads, one per switch, all switches at once.
+The database is written after the switches answer and says what the switches really have:
+`role` is the role the operator asked for and the switch confirmed, `observed_role` what the
+last reading showed, `drift` when they differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from voiceconsole.db.models import FloorPort, Occupancy, Occupier, Site, Switch, SwitchPort
+from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
+from voiceconsole.domain.port_roles import VlanPlan, classify
+from voiceconsole.switches.gateway import Gateway, PortState, SwitchTarget
+
+T = TypeVar("T")
+
+MAX_PORTS_PER_CHANGE = 500
+
+# Switch sessions block for seconds (and wait on per-switch locks): they get threads of their
+# own, so that many switches really run at once and the default pool stays free for the rest.
+_SWITCH_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="switch")
+
+
+async def in_switch_thread(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_SWITCH_THREADS, partial(work, *args, **kwargs))
+
+
+def gateway_for(db_url: str, *, lab: bool | None = None) -> Gateway:
+    """The gateway the console and the CLI use for the database at `db_url`.
+
+    Switches marked simulated are in-process simulators (their config kept beside an
+    embedded database) unless `lab` is set: then they are reached over SSH at their
+    management address, where `voiceconsole lab` serves them (None: as `--lab` or
+    VOICECONSOLE_LAB says).
+    """
+    from voiceconsole.switches.fleet import make_gateway
+
+    return make_gateway(db_url, lab=lab)
+
+
+def target_of(switch: Switch) -> SwitchTarget:
+    return SwitchTarget(
+        hostname=switch.hostname,
+        address=switch.mgmt_address,
+        port=switch.mgmt_port,
+        platform=switch.platform,
+        credentials_ref=switch.credentials_ref,
+        simulated=switch.simulated,
+    )
+
+
+def site_plan(site: Site, occupier_vlan: int | None = None) -> VlanPlan:
+    return VlanPlan(
+        data=occupier_vlan or site.data_vlan,
+        voice=site.voice_vlan,
+        guest=site.guest_vlan,
+        access_point=site.access_point_vlan,
+        printer=site.printer_vlan,
+    )
+
+
+def port_description(label: str, occupier: str | None, operator_use: bool) -> str:
+    holder = occupier or ("operator" if operator_use else "unallocated")
+    return f"{label} {holder}"
+
+
+async def ports_with_switches(session, floor_port_ids: Iterable[int]):  # type: ignore[no-untyped-def]
+    ids = sorted(set(floor_port_ids))
+    if not ids:
+        raise InvalidInput("choose at least one floor port")
+    if len(ids) > MAX_PORTS_PER_CHANGE:
+        raise InvalidInput(f"a change takes at most {MAX_PORTS_PER_CHANGE} floor ports at once")
+    rows = (
+        await session.execute(
+            select(FloorPort, SwitchPort, Switch, Site, Occupier.code, Occupancy.data_vlan)
+            .join(Site, Site.id == FloorPort.site_id)
+            .outerjoin(SwitchPort, SwitchPort.id == FloorPort.switch_port_id)
+            .outerjoin(Switch, Switch.id == SwitchPort.switch_id)
+            .outerjoin(Occupier, Occupier.id == FloorPort.occupier_id)
+            .outerjoin(
+                Occupancy,
+                (Occupancy.occupier_id == FloorPort.occupier_id)
+                & (Occupancy.site_id == FloorPort.site_id),
+            )
+            .where(FloorPort.id.in_(ids))
+            .order_by(FloorPort.label)
+        )
+    ).all()
+    if len(rows) != len(ids):
+        raise NotFound("a chosen floor port no longer exists; refresh the list")
+    return rows
+
+
+def record_reading(port: SwitchPort, state: PortState, plan: VlanPlan, now) -> None:  # type: ignore[no-untyped-def]
+    port.live = state.as_json()
+    port.observed_role = classify(state.settings, plan)
+    port.drift = port.role is not None and port.observed_role != port.role
+    port.checked_at = now
+
+
+class SwitchPortFailure(RuleViolation):
+    """A switch failed part-way; the switch's state and the error are recorded."""
