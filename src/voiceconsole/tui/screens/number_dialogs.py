@@ -18,15 +18,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.phone import national
 from voiceconsole.services import numbers as svc
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import NumberView, OccupierAtSite
-from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
+from voiceconsole.tui.screens.form_dialog import FormDialog
 from voiceconsole.tui.screens.number_rows import Chosen, numbers_text, occupier_options
 from voiceconsole.tui.text import plain
-from voiceconsole.tui.work import OneWrite, call_service
+from voiceconsole.tui.work import call_service
 
 # After a failure that was not a refusal (the error dialog said what), the write may or may
 # not have reached the database.
@@ -36,92 +35,16 @@ UNSURE = (
 )
 
 
-class NumberDialog(ConfirmOrCancel, ModalScreen[str | None]):
-    """A box with a title, a body, a line for refusals and Confirm / Cancel buttons.
-
-    Subclasses give `body()` and `submit()`; the dialog closes with the sentence `submit`'s
-    result is turned into by `said()`. One write at a time: while it runs, Confirm is
-    disabled and esc only rings the bell. `unsure` is set when a write failed midway, for the
-    screen to read the numbers again.
-    """
+class NumberDialog(FormDialog):
+    """A telephony dialog (form_dialog.py); success closes it with a sentence the screen
+    shows as a notification."""
 
     CSS_PATH = "telephony.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="telephony.dialog.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="telephony.dialog.cancel"),
     ]
-    title_text = ""
-    confirm_label = "Confirm"
-    offers_confirm = True  # False: there is nothing to do, the dialog only tells why
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.write = OneWrite()
-        self.unsure = False
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(plain(self.title_text, "bold"), classes="dialog-title")
-            yield from self.body()
-            yield Static("", id="dialog-status", classes="-empty")
-            with Horizontal(classes="dialog-buttons"):
-                if self.offers_confirm:
-                    yield Button(
-                        f"{self.confirm_label} (ctrl+s)",
-                        variant="primary",
-                        id="confirm",
-                        compact=True,
-                    )
-                    yield Button("Cancel (esc)", id="cancel", compact=True)
-                else:
-                    yield Button("Close (esc)", id="cancel", compact=True)
-
-    def body(self) -> ComposeResult:
-        yield from ()
-
-    def submit(self) -> Callable[[], Awaitable[Any]] | None:
-        """The service call to make, or None (after saying why) when the form is not ready."""
-        raise NotImplementedError
-
-    def said(self, result: Any) -> str:
-        raise NotImplementedError
-
-    def say(self, text: str | Text, style: str = "") -> None:
-        status = self.query_one("#dialog-status", Static)
-        status.update(text if isinstance(text, Text) else plain(text, style))
-        status.set_class(not text, "-empty")
-
-    def action_confirm(self) -> None:
-        if not self.offers_confirm:
-            self.app.bell()
-            return
-        if self.write.busy:
-            self.app.bell()  # already at work
-            return
-        call = self.submit()
-        if call is None:
-            return
-        if self.write.call(self, call, self._done, refused=self._refused, failed=self._failed):
-            self.query_one("#confirm", Button).disabled = True
-            self.say("Working…", "italic")
-
-    def _done(self, result: Any) -> None:
-        self.dismiss(self.said(result))
-
-    def _refused(self, err: VoiceconsoleError) -> None:
-        self.query_one("#confirm", Button).disabled = False
-        self.say(f"Refused: {err}", "bold red")
-
-    def _failed(self, err: BaseException) -> None:
-        self.unsure = True
-        self.query_one("#confirm", Button).disabled = False
-        self.say(UNSURE, "bold red")
-
-    def action_cancel(self) -> None:
-        if self.write.busy:
-            self.app.bell()  # at work: closing now would hide whether it was done
-            return
-        self.dismiss(None)
+    unsure_text = UNSURE
 
 
 class ActionsMenu(ModalScreen[str | None]):

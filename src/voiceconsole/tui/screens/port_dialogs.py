@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal
 from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import VoiceconsoleError
@@ -23,11 +21,11 @@ from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.switch_ports import power_cycle
 from voiceconsole.services.switch_work import SwitchPortFailure
 from voiceconsole.services.views import OccupierAtSite
-from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
+from voiceconsole.tui.screens.form_dialog import FormDialog
 from voiceconsole.tui.screens.number_rows import occupier_options
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
-from voiceconsole.tui.work import OneWrite, call_service
+from voiceconsole.tui.work import call_service
 
 # Seconds the PoE stays off: long enough for a phone to lose power and restart.
 POWER_CYCLE_PAUSE = 3.0
@@ -48,83 +46,20 @@ def port_list(ports: list[FloorPortView], most: int = 8) -> str:
     return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
 
 
-class PortDialog(ConfirmOrCancel, ModalScreen[str | None]):
-    """A box with a title, a body, a line for refusals and Confirm / Cancel buttons.
-
-    Subclasses give `body()`, `submit()` and `said()`. One write at a time: while it runs,
-    Confirm is disabled and esc only rings the bell. `unsure` is set when a write failed
-    midway, for the grid to read the ports again.
-    """
+class PortDialog(FormDialog):
+    """A dialog of the grid (form_dialog.py)."""
 
     CSS_PATH = "port_dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="floor_ports.dialog.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="floor_ports.dialog.cancel"),
     ]
-    title_text = ""
-    confirm_label = "Confirm"
+    box_class = "port-dialog"
+    unsure_text = UNSURE
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.write = OneWrite()
-        self.unsure = False
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="port-dialog"):
-            yield Static(plain(self.title_text, "bold"), classes="dialog-title")
-            yield from self.body()
-            yield Static("", id="dialog-status", classes="-empty")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(
-                    f"{self.confirm_label} (ctrl+s)", variant="primary", id="confirm", compact=True
-                )
-                yield Button("Cancel (esc)", id="cancel", compact=True)
-
-    def body(self) -> ComposeResult:
-        yield from ()
-
-    def submit(self) -> Callable[[], Awaitable[Any]] | None:
-        """The service call to make, or None (after saying why) when the form is not ready."""
-        raise NotImplementedError
-
-    def said(self, result: Any) -> str:
-        raise NotImplementedError
-
-    def say(self, text: str | Text, style: str = "") -> None:
-        status = self.query_one("#dialog-status", Static)
-        status.update(text if isinstance(text, Text) else plain(text, style))
-        status.set_class(not text, "-empty")
-
-    def action_confirm(self) -> None:
-        if self.write.busy:
-            self.app.bell()  # already at work
-            return
-        call = self.submit()
-        if call is None:
-            return
-        if self.write.call(self, call, self._done, refused=self._refused, failed=self._failed):
-            self.query_one("#confirm", Button).disabled = True
-            self.say("Working…", "italic")
-
-    def _done(self, result: Any) -> None:
-        self.dismiss(self.said(result))
-
-    def _refused(self, err: VoiceconsoleError) -> None:
-        self.query_one("#confirm", Button).disabled = False
+    def refusal_word(self, err: VoiceconsoleError) -> str:
         # A switch that failed part-way did change: that is not a refusal.
-        word = "Failed" if isinstance(err, SwitchPortFailure) else "Refused"
-        self.say(f"{word}: {err}", "bold red")
-
-    def _failed(self, err: BaseException) -> None:
-        self.unsure = True
-        self.query_one("#confirm", Button).disabled = False
-        self.say(UNSURE, "bold red")
-
-    def action_cancel(self) -> None:
-        if self.write.busy:
-            self.app.bell()  # at work: closing now would hide whether it was done
-            return
-        self.dismiss(None)
+        return "Failed" if isinstance(err, SwitchPortFailure) else "Refused"
 
 
 class AllocatePortsDialog(PortDialog):
