@@ -573,16 +573,22 @@ class ConfigState:
         dispatch(line, table)
         return message
 
-    def apply_text(self, text: str) -> list[tuple[str, Rejection]]:
+    def apply_text(
+        self,
+        text: str,
+        apply: Callable[[Context, str], tuple[Context, str]] | None = None,
+    ) -> list[tuple[str, Rejection]]:
         """Apply a whole config text as `copy <file> running-config` does: a bad line is
-        reported and skipped, the lines before and after it stay applied."""
+        reported and skipped, the lines before and after it stay applied. `apply` takes one
+        line (default: this state's own `apply`)."""
+        apply = apply or self.apply
         context = GLOBAL
         errors: list[tuple[str, Rejection]] = []
         for line in text.splitlines():
             if _HEADER_RE.match(line):
                 continue
             try:
-                context, _ = self.apply(context, line)
+                context, _ = apply(context, line)
             except Rejection as rejection:
                 errors.append((line, rejection))
             if context == EXEC:
@@ -756,18 +762,7 @@ class SimulatedSwitch:
     def merge_text(self, text: str) -> list[tuple[str, Rejection]]:
         """`copy <file> running-config`: bad lines are reported, the others stay applied."""
         with self.lock:
-            context = GLOBAL
-            errors: list[tuple[str, Rejection]] = []
-            for line in text.splitlines():
-                if _HEADER_RE.match(line):
-                    continue
-                try:
-                    context, _ = self.apply_config_line(context, line)
-                except Rejection as rejection:
-                    errors.append((line, rejection))
-                if context == EXEC:
-                    break
-            return errors
+            return self.config.apply_text(text, apply=self.apply_config_line)
 
     def replace_config(self, text: str) -> list[tuple[str, Rejection]]:
         """`configure replace`: the running config becomes exactly `text` (errors reported)."""
