@@ -122,3 +122,20 @@ async def numbers_by_state(db: Database, occupier_id: int | None = None) -> dict
         for state, e164 in await session.execute(query):
             out.setdefault(state.value, []).append(e164)
         return out
+
+
+class SwitchClock:
+    """A simulated switch's time (its `clock`): tests move it instead of sleeping."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def interface_block(config: str, interface: str) -> list[str]:
+    """The lines under `interface <interface>` in a running config."""
+    lines = config.splitlines()
+    start = lines.index(f"interface {interface}")
+    return lines[start + 1 : lines.index("!", start)]

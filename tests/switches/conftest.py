@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from helpers import SwitchClock
 
 from voiceconsole.db.database import Database
 from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
@@ -32,3 +33,8 @@ def gateway(seeded: Database, tmp_path: Path) -> Gateway:
     """In-process simulators of the sample switches, with the sample devices plugged in."""
     fleet = SimulatorFleet(tmp_path / "switches", SAMPLE / "lab_devices.csv")
     return make_gateway(seeded.url, lab=False, fleet=fleet)
+
+
+@pytest.fixture
+def clock() -> SwitchClock:
+    return SwitchClock()

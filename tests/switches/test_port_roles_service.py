@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import snapshot
+from helpers import interface_block, snapshot
 from sqlalchemy import func, select
 
 from voiceconsole.db.database import Database
@@ -296,17 +296,10 @@ async def test_a_session_lost_before_the_confirm_is_undone_by_the_switch(
     now[0] += 181
     switch.tick()
     # NAPALM's `file prompt quiet` may differ; the port is what matters.
-    assert stanza(switch.running_config(), "GigabitEthernet1/0/3") == stanza(
+    assert interface_block(switch.running_config(), "GigabitEthernet1/0/3") == interface_block(
         before, "GigabitEthernet1/0/3"
     )
     assert " switchport voice vlan 200" not in switch.running_config()
-
-
-def stanza(config: str, interface: str) -> list[str]:
-    lines = config.splitlines()
-    start = lines.index(f"interface {interface}")
-    end = lines.index("!", start)
-    return lines[start:end]
 
 
 async def test_a_disabled_port_has_no_power_to_cycle(seeded: Database, gateway: Gateway) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from helpers import SwitchClock
 from ntc_templates.parse import parse_output
 
 from voiceconsole.switches.simulator.ios_cli import IOSSession
@@ -14,21 +15,8 @@ from voiceconsole.switches.simulator.model import Device, SimulatedSwitch
 INVALID = "% Invalid input detected at '^' marker."
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def switch(clock: Clock) -> SimulatedSwitch:
+def switch(clock: SwitchClock) -> SimulatedSwitch:
     sw = SimulatedSwitch("lon1-1f-sw1", clock=clock)
     pc = Device("pc", "0011.2233.0566", "PC-1F-005", lldp=False)
     sw.connect("Gi1/0/5", Device("phone", "0011.2233.0555", "SEP001122330555", 6.5, True, pc))
@@ -264,7 +252,9 @@ def test_configure_replace_with_errors_restores(cli: IOSSession, switch: Simulat
     assert switch.running_config() == before
 
 
-def test_revert_timer_commands(cli: IOSSession, switch: SimulatedSwitch, clock: Clock) -> None:
+def test_revert_timer_commands(
+    cli: IOSSession, switch: SimulatedSwitch, clock: SwitchClock
+) -> None:
     assert (
         cli.execute("show archive config rollback timer") == "%No Rollback Confirmed Change pending"
     )

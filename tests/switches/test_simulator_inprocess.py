@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from helpers import SwitchClock
 from napalm.base.exceptions import (
     CommandErrorException,
     CommitConfirmException,
@@ -53,21 +54,8 @@ end
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def switch(clock: Clock) -> SimulatedSwitch:
+def switch(clock: SwitchClock) -> SimulatedSwitch:
     sw = SimulatedSwitch("lon1-1f-sw1", clock=clock)
     pc = Device("pc", "0011.2233.0566", "PC-1F-005", lldp=False)
     sw.connect("Gi1/0/5", Device("phone", "0011.2233.0555", "SEP001122330555", 6.5, True, pc))
@@ -215,7 +203,7 @@ def test_failure_seam_rolls_back(driver: SimulatedIOSDriver, switch: SimulatedSw
 
 
 def test_unconfirmed_commit_reverts(
-    driver: SimulatedIOSDriver, switch: SimulatedSwitch, clock: Clock
+    driver: SimulatedIOSDriver, switch: SimulatedSwitch, clock: SwitchClock
 ) -> None:
     driver.load_merge_candidate(config=VOICE)
     driver.commit_config(revert_in=60)
@@ -230,7 +218,7 @@ def test_unconfirmed_commit_reverts(
 
 
 def test_confirmed_commit_stays(
-    driver: SimulatedIOSDriver, switch: SimulatedSwitch, clock: Clock
+    driver: SimulatedIOSDriver, switch: SimulatedSwitch, clock: SwitchClock
 ) -> None:
     driver.load_merge_candidate(config=VOICE)
     driver.commit_config(revert_in=120)

@@ -4,6 +4,7 @@ LLDP, MAC table and PoE, revert timers and the startup-config round trip."""
 from __future__ import annotations
 
 import pytest
+from helpers import SwitchClock, interface_block
 
 from voiceconsole.switches.simulator.model import (
     ConfigState,
@@ -29,33 +30,13 @@ end
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def phone(n: int = 5, *, pc: bool = True) -> Device:
     behind = Device("pc", f"0011.2233.{n:02d}66", f"PC-1F-{n:03d}", lldp=False) if pc else None
     return Device("phone", f"00:11:22:33:{n:02d}:55", f"SEP00112233{n:02d}55", 6.5, True, behind)
 
 
-def interface_block(switch: SimulatedSwitch, name: str) -> list[str]:
-    lines = switch.running_config().splitlines()
-    start = lines.index(f"interface {name}")
-    end = lines.index("!", start)
-    return lines[start + 1 : end]
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def switch(clock: Clock) -> SimulatedSwitch:
+def switch(clock: SwitchClock) -> SimulatedSwitch:
     return SimulatedSwitch("lon1-1f-sw1", clock=clock)
 
 
@@ -80,7 +61,7 @@ def test_default_config_has_archive_and_scp(switch: SimulatedSwitch) -> None:
 
 def test_voice_port_renders_in_canonical_order(switch: SimulatedSwitch) -> None:
     assert switch.merge_text(VOICE_PORT) == []
-    assert interface_block(switch, "GigabitEthernet1/0/5") == [
+    assert interface_block(switch.running_config(), "GigabitEthernet1/0/5") == [
         " description 1F-005 acme-analytics",
         " switchport access vlan 110",
         " switchport mode access",
@@ -107,7 +88,7 @@ interface GigabitEthernet1/0/5
 """
     )
     assert errors == []
-    assert interface_block(switch, "GigabitEthernet1/0/5") == [
+    assert interface_block(switch.running_config(), "GigabitEthernet1/0/5") == [
         " description 1F-005 acme-analytics",
         " switchport access vlan 110",
         " switchport trunk native vlan 110",
@@ -128,7 +109,9 @@ interface Gi1/0/5
  no shutdown
 """
     )
-    assert interface_block(switch, "GigabitEthernet1/0/5") == [" switchport mode access"]
+    assert interface_block(switch.running_config(), "GigabitEthernet1/0/5") == [
+        " switchport mode access"
+    ]
 
 
 def test_vlans_with_names(switch: SimulatedSwitch) -> None:
@@ -251,7 +234,9 @@ def test_unpowered_pc_shutdown_and_trunk(switch: SimulatedSwitch) -> None:
     assert not switch.port("Gi1/0/7").oper_up
 
 
-def test_revert_timer_reverts_after_its_minutes(switch: SimulatedSwitch, clock: Clock) -> None:
+def test_revert_timer_reverts_after_its_minutes(
+    switch: SimulatedSwitch, clock: SwitchClock
+) -> None:
     before = switch.running_config()
     switch.start_revert_timer(1, "admin")
     switch.merge_text(VOICE_PORT)
@@ -262,7 +247,7 @@ def test_revert_timer_reverts_after_its_minutes(switch: SimulatedSwitch, clock: 
     assert switch.pending_revert is None
 
 
-def test_confirm_keeps_the_change(switch: SimulatedSwitch, clock: Clock) -> None:
+def test_confirm_keeps_the_change(switch: SimulatedSwitch, clock: SwitchClock) -> None:
     switch.start_revert_timer(1, "admin")
     switch.merge_text(VOICE_PORT)
     assert switch.confirm()

@@ -22,6 +22,7 @@ import napalm
 import paramiko
 import pytest
 import scp
+from helpers import SwitchClock
 from napalm.base.exceptions import ConnectionException, MergeConfigException
 from netmiko.exceptions import NetmikoAuthenticationException
 from ntc_templates.parse import parse_output
@@ -40,20 +41,10 @@ PC_MAC = "02cc.0201.0001"
 FAST_FAIL = {"conn_timeout": 2, "banner_timeout": 2, "auth_timeout": 2}
 
 
-class Clock:
-    """The switch's time; tests move it instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
 class Lab:
     switch: SimulatedSwitch
-    clock: Clock
+    clock: SwitchClock
     port: int
     username: str
     password: str
@@ -72,7 +63,7 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
-    clock = Clock()
+    clock = SwitchClock()
     username, password = "noc", secrets.token_urlsafe(12)
     switch = SimulatedSwitch(HOSTNAME, users={username: password}, clock=clock)
     pc = Device("pc", PC_MAC, "PC-1F-001", lldp=False)
