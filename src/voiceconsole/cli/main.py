@@ -15,6 +15,7 @@ from sqlalchemy import exc as sa_exc
 from voiceconsole import __version__
 from voiceconsole.cli import (
     catalogue_commands,
+    handset_commands,
     lab_command,
     number_commands,
     port_commands,
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     number_commands.register(tree)
     service_commands.register(tree)
     port_commands.register(tree)
+    handset_commands.register(tree)
     lab_command.register(tree)
     web_command.register(tree)
     return parser

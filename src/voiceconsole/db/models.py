@@ -343,16 +343,56 @@ class FloorPort(Base):
     operator_use: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
+class DeviceModel(Base):
+    """A handset model the operator supports: how many lines it takes, how it is logged in."""
+
+    __tablename__ = "device_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    vendor: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    line_keys: Mapped[int] = mapped_column(Integer)
+    # domain.handsets.LoginMethod: "remote" (provisioning file + re-sync) or "manual".
+    login_method: Mapped[str] = mapped_column(String(16))
+    # domain.handsets.ProvisioningFormat: "yealink_cfg", "polycom_xml"; "" for manual models.
+    provisioning_format: Mapped[str] = mapped_column(String(32), default="")
+    # What the engineer types on a manual model; {extension} and {pin} are filled in.
+    manual_steps: Mapped[str] = mapped_column(Text, default="")
+
+
 class Handset(Base):
     __tablename__ = "handsets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"), index=True)
-    model: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(64))  # a DeviceModel.code
     mac: Mapped[str] = mapped_column(String(17), unique=True)
     floor_port_id: Mapped[int | None] = mapped_column(ForeignKey("floor_ports.id"))
     label: Mapped[str] = mapped_column(String(200), default="")
+    # Where the phone answers SIP (its re-sync NOTIFY goes there); learnt or set by hand.
+    sip_address: Mapped[str | None] = mapped_column(String(64))
+
+
+class HandsetLine(Base):
+    """A number logged in to a handset, on one of its line keys. A number is logged in to at
+    most one handset at a time (hot-desking moves it)."""
+
+    __tablename__ = "handset_lines"
+    __table_args__ = (UniqueConstraint("handset_id", "line_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handset_id: Mapped[int] = mapped_column(ForeignKey("handsets.id", ondelete="CASCADE"))
+    number_id: Mapped[int] = mapped_column(ForeignKey("phone_numbers.id"), unique=True)
+    line_key: Mapped[int] = mapped_column(Integer)
+    # "remote" or "manual" (domain.handsets.LoginMethod)
+    method: Mapped[str] = mapped_column(String(16))
+    # "logged_in"; "pending_resync" until a remotely provisioned phone has re-synced;
+    # "manual_pending" until the engineer says the manual login is done.
+    status: Mapped[str] = mapped_column(String(16))
+    logged_in_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    logged_in_by: Mapped[str] = mapped_column(String(64))
 
 
 class AuditEntry(Base):

@@ -27,6 +27,7 @@ from voiceconsole.domain.states import (
     next_state,
 )
 from voiceconsole.domain.text import clean_email, clean_text, parse_choice
+from voiceconsole.services.handsets import log_out_numbers
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
     name_search,
@@ -177,13 +178,25 @@ async def _check_entitlement(
 async def deactivate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
 ) -> NumbersChanged:
-    """Take active numbers out of service; they stay with their occupier as spares."""
+    """Take active numbers out of service; they stay with their occupier as spares. A number
+    on a handset is logged out of it first."""
     async with transaction(db, actor) as tx:
         numbers = await _held(tx, refs, site)
-        before = [number_record(n) for n in numbers]
+        before = await _records_logging_out(tx, numbers)
         for number in numbers:
             number.state = next_state(facts(number), NumberAction.DEACTIVATE)
         return await _record_move(tx, "numbers.deactivate", "deactivated", numbers, before)
+
+
+async def _records_logging_out(
+    tx: Transaction, numbers: Sequence[PhoneNumber]
+) -> list[dict[str, Any]]:
+    """The numbers as they were (for the audit entry), each logged out of its handset first."""
+    handsets = await log_out_numbers(tx.session, [n.id for n in numbers])
+    return [
+        {**number_record(n), **({"handset": handsets[n.id]} if n.id in handsets else {})}
+        for n in numbers
+    ]
 
 
 def _reset_features(number: PhoneNumber) -> None:
@@ -203,7 +216,7 @@ async def release_numbers(
     """Give reserved numbers up: pool numbers cool down, ported and custom ones await port-out."""
     async with transaction(db, actor) as tx:
         numbers = await _held(tx, refs, site)
-        before = [number_record(n) for n in numbers]
+        before = await _records_logging_out(tx, numbers)
         sites = {
             s.id: s
             for s in await tx.session.scalars(

@@ -18,8 +18,10 @@ from sqlalchemy import func, select
 from voiceconsole.config import sample_data_dir
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
+    DeviceModel,
     Floor,
     FloorPort,
+    Handset,
     Occupancy,
     Occupier,
     OperatorSettings,
@@ -33,6 +35,7 @@ from voiceconsole.db.models import (
     SwitchPort,
 )
 from voiceconsole.domain.errors import Conflict
+from voiceconsole.domain.handsets import normalise_mac
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import slugify
 from voiceconsole.services import numbers, voice_services
@@ -68,6 +71,15 @@ async def _refuse_if_not_empty(session: Any) -> None:
 
 def _yaml(directory: Path, name: str) -> Any:
     return yaml.safe_load((directory / name).read_text(encoding="utf-8"))
+
+
+def _yaml_if_present(directory: Path, name: str) -> Any:
+    """Files added later are optional, so an older sample folder still loads."""
+    return _yaml(directory, name) if (directory / name).exists() else []
+
+
+def _csv_if_present(directory: Path, name: str) -> list[dict[str, str]]:
+    return _csv(directory, name) if (directory / name).exists() else []
 
 
 def _csv(directory: Path, name: str) -> list[dict[str, str]]:
@@ -154,6 +166,27 @@ async def _load_structure(tx: Transaction, directory: Path) -> None:
                 label=row["label"],
                 switch_port_id=ports[(row["switch"], row["interface"])].id,
                 occupier_id=occupier_ids[row["occupier"]] if row["occupier"] else None,
+            )
+        )
+    for item in _yaml_if_present(directory, "device_models.yaml"):
+        session.add(DeviceModel(**item))
+    await session.flush()
+    floor_port_ids = {
+        (site_id, label): port_id
+        for port_id, site_id, label in await session.execute(
+            select(FloorPort.id, FloorPort.site_id, FloorPort.label)
+        )
+    }
+    for row in _csv_if_present(directory, "handsets.csv"):
+        site = sites[row["site"]]
+        session.add(
+            Handset(
+                site_id=site.id,
+                occupier_id=occupier_ids[row["occupier"]] if row["occupier"] else None,
+                model=row["model"],
+                mac=normalise_mac(row["mac"]),
+                floor_port_id=floor_port_ids.get((site.id, row["floor_port"])),
+                label=row["label"],
             )
         )
     tx.audit(

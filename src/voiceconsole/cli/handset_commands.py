@@ -1,0 +1,95 @@
+"""`voiceconsole handsets ...`: the handset inventory and logging numbers in and out."""
+
+from __future__ import annotations
+
+import argparse
+
+from voiceconsole.cli.context import CommandTree, Context
+from voiceconsole.cli.output import table
+from voiceconsole.services import handsets
+
+
+def register(cli: CommandTree) -> None:
+    group = cli.group("handsets", "handsets and the numbers logged in to them")
+
+    listing = group.command("list", "a site's handsets with their lines", handsets_list)
+    listing.add_argument("--site", required=True)
+    listing.add_argument("--occupier")
+
+    add = group.command("add", "put a handset in the inventory", handsets_add)
+    add.add_argument("--mac", required=True)
+    add.add_argument("--model", required=True, help="a device model code, e.g. yealink-t54w")
+    add.add_argument("--site", required=True)
+    add.add_argument("--occupier")
+    add.add_argument("--floor-port", help="the floor port label it is plugged into")
+    add.add_argument("--label", default="")
+
+    login = group.command("login", "log a number in to a handset", handsets_login)
+    login.add_argument("number")
+    login.add_argument("--handset", required=True, help="its MAC address or id")
+    login.add_argument(
+        "--move", action="store_true", help="move it if it is logged in to another handset"
+    )
+
+    logout = group.command("logout", "log a number out of its handset", handsets_logout)
+    logout.add_argument("number")
+
+    done = group.command(
+        "manual-done", "record that a number was logged in by hand on its handset", handsets_done
+    )
+    done.add_argument("number")
+
+
+def _print(found: list[handsets.HandsetView]) -> None:
+    table(
+        ["HANDSET", "MAC", "MODEL", "OCCUPIER", "PORT", "LOGIN", "LINES"],
+        [
+            [
+                h.label or "-",
+                h.mac,
+                h.model,
+                h.occupier or "-",
+                h.floor_port or "-",
+                h.login_method,
+                f"{len(h.lines)}/{h.line_keys} "
+                + " ".join(f"{key}:{number}({status})" for key, number, status in h.lines),
+            ]
+            for h in found
+        ],
+    )
+
+
+async def handsets_list(args: argparse.Namespace, ctx: Context) -> None:
+    found = await handsets.list_handsets(ctx.db, site=args.site, occupier=args.occupier)
+    ctx.emit(found, lambda: _print(found))
+
+
+async def handsets_add(args: argparse.Namespace, ctx: Context) -> None:
+    view = await handsets.add_handset(
+        ctx.db,
+        ctx.actor,
+        mac=args.mac,
+        model=args.model,
+        site=args.site,
+        occupier=args.occupier,
+        floor_port=args.floor_port,
+        label=args.label,
+    )
+    ctx.emit(view, lambda: _print([view]))
+
+
+async def handsets_login(args: argparse.Namespace, ctx: Context) -> None:
+    view = await handsets.login_number(
+        ctx.db, ctx.actor, handset=args.handset, number=args.number, move=args.move
+    )
+    ctx.emit(view, lambda: _print([view]))
+
+
+async def handsets_logout(args: argparse.Namespace, ctx: Context) -> None:
+    name = await handsets.logout_number(ctx.db, ctx.actor, number=args.number)
+    ctx.emit({"number": args.number, "handset": name}, lambda: print(f"logged out of {name}"))
+
+
+async def handsets_done(args: argparse.Namespace, ctx: Context) -> None:
+    view = await handsets.confirm_manual_login(ctx.db, ctx.actor, number=args.number)
+    ctx.emit(view, lambda: _print([view]))

@@ -1,0 +1,110 @@
+"""Handsets and logging numbers in to them: MAC addresses, device models, the login rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voiceconsole.domain.errors import InvalidInput, RuleViolation
+from voiceconsole.domain.states import NumberState
+
+
+class LoginMethod(StrEnum):
+    REMOTE = "remote"  # a provisioning file, then the phone is told to re-sync
+    MANUAL = "manual"  # the engineer logs in on the handset itself
+
+
+class ProvisioningFormat(StrEnum):
+    YEALINK_CFG = "yealink_cfg"  # <mac>.cfg, key = value lines
+    POLYCOM_XML = "polycom_xml"  # <mac>.cfg, an XML document of attributes
+
+
+class LineStatus(StrEnum):
+    LOGGED_IN = "logged_in"
+    PENDING_RESYNC = "pending_resync"  # provisioned, the phone has not confirmed a re-sync
+    MANUAL_PENDING = "manual_pending"  # waiting for the engineer to say it is done
+
+
+_HEX = re.compile(r"[^0-9a-fA-F]")
+
+
+def normalise_mac(text: str) -> str:
+    """`AA-BB-CC-00-11-22`, `aabb.cc00.1122` or `aabbcc001122` as `aa:bb:cc:00:11:22`.
+
+    Refused: anything but 12 hex digits, and group (multicast or broadcast) addresses, which
+    no handset has.
+    """
+    digits = _HEX.sub("", text.strip())
+    stripped = re.sub(r"[\s:.\-]", "", text.strip())
+    if len(digits) != 12 or len(stripped) != 12:
+        raise InvalidInput(f"{text.strip()!r} is not a MAC address (12 hex digits)")
+    digits = digits.lower()
+    if int(digits[1], 16) & 1:
+        raise InvalidInput(f"{text.strip()!r} is a group address, not a handset's MAC")
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+@dataclass(frozen=True)
+class NumberFacts:
+    """What the login rules need to know of a number."""
+
+    e164: str
+    state: NumberState
+    is_main: bool
+    occupier_id: int | None
+    site_id: int
+
+
+@dataclass(frozen=True)
+class HandsetFacts:
+    label: str  # how the user knows the handset: its label, else its MAC
+    occupier_id: int | None
+    site_id: int
+    line_keys: int
+    used_keys: frozenset[int]
+
+
+def check_login(
+    number: NumberFacts,
+    handset: HandsetFacts,
+    *,
+    logged_in_on: str | None,
+    move: bool,
+) -> int:
+    """The line key the number takes on the handset, or a refusal that says why.
+
+    `logged_in_on` is the handset the number is logged in to now (None: none). Logging it in
+    elsewhere moves it (hot-desking), but only when the user said so (`move`).
+    """
+    if number.state is not NumberState.ACTIVE:
+        raise RuleViolation(
+            f"{number.e164} is {number.state.value}: only an active number is logged in "
+            "(activate it first)"
+        )
+    if number.is_main:
+        raise RuleViolation(
+            f"{number.e164} is a main number: it rings reception and is never on a handset"
+        )
+    if number.site_id != handset.site_id:
+        raise RuleViolation(f"{number.e164} belongs to another site than {handset.label}")
+    if handset.occupier_id is None or number.occupier_id != handset.occupier_id:
+        raise RuleViolation(f"{number.e164} and {handset.label} belong to different occupiers")
+    if logged_in_on == handset.label:
+        raise RuleViolation(f"{number.e164} is already logged in to {handset.label}")
+    if logged_in_on is not None and not move:
+        raise RuleViolation(
+            f"{number.e164} is logged in to {logged_in_on}; confirm the move to {handset.label}"
+        )
+    free = [key for key in range(1, handset.line_keys + 1) if key not in handset.used_keys]
+    if not free:
+        raise RuleViolation(
+            f"{handset.label} has all its {handset.line_keys} line key(s) taken; "
+            "log a number out first"
+        )
+    return free[0]
+
+
+def manual_instructions(steps: str, *, extension: str, pin: str) -> str:
+    """The key sequence of a manual model, with the extension and PIN filled in."""
+    return steps.replace("{extension}", extension).replace("{pin}", pin)

@@ -1,0 +1,319 @@
+"""Handsets: the inventory, and logging numbers in to them and out again.
+
+Each action is one transaction with one audit entry. Logging in checks the rules of
+domain/handsets.py; a number already logged in elsewhere is moved only when the user said so
+(hot-desking). Remote login (a provisioning file and a re-sync) builds on these rows: a line
+of a remote model starts `pending_resync`, one of a manual model `manual_pending`, until the
+phone or the engineer confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voiceconsole.db.database import Database
+from voiceconsole.db.models import (
+    DeviceModel,
+    FloorPort,
+    Handset,
+    HandsetLine,
+    Occupier,
+    PhoneNumber,
+    Site,
+)
+from voiceconsole.domain.errors import Conflict, NotFound, RuleViolation
+from voiceconsole.domain.handsets import (
+    HandsetFacts,
+    LineStatus,
+    LoginMethod,
+    NumberFacts,
+    check_login,
+    normalise_mac,
+)
+from voiceconsole.domain.text import clean_text
+from voiceconsole.services.lookup import (
+    numbers_by_ref,
+    occupancy_of,
+    occupier_by_ref,
+    site_by_ref,
+)
+from voiceconsole.services.transaction import transaction
+
+
+@dataclass(frozen=True)
+class HandsetView:
+    id: int
+    mac: str
+    model: str
+    site: str
+    occupier: str | None
+    floor_port: str | None
+    label: str
+    line_keys: int
+    login_method: str
+    lines: tuple[tuple[int, str, str], ...]  # (line key, E.164, status)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.mac
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "mac": self.mac,
+            "model": self.model,
+            "site": self.site,
+            "occupier": self.occupier,
+            "floor_port": self.floor_port,
+            "label": self.label,
+            "line_keys": self.line_keys,
+            "login_method": self.login_method,
+            "lines": [{"key": k, "number": n, "status": s} for k, n, s in self.lines],
+        }
+
+
+async def _model(session: AsyncSession, code: str) -> DeviceModel:
+    found = await session.scalar(select(DeviceModel).where(DeviceModel.code == code.strip()))
+    if found is None:
+        known = ", ".join(
+            await session.scalars(select(DeviceModel.code).order_by(DeviceModel.code))
+        )
+        raise NotFound(f"no device model {code.strip()!r} (known: {known or 'none'})")
+    return found
+
+
+async def _handset(session: AsyncSession, ref: str | int) -> Handset:
+    """A handset by id or MAC (any notation)."""
+    if isinstance(ref, int) or str(ref).isdigit():
+        found = await session.get(Handset, int(ref))
+    else:
+        found = await session.scalar(select(Handset).where(Handset.mac == normalise_mac(str(ref))))
+    if found is None:
+        raise NotFound(f"no handset {ref}")
+    return found
+
+
+async def _view(session: AsyncSession, handset: Handset) -> HandsetView:
+    model = await _model(session, handset.model)
+    site = await session.get(Site, handset.site_id)
+    occupier = await session.get(Occupier, handset.occupier_id) if handset.occupier_id else None
+    port = await session.get(FloorPort, handset.floor_port_id) if handset.floor_port_id else None
+    lines = (
+        await session.execute(
+            select(HandsetLine.line_key, PhoneNumber.e164, HandsetLine.status)
+            .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
+            .where(HandsetLine.handset_id == handset.id)
+            .order_by(HandsetLine.line_key)
+        )
+    ).all()
+    return HandsetView(
+        handset.id,
+        handset.mac,
+        model.code,
+        site.code if site else "",
+        occupier.code if occupier else None,
+        port.label if port else None,
+        handset.label,
+        model.line_keys,
+        model.login_method,
+        tuple((key, e164, status) for key, e164, status in lines),
+    )
+
+
+async def add_handset(
+    db: Database,
+    actor: str,
+    *,
+    mac: str,
+    model: str,
+    site: str,
+    occupier: str | None = None,
+    floor_port: str | None = None,
+    label: str = "",
+) -> HandsetView:
+    """Put a handset in the inventory of a site, for an occupier (or in stock without one)."""
+    mac = normalise_mac(mac)
+    label = clean_text(label, "handset label", required=False) if label else ""
+    async with transaction(db, actor) as tx:
+        device = await _model(tx.session, model)
+        place = await site_by_ref(tx.session, site)
+        holder = None
+        if occupier:
+            holder = await occupier_by_ref(tx.session, occupier)
+            await occupancy_of(tx.session, holder, place)
+        if await tx.session.scalar(select(Handset.id).where(Handset.mac == mac)):
+            raise Conflict(f"a handset with MAC {mac} is already in the inventory")
+        port_id = None
+        if floor_port:
+            port_id = await tx.session.scalar(
+                select(FloorPort.id).where(
+                    FloorPort.site_id == place.id, FloorPort.label == floor_port.strip().upper()
+                )
+            )
+            if port_id is None:
+                raise NotFound(f"{place.code} has no floor port {floor_port.strip()}")
+        handset = Handset(
+            site_id=place.id,
+            occupier_id=holder.id if holder else None,
+            model=device.code,
+            mac=mac,
+            floor_port_id=port_id,
+            label=label,
+        )
+        tx.session.add(handset)
+        await tx.session.flush()
+        view = await _view(tx.session, handset)
+        tx.audit(
+            "handset.add",
+            f"added handset {mac} ({device.code}) at {place.code}",
+            site_id=place.id,
+            occupier_id=holder.id if holder else None,
+            after=view,
+        )
+        return view
+
+
+async def list_handsets(
+    db: Database, *, site: str, occupier: str | None = None
+) -> list[HandsetView]:
+    async with db.read() as session:
+        place = await site_by_ref(session, site)
+        query = (
+            select(Handset).where(Handset.site_id == place.id).order_by(Handset.label, Handset.mac)
+        )
+        if occupier:
+            holder = await occupier_by_ref(session, occupier)
+            query = query.where(Handset.occupier_id == holder.id)
+        return [await _view(session, h) for h in await session.scalars(query)]
+
+
+def _facts_of_number(number: PhoneNumber) -> NumberFacts:
+    return NumberFacts(
+        number.e164, number.state, number.is_main, number.occupier_id, number.site_id
+    )
+
+
+async def login_number(
+    db: Database, actor: str, *, handset: str | int, number: str, move: bool = False
+) -> HandsetView:
+    """Log a number in to a handset on its first free line key (rules: check_login)."""
+    async with transaction(db, actor) as tx:
+        target = await _handset(tx.session, handset)
+        device = await _model(tx.session, target.model)
+        (found,) = await numbers_by_ref(tx.session, [number], lock=True)
+        used = frozenset(
+            await tx.session.scalars(
+                select(HandsetLine.line_key).where(HandsetLine.handset_id == target.id)
+            )
+        )
+        current = await tx.session.scalar(
+            select(HandsetLine).where(HandsetLine.number_id == found.id)
+        )
+        current_name = None
+        if current is not None:
+            holder = await tx.session.get(Handset, current.handset_id)
+            current_name = (holder.label or holder.mac) if holder else None
+        key = check_login(
+            _facts_of_number(found),
+            HandsetFacts(
+                target.label or target.mac,
+                target.occupier_id,
+                target.site_id,
+                device.line_keys,
+                used,
+            ),
+            logged_in_on=current_name,
+            move=move,
+        )
+        if current is not None:
+            await tx.session.delete(current)
+            await tx.session.flush()
+        method = LoginMethod(device.login_method)
+        tx.session.add(
+            HandsetLine(
+                handset_id=target.id,
+                number_id=found.id,
+                line_key=key,
+                method=method.value,
+                status=(
+                    LineStatus.PENDING_RESYNC
+                    if method is LoginMethod.REMOTE
+                    else LineStatus.MANUAL_PENDING
+                ).value,
+                logged_in_by=tx.actor,
+            )
+        )
+        await tx.session.flush()
+        view = await _view(tx.session, target)
+        moved = f", moved from {current_name}" if current_name else ""
+        tx.audit(
+            "handset.login",
+            f"logged {found.e164} in to {view.name} on line {key}{moved}",
+            site_id=target.site_id,
+            occupier_id=target.occupier_id,
+            before={"handset": current_name},
+            after={"handset": view.name, "line_key": key, "method": method.value},
+        )
+        return view
+
+
+async def logout_number(db: Database, actor: str, *, number: str) -> str:
+    """Log a number out of the handset it is on; returns that handset's name."""
+    async with transaction(db, actor) as tx:
+        (found,) = await numbers_by_ref(tx.session, [number], lock=True)
+        logged_out = await log_out_numbers(tx.session, [found.id])
+        if not logged_out:
+            raise RuleViolation(f"{found.e164} is not logged in to any handset")
+        name = logged_out[found.id]
+        tx.audit(
+            "handset.logout",
+            f"logged {found.e164} out of {name}",
+            site_id=found.site_id,
+            occupier_id=found.occupier_id,
+            before={"handset": name},
+        )
+        return name
+
+
+async def confirm_manual_login(db: Database, actor: str, *, number: str) -> HandsetView:
+    """The engineer has logged the number in on the handset itself: record it as done."""
+    async with transaction(db, actor) as tx:
+        (found,) = await numbers_by_ref(tx.session, [number])
+        line = await tx.session.scalar(select(HandsetLine).where(HandsetLine.number_id == found.id))
+        if line is None:
+            raise RuleViolation(f"{found.e164} is not logged in to any handset")
+        if line.status != LineStatus.MANUAL_PENDING.value:
+            raise RuleViolation(f"{found.e164} is not waiting for a manual login")
+        line.status = LineStatus.LOGGED_IN.value
+        handset = await tx.session.get(Handset, line.handset_id)
+        assert handset is not None
+        view = await _view(tx.session, handset)
+        tx.audit(
+            "handset.manual_login",
+            f"{found.e164} logged in by hand on {view.name}",
+            site_id=handset.site_id,
+            occupier_id=handset.occupier_id,
+        )
+        return view
+
+
+async def log_out_numbers(session: AsyncSession, number_ids: Sequence[int]) -> dict[int, str]:
+    """Inside the caller's action: log numbers out of their handsets; number id -> handset."""
+    if not number_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(HandsetLine.number_id, Handset.label, Handset.mac)
+            .join(Handset, Handset.id == HandsetLine.handset_id)
+            .where(HandsetLine.number_id.in_(list(number_ids)))
+        )
+    ).all()
+    if rows:
+        await session.execute(
+            delete(HandsetLine).where(HandsetLine.number_id.in_([r[0] for r in rows]))
+        )
+    return {number_id: label or mac for number_id, label, mac in rows}

@@ -1,0 +1,187 @@
+"""Handsets: the inventory and the login rules. Every refusal leaves the database as it was."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from helpers import snapshot
+
+from voiceconsole.db.database import Database
+from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from voiceconsole.domain.handsets import manual_instructions, normalise_mac
+from voiceconsole.services.handsets import (
+    add_handset,
+    confirm_manual_login,
+    list_handsets,
+    login_number,
+    logout_number,
+)
+from voiceconsole.services.numbers import deactivate_numbers
+
+ACME_DESK_1 = "02:cc:01:01:00:01"  # yealink-t54w, acme-analytics (sample data)
+ACME_DESK_2 = "02:cc:01:01:00:03"  # yealink-t33g (4 line keys), acme-analytics
+BRIGHTWATER = "02:cc:01:01:00:07"  # panasonic-hdv130 (manual, 2 keys), brightwater-legal
+
+
+@pytest.fixture
+async def db(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "handsets.db"
+    shutil.copy(seeded_template, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def lines_of(db: Database, mac: str) -> list[tuple[int, str, str]]:
+    (found,) = [h for h in await list_handsets(db, site="LON1") if h.mac == mac]
+    return list(found.lines)
+
+
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [
+        ("AA-BB-CC-00-11-22", "aa:bb:cc:00:11:22"),
+        ("aabb.cc00.1122", "aa:bb:cc:00:11:22"),
+        ("aabbcc001122", "aa:bb:cc:00:11:22"),
+    ],
+)
+def test_mac_addresses_are_normalised(typed: str, normal: str) -> None:
+    assert normalise_mac(typed) == normal
+
+
+@pytest.mark.parametrize("bad", ["aa:bb:cc:00:11", "aa:bb:cc:00:11:zz", "01:00:5e:00:00:01", ""])
+def test_bad_mac_addresses_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput):
+        normalise_mac(bad)
+
+
+async def test_login_takes_the_first_free_line_key(db: Database) -> None:
+    view = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    assert view.lines == ((1, "+442079460001", "pending_resync"),)
+    view = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0002")
+    assert [key for key, _, _ in view.lines] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("handset", "number", "message"),
+    [
+        (ACME_DESK_1, "020 7946 0000", "main number"),
+        (ACME_DESK_1, "020 7946 0012", "reserved: only an active number"),  # Brightwater's
+        (ACME_DESK_1, "020 7946 0005", "different occupiers"),
+        (ACME_DESK_1, "0161 496 0001", "another site"),
+    ],
+)
+async def test_each_login_rule_refuses_and_changes_nothing(
+    db: Database, handset: str, number: str, message: str
+) -> None:
+    before = await snapshot(db)
+    with pytest.raises(RuleViolation, match=message):
+        await login_number(db, "qa", handset=handset, number=number)
+    assert await snapshot(db) == before
+
+
+async def test_a_number_already_on_a_handset_moves_only_when_confirmed(db: Database) -> None:
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0003")
+    before = await snapshot(db)
+    with pytest.raises(RuleViolation, match="logged in to Acme desk 1; confirm the move"):
+        await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0003")
+    assert await snapshot(db) == before
+    await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0003", move=True)
+    assert await lines_of(db, ACME_DESK_1) == []
+    assert await lines_of(db, ACME_DESK_2) == [(1, "+442079460003", "pending_resync")]
+    with pytest.raises(RuleViolation, match="already logged in to Acme desk 2"):
+        await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0003", move=True)
+
+
+async def test_a_handset_takes_at_most_its_line_keys(db: Database) -> None:
+    # The Panasonic has 2 line keys; Brightwater has 7 active numbers.
+    for number in ("020 7946 0005", "020 7946 0006"):
+        await login_number(db, "qa", handset=BRIGHTWATER, number=number)
+    before = await snapshot(db)
+    with pytest.raises(RuleViolation, match="all its 2 line key"):
+        await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0007")
+    assert await snapshot(db) == before
+    await logout_number(db, "qa", number="020 7946 0005")
+    view = await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0007")
+    assert [(key, number) for key, number, _ in view.lines] == [
+        (1, "+442079460007"),
+        (2, "+442079460006"),
+    ]
+
+
+async def test_deactivating_a_number_logs_it_out_first(db: Database) -> None:
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0004")
+    await deactivate_numbers(db, "qa", ["020 7946 0004"])
+    assert await lines_of(db, ACME_DESK_1) == []
+    with pytest.raises(RuleViolation, match="not logged in"):
+        await logout_number(db, "qa", number="020 7946 0004")
+
+
+async def test_a_manual_login_is_recorded_when_the_engineer_says_so(db: Database) -> None:
+    view = await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0008")
+    assert view.login_method == "manual"
+    assert view.lines == ((1, "+442079460008", "manual_pending"),)
+    view = await confirm_manual_login(db, "qa", number="020 7946 0008")
+    assert view.lines == ((1, "+442079460008", "logged_in"),)
+    with pytest.raises(RuleViolation, match="not waiting for a manual login"):
+        await confirm_manual_login(db, "qa", number="020 7946 0008")
+
+
+def test_manual_steps_are_filled_in() -> None:
+    steps = "Type {extension}, then PIN {pin}."
+    assert manual_instructions(steps, extension="0008", pin="4321") == "Type 0008, then PIN 4321."
+
+
+async def test_adding_handsets(db: Database) -> None:
+    view = await add_handset(
+        db,
+        "qa",
+        mac="02CC.0101.0011",
+        model="yealink-t33g",
+        site="LON1",
+        occupier="copperleaf-design",
+        floor_port="1F-011",
+    )
+    assert (view.mac, view.floor_port, view.line_keys) == ("02:cc:01:01:00:11", "1F-011", 4)
+    before = await snapshot(db)
+    with pytest.raises(Conflict, match="already in the inventory"):
+        await add_handset(db, "qa", mac="02:cc:01:01:00:11", model="yealink-t33g", site="LON1")
+    with pytest.raises(NotFound, match="no device model 'nokia-3310'"):
+        await add_handset(db, "qa", mac="02:cc:01:01:00:12", model="nokia-3310", site="LON1")
+    with pytest.raises(RuleViolation, match="does not occupy"):
+        await add_handset(
+            db,
+            "qa",
+            mac="02:cc:01:01:00:12",
+            model="yealink-t33g",
+            site="LON1",
+            occupier="lumen-software",
+        )
+    assert await snapshot(db) == before
+
+
+def test_the_command_line(
+    tmp_path: Path, seeded_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voiceconsole.cli.main import main
+
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_template, path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([*args, "--db", str(path), "--actor", "qa"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run("handsets", "login", "020 7946 0001", "--handset", "02CC.0101.0001")
+    assert code == 0 and "1:+442079460001(pending_resync)" in out
+    code, _, err = run("handsets", "login", "020 7946 0001", "--handset", "02:cc:01:01:00:03")
+    assert code == 1 and "confirm the move" in err
+    code, out, _ = run("handsets", "list", "--site", "LON1", "--occupier", "acme-analytics")
+    assert code == 0 and "Acme desk 1" in out and "1/16" in out
+    assert run("handsets", "logout", "020 7946 0001")[0] == 0
