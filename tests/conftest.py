@@ -142,3 +142,13 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with clock.frozen(FROZEN_NOW):
         asyncio.run(seed())
     return path
+
+
+@pytest.fixture(autouse=True)
+def _provisioning_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Remote logins write provisioning files: never into the real user's data folder."""
+    monkeypatch.setenv(
+        "VOICECONSOLE_PROVISIONING_DIR", str(tmp_path_factory.mktemp("provisioning"))
+    )

@@ -61,10 +61,10 @@ def test_bad_mac_addresses_are_refused(bad: str) -> None:
 
 
 async def test_login_takes_the_first_free_line_key(db: Database) -> None:
-    view = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
-    assert view.lines == ((1, "+442079460001", "pending_resync"),)
-    view = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0002")
-    assert [key for key, _, _ in view.lines] == [1, 2]
+    done = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    assert done.handset.lines == ((1, "+442079460001", "pending_resync"),)
+    done = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0002")
+    assert [key for key, _, _ in done.handset.lines] == [1, 2]
 
 
 @pytest.mark.parametrize(
@@ -107,8 +107,8 @@ async def test_a_handset_takes_at_most_its_line_keys(db: Database) -> None:
         await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0007")
     assert await snapshot(db) == before
     await logout_number(db, "qa", number="020 7946 0005")
-    view = await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0007")
-    assert [(key, number) for key, number, _ in view.lines] == [
+    done = await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0007")
+    assert [(key, number) for key, number, _ in done.handset.lines] == [
         (1, "+442079460007"),
         (2, "+442079460006"),
     ]
@@ -123,9 +123,9 @@ async def test_deactivating_a_number_logs_it_out_first(db: Database) -> None:
 
 
 async def test_a_manual_login_is_recorded_when_the_engineer_says_so(db: Database) -> None:
-    view = await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0008")
-    assert view.login_method == "manual"
-    assert view.lines == ((1, "+442079460008", "manual_pending"),)
+    done = await login_number(db, "qa", handset=BRIGHTWATER, number="020 7946 0008")
+    assert done.resync is None and done.handset.login_method == "manual"
+    assert done.handset.lines == ((1, "+442079460008", "manual_pending"),)
     view = await confirm_manual_login(db, "qa", number="020 7946 0008")
     assert view.lines == ((1, "+442079460008", "logged_in"),)
     with pytest.raises(RuleViolation, match="not waiting for a manual login"):

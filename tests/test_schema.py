@@ -45,9 +45,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "voiceconsole"
 ALLOWED = {
     "domain": {"domain"},
     "db": {"db", "domain", "clock"},
-    "services": {"services", "db", "domain", "config", "clock", "switches"},
+    "services": {"services", "db", "domain", "config", "clock", "switches", "handsets"},
     # Adapters to devices: no database, no screens.
     "switches": {"switches", "domain", "config"},
+    "handsets": {"handsets", "domain", "config"},
     # The command line starts the console when run without a command, and `lab` runs the
     # switch simulators.
     "cli": {"cli", "services", "domain", "db", "config", "tui", "switches"},
@@ -59,6 +60,7 @@ FORBIDDEN_LIBRARIES = {
     "db": {"textual", "napalm"},
     "services": {"textual", "napalm"},
     "switches": {"textual", "sqlalchemy", "asyncpg", "aiosqlite"},
+    "handsets": {"textual", "sqlalchemy", "asyncpg", "aiosqlite", "napalm"},
     "tui": {"sqlalchemy", "napalm", "asyncpg", "aiosqlite"},
 }
 

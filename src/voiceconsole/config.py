@@ -90,3 +90,27 @@ def load_console_settings(path: Path | None = None) -> ConsoleSettings:
 
 class SettingsError(ValueError):
     pass
+
+
+ENV_PROVISIONING_DIR = "VOICECONSOLE_PROVISIONING_DIR"
+ENV_SIP_REGISTRAR = "VOICECONSOLE_SIP_REGISTRAR"
+
+
+@dataclass(frozen=True)
+class ProvisioningSettings:
+    """Where remote handsets' provisioning files go (the folder the operator's provisioning
+    server serves) and the SIP registrar their lines register with."""
+
+    directory: Path
+    registrar: str
+    notify_timeout: float = 4.0
+
+
+def provisioning_settings() -> ProvisioningSettings:
+    directory = os.environ.get(ENV_PROVISIONING_DIR)
+    return ProvisioningSettings(
+        Path(directory)
+        if directory
+        else user_data_path("voiceconsole", appauthor=False) / "provisioning",
+        os.environ.get(ENV_SIP_REGISTRAR, "sip.voice.example"),
+    )

@@ -79,10 +79,18 @@ async def handsets_add(args: argparse.Namespace, ctx: Context) -> None:
 
 
 async def handsets_login(args: argparse.Namespace, ctx: Context) -> None:
-    view = await handsets.login_number(
+    done = await handsets.login_number(
         ctx.db, ctx.actor, handset=args.handset, number=args.number, move=args.move
     )
-    ctx.emit(view, lambda: _print([view]))
+
+    def text() -> None:
+        _print([done.handset])
+        for resync in (done.resync, done.moved_from):
+            if resync is not None:
+                said = "re-synced" if resync.resynced else resync.reason
+                print(f"{resync.handset}: {resync.file} written; {said}")
+
+    ctx.emit(done, text)
 
 
 async def handsets_logout(args: argparse.Namespace, ctx: Context) -> None:

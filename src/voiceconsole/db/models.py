@@ -375,6 +375,20 @@ class Handset(Base):
     sip_address: Mapped[str | None] = mapped_column(String(64))
 
 
+class LineCredentials(Base):
+    """A number's SIP login, as the operator's SIP platform knows it: written into a remote
+    handset's provisioning file, never shown in the console or logged."""
+
+    __tablename__ = "line_credentials"
+
+    number_id: Mapped[int] = mapped_column(ForeignKey("phone_numbers.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(128))
+
+    def __repr__(self) -> str:
+        return f"LineCredentials(number_id={self.number_id}, username={self.username!r})"
+
+
 class HandsetLine(Base):
     """A number logged in to a handset, on one of its line keys. A number is logged in to at
     most one handset at a time (hot-desking moves it)."""

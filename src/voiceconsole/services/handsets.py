@@ -41,6 +41,11 @@ from voiceconsole.services.lookup import (
     occupier_by_ref,
     site_by_ref,
 )
+from voiceconsole.services.provisioning import (
+    ResyncOutcome,
+    ensure_credentials,
+    provision_handset,
+)
 from voiceconsole.services.transaction import transaction
 
 
@@ -197,10 +202,29 @@ def _facts_of_number(number: PhoneNumber) -> NumberFacts:
     )
 
 
+@dataclass(frozen=True)
+class LoginResult:
+    handset: HandsetView
+    # A remote model's provisioning and re-sync (None: a manual model, nothing sent).
+    resync: ResyncOutcome | None = None
+    moved_from: ResyncOutcome | None = None  # the handset a hot-desk move took it from
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "handset": self.handset.to_dict(),
+            "resync": self.resync.to_dict() if self.resync else None,
+            "moved_from": self.moved_from.to_dict() if self.moved_from else None,
+        }
+
+
 async def login_number(
     db: Database, actor: str, *, handset: str | int, number: str, move: bool = False
-) -> HandsetView:
-    """Log a number in to a handset on its first free line key (rules: check_login)."""
+) -> LoginResult:
+    """Log a number in to a handset on its first free line key (rules: check_login).
+
+    A remote model is then provisioned and told to re-sync (after the commit); so is the
+    handset a hot-desk move took the number from.
+    """
     async with transaction(db, actor) as tx:
         target = await _handset(tx.session, handset)
         device = await _model(tx.session, target.model)
@@ -229,10 +253,13 @@ async def login_number(
             logged_in_on=current_name,
             move=move,
         )
+        previous_handset = current.handset_id if current is not None else None
         if current is not None:
             await tx.session.delete(current)
             await tx.session.flush()
         method = LoginMethod(device.login_method)
+        if method is LoginMethod.REMOTE:
+            await ensure_credentials(tx.session, found)
         tx.session.add(
             HandsetLine(
                 handset_id=target.id,
@@ -258,13 +285,22 @@ async def login_number(
             before={"handset": current_name},
             after={"handset": view.name, "line_key": key, "method": method.value},
         )
-        return view
+        handset_id = target.id
+    resync = await provision_handset(db, handset_id)
+    moved_from = await provision_handset(db, previous_handset) if previous_handset else None
+    async with db.read() as session:
+        view = await _view(session, await _handset(session, handset_id))
+    return LoginResult(view, resync, moved_from)
 
 
 async def logout_number(db: Database, actor: str, *, number: str) -> str:
-    """Log a number out of the handset it is on; returns that handset's name."""
+    """Log a number out of the handset it is on (a remote one is provisioned again without
+    it); returns that handset's name."""
     async with transaction(db, actor) as tx:
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
+        handset_id = await tx.session.scalar(
+            select(HandsetLine.handset_id).where(HandsetLine.number_id == found.id)
+        )
         logged_out = await log_out_numbers(tx.session, [found.id])
         if not logged_out:
             raise RuleViolation(f"{found.e164} is not logged in to any handset")
@@ -276,7 +312,9 @@ async def logout_number(db: Database, actor: str, *, number: str) -> str:
             occupier_id=found.occupier_id,
             before={"handset": name},
         )
-        return name
+    if handset_id is not None:
+        await provision_handset(db, handset_id)
+    return name
 
 
 async def confirm_manual_login(db: Database, actor: str, *, number: str) -> HandsetView:

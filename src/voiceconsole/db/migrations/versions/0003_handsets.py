@@ -1,4 +1,4 @@
-"""Handsets: device models, line logins, SIP address
+"""Handsets: device models, line logins, SIP credentials, SIP address
 
 Revision ID: 0003
 Revises: 0002
@@ -58,6 +58,18 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("number_id", name=op.f("uq_handset_lines_number_id")),
     )
+    op.create_table(
+        "line_credentials",
+        sa.Column("number_id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("secret", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["number_id"],
+            ["phone_numbers.id"],
+            name=op.f("fk_line_credentials_number_id_phone_numbers"),
+        ),
+        sa.PrimaryKeyConstraint("number_id", name=op.f("pk_line_credentials")),
+    )
     with op.batch_alter_table("handsets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sip_address", sa.String(length=64), nullable=True))
 
@@ -69,6 +81,7 @@ def downgrade() -> None:
     with op.batch_alter_table("handsets", schema=None) as batch_op:
         batch_op.drop_column("sip_address")
 
+    op.drop_table("line_credentials")
     op.drop_table("handset_lines")
     op.drop_table("device_models")
     # ### end Alembic commands ###

@@ -1,0 +1,1 @@
+"""Adapters to handsets: provisioning files and the SIP re-sync request."""

@@ -1,0 +1,113 @@
+"""Asking a phone to re-sync: a SIP NOTIFY with `Event: check-sync` over UDP.
+
+Yealink and Poly phones answer it by fetching their provisioning file again (without a
+reboot: `reboot=false`). The request is retransmitted as RFC 3261 says for a non-INVITE over
+UDP (0.5 s, doubling, up to the timeout); only a final answer counts as heard. A phone that
+does not answer is not an error the console can fix: the line stays "pending re-sync".
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+
+SIP_PORT = 5060
+
+
+@dataclass(frozen=True)
+class NotifyResult:
+    answered: bool
+    status: int | None = None  # the phone's final status code (200 expected)
+    reason: str = ""
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """`10.1.2.3`, `10.1.2.3:5062` or `[::1]:5060` -> (host, port)."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest.lstrip(":") or SIP_PORT)
+    host, _, port = text.rpartition(":") if text.count(":") == 1 else (text, "", "")
+    return (host or text), int(port or SIP_PORT)
+
+
+def check_sync_request(
+    host: str, port: int, local: tuple[str, int], branch: str, tag: str
+) -> bytes:
+    local_host, local_port = local
+    target = f"[{host}]" if ":" in host else host
+    lines = [
+        f"NOTIFY sip:{target}:{port} SIP/2.0",
+        f"Via: SIP/2.0/UDP {local_host}:{local_port};branch=z9hG4bK{branch};rport",
+        "Max-Forwards: 70",
+        f"From: <sip:voiceconsole@{local_host}>;tag={tag}",
+        f"To: <sip:{target}:{port}>",
+        f"Call-ID: {branch}@{local_host}",
+        "CSeq: 1 NOTIFY",
+        f"Contact: <sip:voiceconsole@{local_host}:{local_port}>",
+        "Event: check-sync;reboot=false",
+        "Subscription-State: terminated",
+        "User-Agent: voiceconsole",
+        "Content-Length: 0",
+        "",
+        "",
+    ]
+    return "\r\n".join(lines).encode("ascii")
+
+
+def send_check_sync(address: str, *, timeout: float = 4.0) -> NotifyResult:
+    """Send the NOTIFY and wait for a final answer (blocks; run it in a thread)."""
+    host, port = parse_address(address)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    branch, tag = secrets.token_hex(8), secrets.token_hex(4)
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect((host, port))
+        except OSError as err:
+            return NotifyResult(False, reason=f"cannot reach {address}: {err.strerror or err}")
+        local = sock.getsockname()[:2]
+        request = check_sync_request(host, port, local, branch, tag)
+        deadline = time.monotonic() + timeout
+        interval = 0.5
+        next_send = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                return NotifyResult(False, reason=f"no answer from {address} in {timeout:g} s")
+            if now >= next_send:
+                try:
+                    sock.send(request)
+                except OSError as err:
+                    return NotifyResult(False, reason=f"{address}: {err.strerror or err}")
+                next_send = now + interval
+                interval = min(interval * 2, 4.0)
+            sock.settimeout(max(0.01, min(next_send, deadline) - time.monotonic()))
+            try:
+                data = sock.recv(65535)
+            except TimeoutError:
+                continue
+            except ConnectionRefusedError:
+                # ICMP port unreachable: nothing listens there; keep trying until the timeout.
+                continue
+            status = _final_status(data, branch)
+            if status is not None:
+                return NotifyResult(200 <= status < 300, status, _status_line(data))
+
+
+def _final_status(data: bytes, branch: str) -> int | None:
+    """The status code of a final response to our request, or None (provisional, other)."""
+    text = data.decode("utf-8", "replace")
+    first, _, rest = text.partition("\r\n")
+    parts = first.split(" ", 2)
+    if len(parts) < 2 or parts[0] != "SIP/2.0" or not parts[1].isdigit():
+        return None
+    if f"branch=z9hG4bK{branch}" not in rest:
+        return None
+    code = int(parts[1])
+    return code if code >= 200 else None
+
+
+def _status_line(data: bytes) -> str:
+    return data.decode("utf-8", "replace").partition("\r\n")[0]
