@@ -19,6 +19,7 @@ from voiceconsole.cli import (
     lab_command,
     number_commands,
     port_commands,
+    reconcile_command,
     service_commands,
     web_command,
 )
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     service_commands.register(tree)
     port_commands.register(tree)
     handset_commands.register(tree)
+    reconcile_command.register(tree)
     lab_command.register(tree)
     web_command.register(tree)
     return parser
