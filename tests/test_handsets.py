@@ -185,3 +185,83 @@ def test_the_command_line(
     code, out, _ = run("handsets", "list", "--site", "LON1", "--occupier", "acme-analytics")
     assert code == 0 and "Acme desk 1" in out and "1/16" in out
     assert run("handsets", "logout", "020 7946 0001")[0] == 0
+
+
+async def test_importing_handsets_is_all_or_nothing(db: Database) -> None:
+    from voiceconsole.services.handsets import HandsetImportRefused, import_handsets
+
+    rows = [
+        {
+            "mac": "02-CC-01-02-00-01",
+            "model": "yealink-t54w",
+            "occupier": "fairline-capital",
+            "floor_port": "2F-001",
+            "label": "Fairline 1",
+        },
+        {
+            "mac": "02cc.0102.0002",
+            "model": "nokia-3310",
+            "occupier": "",
+            "floor_port": "",
+            "label": "",
+        },
+        {
+            "mac": "02:cc:01:02:00:01",
+            "model": "yealink-t33g",
+            "occupier": "",
+            "floor_port": "",
+            "label": "",
+        },
+        {
+            "mac": "not-a-mac",
+            "model": "yealink-t33g",
+            "occupier": "",
+            "floor_port": "",
+            "label": "",
+        },
+    ]
+    before = await snapshot(db)
+    with pytest.raises(HandsetImportRefused) as refused:
+        await import_handsets(db, "qa", rows, site="LON1")
+    said = [(r.line, r.ok, r.message) for r in refused.value.report.rows]
+    assert said[0] == (2, True, "ok")
+    assert said[1] == (3, False, "no device model 'nokia-3310'")
+    assert said[2] == (4, False, "the same MAC is on an earlier row")
+    assert said[3][:2] == (5, False) and "not a MAC address" in said[3][2]
+    assert await snapshot(db) == before
+    report = await import_handsets(db, "qa", rows[:1], site="LON1")
+    assert report.ok
+    (found,) = [h for h in await list_handsets(db, site="LON1") if h.label == "Fairline 1"]
+    assert (found.mac, found.floor_port, found.occupier) == (
+        "02:cc:01:02:00:01",
+        "2F-001",
+        "fairline-capital",
+    )
+
+
+async def test_handsets_are_located_from_the_switches_readings(
+    db: Database, tmp_path: Path
+) -> None:
+    from voiceconsole.services.handsets import locate_handsets
+    from voiceconsole.services.port_readings import refresh_live_state
+    from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
+
+    sample = Path(__file__).resolve().parents[1] / "sample_data"
+    # A handset added without a floor port.
+    await add_handset(
+        db,
+        "qa",
+        mac="02:cc:01:01:00:0b",
+        model="yealink-t33g",
+        site="LON1",
+        occupier="copperleaf-design",
+        label="Copperleaf desk 2",
+    )
+    gateway = make_gateway(
+        db.url, lab=False, fleet=SimulatorFleet(tmp_path / "switches", sample / "lab_devices.csv")
+    )
+    await refresh_live_state(db, gateway, site="LON1", floor="1F")
+    moved = await locate_handsets(db, "qa", site="LON1")
+    # The phone on 1F-011 in the lab is 02:cc:01:01:00:0b: the new handset is found there.
+    assert ("Copperleaf desk 2", "1F-011") in moved
+    assert await locate_handsets(db, "qa", site="LON1") == []  # nothing left to move

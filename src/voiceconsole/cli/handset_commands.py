@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import sys
+from pathlib import Path
 
 from voiceconsole.cli.context import CommandTree, Context
-from voiceconsole.cli.output import table
+from voiceconsole.cli.output import print_json, table
+from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.services import handsets
 
 
@@ -33,6 +38,20 @@ def register(cli: CommandTree) -> None:
 
     logout = group.command("logout", "log a number out of its handset", handsets_logout)
     logout.add_argument("number")
+
+    imported = group.command(
+        "import",
+        "handsets from a CSV file (mac, model, occupier, floor_port, label)",
+        handsets_import,
+    )
+    imported.add_argument("file", type=Path, help="CSV file, or - for standard input")
+    imported.add_argument("--site", required=True)
+    imported.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+
+    locate = group.command(
+        "locate", "set handsets' floor ports from where the switches saw them", handsets_locate
+    )
+    locate.add_argument("--site", required=True)
 
     done = group.command(
         "manual-done", "record that a number was logged in by hand on its handset", handsets_done
@@ -101,3 +120,44 @@ async def handsets_logout(args: argparse.Namespace, ctx: Context) -> None:
 async def handsets_done(args: argparse.Namespace, ctx: Context) -> None:
     view = await handsets.confirm_manual_login(ctx.db, ctx.actor, number=args.number)
     ctx.emit(view, lambda: _print([view]))
+
+
+def _print_import(report: handsets.HandsetImportReport) -> None:
+    if report.dry_run:
+        print("dry run: nothing was written")
+    for row in report.rows:
+        print(f"line {row.line}: {row.mac or '(no MAC)'}: {row.message}")
+
+
+async def handsets_import(args: argparse.Namespace, ctx: Context) -> None:
+    try:
+        raw = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
+        text = raw.decode("utf-8-sig")
+    except OSError as err:
+        raise InvalidInput(f"cannot read {args.file}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{args.file} is not UTF-8 text; save the CSV as UTF-8") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    try:
+        report = await handsets.import_handsets(
+            ctx.db, ctx.actor, rows, site=args.site, dry_run=args.dry_run
+        )
+    except handsets.HandsetImportRefused as refused:
+        if ctx.json:
+            print_json(refused.report)
+        else:
+            _print_import(refused.report)
+        raise
+    ctx.emit(report, lambda: _print_import(report))
+
+
+async def handsets_locate(args: argparse.Namespace, ctx: Context) -> None:
+    moved = await handsets.locate_handsets(ctx.db, ctx.actor, site=args.site)
+
+    def text() -> None:
+        for name, port in moved:
+            print(f"{name}: on {port}")
+        if not moved:
+            print("no handset moved (read the ports first: voiceconsole ports refresh)")
+
+    ctx.emit([{"handset": h, "floor_port": p} for h, p in moved], text)

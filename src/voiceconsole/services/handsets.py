@@ -21,11 +21,13 @@ from voiceconsole.db.models import (
     FloorPort,
     Handset,
     HandsetLine,
+    Occupancy,
     Occupier,
     PhoneNumber,
     Site,
+    SwitchPort,
 )
-from voiceconsole.domain.errors import Conflict, NotFound, RuleViolation
+from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.handsets import (
     HandsetFacts,
     LineStatus,
@@ -355,3 +357,150 @@ async def log_out_numbers(session: AsyncSession, number_ids: Sequence[int]) -> d
             delete(HandsetLine).where(HandsetLine.number_id.in_([r[0] for r in rows]))
         )
     return {number_id: label or mac for number_id, label, mac in rows}
+
+
+@dataclass(frozen=True)
+class HandsetRowReport:
+    line: int
+    mac: str
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class HandsetImportReport:
+    site: str
+    dry_run: bool
+    rows: tuple[HandsetRowReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "site": self.site,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "rows": [row.__dict__ for row in self.rows],
+        }
+
+
+class HandsetImportRefused(InvalidInput):
+    """One bad row refuses the whole file; the report says which and why."""
+
+    def __init__(self, report: HandsetImportReport) -> None:
+        self.report = report
+        bad = sum(not row.ok for row in report.rows)
+        super().__init__(f"{bad} of {len(report.rows)} row(s) refused; nothing was imported")
+
+
+IMPORT_COLUMNS = ("mac", "model", "occupier", "floor_port", "label")
+
+
+async def import_handsets(
+    db: Database, actor: str, rows: Sequence[dict[str, str]], *, site: str, dry_run: bool = False
+) -> HandsetImportReport:
+    """Handsets from CSV rows (columns: mac, model, occupier, floor_port, label), all or none.
+
+    Each row is checked as `add_handset` checks one, and against the other rows (a MAC twice).
+    """
+    async with transaction(db, actor, dry_run=dry_run) as tx:
+        place = await site_by_ref(tx.session, site)
+        models = {m.code: m for m in await tx.session.scalars(select(DeviceModel))}
+        ports = dict(
+            (
+                await tx.session.execute(
+                    select(FloorPort.label, FloorPort.id).where(FloorPort.site_id == place.id)
+                )
+            ).all()
+        )
+        occupiers = dict(
+            (
+                await tx.session.execute(
+                    select(Occupier.code, Occupier.id)
+                    .join(Occupancy, Occupancy.occupier_id == Occupier.id)
+                    .where(Occupancy.site_id == place.id)
+                )
+            ).all()
+        )
+        existing = set(await tx.session.scalars(select(Handset.mac)))
+        seen: set[str] = set()
+        reports, handsets = [], []
+        for line, row in enumerate(rows, start=2):  # line 1 is the header
+            given = (row.get("mac") or "").strip()
+            try:
+                mac = normalise_mac(given)
+                model = (row.get("model") or "").strip()
+                if model not in models:
+                    raise InvalidInput(f"no device model {model!r}")
+                occupier = (row.get("occupier") or "").strip()
+                if occupier and occupier not in occupiers:
+                    raise InvalidInput(f"{occupier!r} does not occupy {place.code}")
+                port = (row.get("floor_port") or "").strip().upper()
+                if port and port not in ports:
+                    raise InvalidInput(f"{place.code} has no floor port {port}")
+                if mac in existing:
+                    raise InvalidInput("already in the inventory")
+                if mac in seen:
+                    raise InvalidInput("the same MAC is on an earlier row")
+                label = clean_text(row.get("label") or "", "label", required=False)
+            except InvalidInput as err:
+                reports.append(HandsetRowReport(line, given, False, str(err)))
+                continue
+            seen.add(mac)
+            handsets.append(
+                Handset(
+                    site_id=place.id,
+                    occupier_id=occupiers.get(occupier),
+                    model=model,
+                    mac=mac,
+                    floor_port_id=ports.get(port),
+                    label=label,
+                )
+            )
+            reports.append(HandsetRowReport(line, mac, True, "ok"))
+        report = HandsetImportReport(place.code, dry_run, tuple(reports))
+        if not report.ok:
+            raise HandsetImportRefused(report)
+        tx.session.add_all(handsets)
+        tx.audit(
+            "handset.import",
+            f"imported {len(handsets)} handset(s) at {place.code}",
+            site_id=place.id,
+            after={"macs": [h.mac for h in handsets]},
+        )
+        return report
+
+
+async def locate_handsets(db: Database, actor: str, *, site: str) -> list[tuple[str, str]]:
+    """Set each handset's floor port from the switches' last readings: the port where its MAC
+    was learnt. Returns (handset, floor port) for each one that moved; read the ports first."""
+    async with transaction(db, actor) as tx:
+        place = await site_by_ref(tx.session, site)
+        where: dict[str, int] = {}
+        labels: dict[int, str] = {}
+        for port_id, label, live in await tx.session.execute(
+            select(FloorPort.id, FloorPort.label, SwitchPort.live)
+            .join(SwitchPort, SwitchPort.id == FloorPort.switch_port_id)
+            .where(FloorPort.site_id == place.id, SwitchPort.live.is_not(None))
+        ):
+            labels[port_id] = label
+            for _, mac in live.get("macs") or []:
+                where[normalise_mac(mac)] = port_id
+        moved = []
+        for handset in await tx.session.scalars(select(Handset).where(Handset.site_id == place.id)):
+            port_id = where.get(handset.mac)
+            if port_id is not None and port_id != handset.floor_port_id:
+                handset.floor_port_id = port_id
+                moved.append((handset.label or handset.mac, labels[port_id]))
+        if not moved:
+            tx.no_change()
+        else:
+            tx.audit(
+                "handset.locate",
+                f"found {len(moved)} handset(s) on their floor ports at {place.code}",
+                site_id=place.id,
+                after=[{"handset": h, "floor_port": p} for h, p in moved],
+            )
+        return moved
