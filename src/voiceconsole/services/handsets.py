@@ -504,3 +504,10 @@ async def locate_handsets(db: Database, actor: str, *, site: str) -> list[tuple[
                 after=[{"handset": h, "floor_port": p} for h, p in moved],
             )
         return moved
+
+
+async def manual_steps_by_model(db: Database) -> dict[str, str]:
+    """What to type on each manual model, by device model code ("" for remote models)."""
+    async with db.read() as session:
+        rows = await session.execute(select(DeviceModel.code, DeviceModel.manual_steps))
+        return {code: steps or "" for code, steps in rows}

@@ -22,6 +22,7 @@ from voiceconsole.db.models import (
     Site,
     SwitchPort,
 )
+from voiceconsole.domain.phone import national
 from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.states import NumberState
 from voiceconsole.services.holdings import voice_quantity_sql
@@ -34,6 +35,11 @@ class Finding:
     subject: str  # the number, handset or figure it is about
     text: str
 
+
+STATUS_WORDS = {
+    "pending_resync": "waiting for its phone to re-sync",
+    "manual_pending": "waiting for the engineer to log it in on the phone",
+}
 
 KINDS = {
     "active_not_on_handset": "an active number on no handset",
@@ -148,13 +154,18 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
             status = lines.get(number_id)
             if status is None:
                 found.findings.append(
-                    Finding("active_not_on_handset", e164, f"{e164} is active but on no handset")
+                    Finding(
+                        "active_not_on_handset",
+                        e164,
+                        f"{national(e164)} is active but on no handset",
+                    )
                 )
             else:
                 found.logged_in += 1
                 if status != "logged_in":
+                    waiting = STATUS_WORDS.get(status, status.replace("_", " "))
                     found.findings.append(
-                        Finding("line_not_confirmed", e164, f"{e164} is {status.replace('_', ' ')}")
+                        Finding("line_not_confirmed", e164, f"{national(e164)} is {waiting}")
                     )
     # Spares are normal (UK batches of 5); one is a finding only while the entitlement has
     # room for it: the occupier pays for a line it is not getting.
@@ -165,7 +176,9 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
         if state is NumberState.RESERVED and not is_main and number_id not in lines:
             found.findings.append(
                 Finding(
-                    "spare_unused", e164, f"{e164} is a spare nobody uses, with a service unused"
+                    "spare_unused",
+                    e164,
+                    f"{national(e164)} is a spare nobody uses, with a service unused",
                 )
             )
             room -= 1

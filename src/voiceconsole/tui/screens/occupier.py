@@ -30,6 +30,8 @@ class OccupierScreen(Screen[None]):
         Binding("a", "add_services", "Add services", id="occupier.add_services"),
         Binding("m", "manage_services", "Manage services", id="occupier.manage_services"),
         Binding("t", "telephony", "Telephony", id="occupier.telephony"),
+        Binding("h", "handsets", "Handsets", id="occupier.handsets"),
+        Binding("r", "reconcile", "Reconcile", id="occupier.reconcile", show=False),
         Binding("escape", "app.pop_screen", "Back", id="occupier.back"),
         Binding("1", "show_tab('services')", "Services", id="occupier.services", show=False),
         Binding("2", "show_tab('numbers')", "Numbers", id="occupier.numbers", show=False),
@@ -162,3 +164,13 @@ class OccupierScreen(Screen[None]):
         from voiceconsole.tui.screens.telephony import TelephonyScreen
 
         self.app.push_screen(TelephonyScreen(self.site, occupier=self.occupier))
+
+    def action_handsets(self) -> None:
+        from voiceconsole.tui.screens.handsets import HandsetsScreen
+
+        self.app.push_screen(HandsetsScreen(self.occupier, self.site))
+
+    def action_reconcile(self) -> None:
+        from voiceconsole.tui.screens.reconcile import ReconcileScreen
+
+        self.app.push_screen(ReconcileScreen(self.site, occupier=self.occupier))

@@ -31,6 +31,7 @@ class SiteScreen(RefreshOnReturn):
         Binding("o", "show_tab('occupiers')", "Occupiers", id="site.occupiers", show=False),
         Binding("p", "show_tab('ports')", "Floor ports", id="site.floor_ports"),
         Binding("g", "port_grid", "Port grid", id="site.port_grid"),
+        Binding("R", "reconcile", "Reconcile", id="site.reconcile"),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -131,6 +132,11 @@ class SiteScreen(RefreshOnReturn):
         from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
 
         self.app.push_screen(FloorPortsScreen(self.site))
+
+    def action_reconcile(self) -> None:
+        from voiceconsole.tui.screens.reconcile import ReconcileScreen
+
+        self.app.push_screen(ReconcileScreen(self.site))
 
     def action_activity(self) -> None:
         self.app.action_open_activity(site=self.site)  # type: ignore[attr-defined]

@@ -1,0 +1,242 @@
+"""The handset panel: one occupier's handsets at one site, and logging numbers in and out.
+
+One row per line in use (a handset without lines has one row): the handset, its model, how it
+logs in ("remote", or "manual: log in on the phone"), its floor port, line keys used, then
+the line's key, number and status. Below, the highlighted handset in full. `l` logs numbers
+in to the highlighted handset, `b` logs every active number on no handset in to the
+occupier's handsets in order, `o` logs the highlighted line out, `d` records a manual login
+the engineer has done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
+
+from voiceconsole.domain.handsets import LineStatus
+from voiceconsole.domain.phone import national
+from voiceconsole.services.handsets import (
+    HandsetView,
+    confirm_manual_login,
+    list_handsets,
+    manual_steps_by_model,
+)
+from voiceconsole.services.numbers import list_numbers
+from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
+from voiceconsole.tui.screens.handset_rows import (
+    HANDSET_COLUMNS,
+    detail_text,
+    handset_rows,
+    parse_row_key,
+)
+from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.work import call_service
+
+
+@dataclass(frozen=True)
+class PanelData:
+    handsets: list[HandsetView]
+    active: list[str]  # the occupier's active numbers here that are not main numbers
+    steps: dict[str, str]  # device model code -> what to type on a manual model
+
+
+class HandsetsScreen(Screen[None]):
+    CSS_PATH = ["lists.tcss", "handsets.tcss"]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "login", "Log in", id="handsets.login"),
+        Binding("o", "logout", "Log out", id="handsets.logout"),
+        Binding("d", "manual_done", "Manual done", id="handsets.manual_done"),
+        Binding("b", "bulk_login", "Bulk login", id="handsets.bulk_login"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="handsets.refresh", show=False),
+        Binding("escape", "app.pop_screen", "Back", id="handsets.back"),
+    ]
+
+    def __init__(self, occupier: str, site: str) -> None:
+        super().__init__()
+        self.occupier = occupier
+        self.site = site
+        self.data = PanelData([], [], {})
+        self.by_id: dict[int, HandsetView] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(
+            plain(f"Handsets of {self.occupier} at {self.site}", "bold"),
+            classes="screen-title",
+            id="title",
+        )
+        yield DataTable(id="handsets", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="detail")
+        yield Static(
+            plain("l log in · o log out a line · d manual login done · b bulk login", "dim"),
+            id="status",
+        )
+        yield ConsoleFooter(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#handsets", DataTable)
+        for column in HANDSET_COLUMNS:
+            label, width = column if isinstance(column, tuple) else (column, None)
+            table.add_column(label, width=width)
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#handsets", DataTable)
+
+    # --- what is shown -------------------------------------------------------------------
+
+    def reload(self) -> None:
+        app: Any = self.app
+
+        async def read() -> PanelData:
+            handsets = await list_handsets(app.db, site=self.site, occupier=self.occupier)
+            numbers = await list_numbers(
+                app.db, site=self.site, occupier=self.occupier, state="active"
+            )
+            steps = await manual_steps_by_model(app.db)
+            return PanelData(handsets, [n.e164 for n in numbers if not n.is_main], steps)
+
+        call_service(self, read, self._show, group="panel", exclusive=True)
+
+    def _show(self, data: PanelData) -> None:
+        self.data = data
+        self.by_id = {h.id: h for h in data.handsets}
+        table = self.table
+        keep = self.selected_key()
+        table.clear()
+        for handset in data.handsets:
+            for key, cells in handset_rows(handset):
+                table.add_row(*cells, key=key)
+        if not data.handsets:
+            table.add_row(
+                plain(f"{self.occupier} has no handsets at {self.site}", "dim"),
+                *("" for _ in range(len(table.columns) - 1)),
+                key="none",
+            )
+        if keep is not None:
+            self._put_cursor(keep)
+        used = sum(len(h.lines) for h in data.handsets)
+        keys = sum(h.line_keys for h in data.handsets)
+        loose = len(self.unplaced())
+        self.query_one("#title", Static).update(
+            plain(
+                f"Handsets of {self.occupier} at {self.site} · {len(data.handsets)} handset(s) · "
+                f"{used} of {keys} line key(s) used · {loose} active number(s) on no handset",
+                "bold",
+            )
+        )
+        self._show_detail()
+
+    def _put_cursor(self, key: str) -> None:
+        """Back on the same row, else on the same handset's first row."""
+        table = self.table
+        keys = [row.key.value for row in table.ordered_rows]
+        if key not in keys:
+            handset = key.partition(":")[0] + ":"
+            key = next((k for k in keys if k and k.startswith(handset)), "")
+        if key in keys:
+            table.move_cursor(row=keys.index(key))
+
+    def selected_key(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    def highlighted(self) -> tuple[HandsetView | None, int | None]:
+        key = self.selected_key()
+        if not key or key == "none":
+            return None, None
+        handset_id, line = parse_row_key(key)
+        return self.by_id.get(handset_id), line
+
+    def _show_detail(self) -> None:
+        handset, line = self.highlighted()
+        detail = self.query_one("#detail", Static)
+        if handset is None:
+            detail.update(plain("No handset is highlighted.", "dim"))
+            return
+        detail.update(detail_text(handset, line, self.data.steps.get(handset.model, "")))
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_detail()
+
+    def unplaced(self) -> list[str]:
+        """The occupier's active numbers (not main) on no handset, in number order."""
+        on = {e164 for h in self.data.handsets for _, e164, _ in h.lines}
+        return [e for e in self.data.active if e not in on]
+
+    # --- actions -------------------------------------------------------------------------
+
+    def _dialog_closed(self, said: str | None) -> None:
+        if said:
+            self.notify(said, title="Done", markup=False)
+        self.reload()
+
+    def _refuse(self, text: str) -> None:
+        self.notify(text, title="Refused", severity="error", markup=False)
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_login(self) -> None:
+        handset, _ = self.highlighted()
+        if handset is None:
+            self._refuse("No handset is highlighted.")
+            return
+        where = {e164: h.name for h in self.data.handsets for _, e164, _ in h.lines}
+        mine = {e164 for _, e164, _ in handset.lines}
+        candidates = [(e, where.get(e)) for e in self.data.active if e not in mine]
+        self.app.push_screen(LoginDialog(handset, candidates, self.data.steps), self._dialog_closed)
+
+    def action_bulk_login(self) -> None:
+        self.app.push_screen(
+            BulkLoginDialog(self.occupier, self.data.handsets, self.unplaced(), self.data.steps),
+            self._dialog_closed,
+        )
+
+    def _line(self, what: str) -> tuple[HandsetView, int, str, str] | None:
+        handset, key = self.highlighted()
+        line = next((ln for ln in handset.lines if ln[0] == key), None) if handset else None
+        if handset is None or line is None:
+            self._refuse(f"Highlight a line of a handset to {what}.")
+            return None
+        return handset, line[0], line[1], line[2]
+
+    def action_logout(self) -> None:
+        if found := self._line("log it out"):
+            handset, key, e164, _ = found
+            self.app.push_screen(LogoutDialog(handset, e164, key), self._dialog_closed)
+
+    def action_manual_done(self) -> None:
+        found = self._line("record its manual login")
+        if found is None:
+            return
+        handset, _, e164, status = found
+        if status != LineStatus.MANUAL_PENDING.value:
+            self._refuse(f"{national(e164)} on {handset.name} is not waiting for the engineer.")
+            return
+        app: Any = self.app
+
+        def done(view: HandsetView) -> None:
+            self._dialog_closed(f"{national(e164)} is logged in by hand on {view.name}")
+
+        call_service(
+            self,
+            lambda: confirm_manual_login(app.db, app.actor, number=e164),
+            done,
+            group="manual",
+        )

@@ -1,0 +1,145 @@
+"""Reconciliation: per occupier at a site, the voice quantity beside the active numbers, the
+numbers logged in, the handsets and the voice-role floor ports; clean, or how many things to
+look at. Below, the highlighted occupier's findings, each with its kind in words."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
+
+from voiceconsole.services.reconcile import KINDS, Reconciliation, reconcile
+from voiceconsole.tui.text import count, plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.work import call_service
+
+RECONCILE_COLUMNS = (
+    ("Occupier", 22),
+    "QTY",
+    "Active",
+    "Logged in",
+    "Handsets",
+    "Voice ports",
+    "State",
+)
+FINDING_COLUMNS = ("What", "Detail")
+
+
+def state_text(r: Reconciliation) -> Text:
+    if r.clean:
+        return plain("clean", "green")
+    return plain(f"{len(r.findings)} to look at", "bold yellow")
+
+
+class ReconcileScreen(Screen[None]):
+    CSS_PATH = ["lists.tcss", "reconcile.tcss"]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="reconcile.refresh"),
+        Binding("escape", "app.pop_screen", "Back", id="reconcile.back"),
+    ]
+
+    def __init__(self, site: str, occupier: str | None = None) -> None:
+        super().__init__()
+        self.site = site
+        self.occupier = occupier
+        self.found: dict[str, Reconciliation] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(plain(self._where(), "bold"), classes="screen-title", id="title")
+        yield DataTable(id="occupiers", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="findings-title")
+        yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+        yield ConsoleFooter(compact=True)
+
+    def _where(self) -> str:
+        who = f"{self.occupier} at " if self.occupier else ""
+        return f"Reconciliation of {who}{self.site}"
+
+    def on_mount(self) -> None:
+        for table_id, columns in (
+            ("#occupiers", RECONCILE_COLUMNS),
+            ("#findings", FINDING_COLUMNS),
+        ):
+            table = self.query_one(table_id, DataTable)
+            for column in columns:
+                label, width = column if isinstance(column, tuple) else (column, None)
+                table.add_column(label, width=width)
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.action_refresh()
+        self.query_one("#occupiers", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def action_refresh(self) -> None:
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: reconcile(app.db, site=self.site, occupier=self.occupier),
+            self._show,
+            group="reconcile",
+            exclusive=True,
+        )
+
+    def _show(self, found: list[Reconciliation]) -> None:
+        table = self.query_one("#occupiers", DataTable)
+        keep = self._selected()
+        table.clear()
+        self.found = {r.occupier: r for r in found}
+        for r in found:
+            over = r.active_numbers > r.voice_quantity
+            table.add_row(
+                plain(r.occupier),
+                count(r.voice_quantity),
+                count(r.active_numbers, warn=over),
+                count(r.logged_in, warn=r.logged_in < r.active_numbers),
+                count(r.handsets),
+                count(r.voice_ports),
+                state_text(r),
+                key=r.occupier,
+            )
+        if keep in self.found:
+            table.move_cursor(row=table.get_row_index(keep))
+        clean = sum(r.clean for r in found)
+        findings = sum(len(r.findings) for r in found)
+        self.query_one("#title", Static).update(
+            plain(
+                f"{self._where()} · {len(found)} occupier(s) · {clean} clean · "
+                f"{findings} finding(s)",
+                "bold",
+            )
+        )
+        self._show_findings()
+
+    def _selected(self) -> str | None:
+        table = self.query_one("#occupiers", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return row_key.value
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "occupiers":
+            self._show_findings()
+
+    def _show_findings(self) -> None:
+        table = self.query_one("#findings", DataTable)
+        table.clear()
+        r = self.found.get(self._selected() or "")
+        title = self.query_one("#findings-title", Static)
+        if r is None:
+            title.update(plain("No occupier here.", "dim"))
+            return
+        if r.clean:
+            title.update(plain(f"{r.occupier}: clean, nothing to look at", "green"))
+            return
+        title.update(plain(f"{r.occupier}: {len(r.findings)} to look at", "bold"))
+        for f in r.findings:
+            table.add_row(
+                plain(KINDS.get(f.kind, f.kind)), plain(f.text), key=f"{f.kind}:{f.subject}"
+            )
