@@ -115,9 +115,15 @@ async def test_a_handset_takes_at_most_its_line_keys(db: Database) -> None:
 
 
 async def test_deactivating_a_number_logs_it_out_first(db: Database) -> None:
+    import os
+
     await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0004")
+    provisioned = Path(os.environ["VOICECONSOLE_PROVISIONING_DIR"]) / "02cc01010001.cfg"
+    assert "account.1.user_name = 442079460004" in provisioned.read_text()
     await deactivate_numbers(db, "qa", ["020 7946 0004"])
     assert await lines_of(db, ACME_DESK_1) == []
+    # The remote handset's file is written again without the number.
+    assert "442079460004" not in provisioned.read_text()
     with pytest.raises(RuleViolation, match="not logged in"):
         await logout_number(db, "qa", number="020 7946 0004")
 

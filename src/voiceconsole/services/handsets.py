@@ -9,8 +9,9 @@ phone or the engineer confirms it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -300,13 +301,10 @@ async def logout_number(db: Database, actor: str, *, number: str) -> str:
     it); returns that handset's name."""
     async with transaction(db, actor) as tx:
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
-        handset_id = await tx.session.scalar(
-            select(HandsetLine.handset_id).where(HandsetLine.number_id == found.id)
-        )
         logged_out = await log_out_numbers(tx.session, [found.id])
         if not logged_out:
             raise RuleViolation(f"{found.e164} is not logged in to any handset")
-        name = logged_out[found.id]
+        handset_id, name = logged_out[found.id]
         tx.audit(
             "handset.logout",
             f"logged {found.e164} out of {name}",
@@ -314,8 +312,7 @@ async def logout_number(db: Database, actor: str, *, number: str) -> str:
             occupier_id=found.occupier_id,
             before={"handset": name},
         )
-    if handset_id is not None:
-        await provision_handset(db, handset_id)
+    await provision_handset(db, handset_id)
     return name
 
 
@@ -341,13 +338,20 @@ async def confirm_manual_login(db: Database, actor: str, *, number: str) -> Hand
         return view
 
 
-async def log_out_numbers(session: AsyncSession, number_ids: Sequence[int]) -> dict[int, str]:
-    """Inside the caller's action: log numbers out of their handsets; number id -> handset."""
+class LoggedOut(NamedTuple):
+    handset_id: int
+    handset: str  # its label, else its MAC
+
+
+async def log_out_numbers(session: AsyncSession, number_ids: Sequence[int]) -> dict[int, LoggedOut]:
+    """Inside the caller's action: log numbers out of their handsets (number id -> where it
+    was). Remote handsets need provisioning again once the action is committed:
+    `provision_handsets`."""
     if not number_ids:
         return {}
     rows = (
         await session.execute(
-            select(HandsetLine.number_id, Handset.label, Handset.mac)
+            select(HandsetLine.number_id, Handset.id, Handset.label, Handset.mac)
             .join(Handset, Handset.id == HandsetLine.handset_id)
             .where(HandsetLine.number_id.in_(list(number_ids)))
         )
@@ -356,7 +360,17 @@ async def log_out_numbers(session: AsyncSession, number_ids: Sequence[int]) -> d
         await session.execute(
             delete(HandsetLine).where(HandsetLine.number_id.in_([r[0] for r in rows]))
         )
-    return {number_id: label or mac for number_id, label, mac in rows}
+    return {number_id: LoggedOut(hid, label or mac) for number_id, hid, label, mac in rows}
+
+
+async def provision_handsets(db: Database, handset_ids: Iterable[int]) -> list[ResyncOutcome]:
+    """After an action that changed their lines: each remote handset's file and re-sync."""
+    done = []
+    for handset_id in sorted(set(handset_ids)):
+        outcome = await provision_handset(db, handset_id)
+        if outcome is not None:
+            done.append(outcome)
+    return done
 
 
 @dataclass(frozen=True)

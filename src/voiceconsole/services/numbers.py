@@ -27,7 +27,7 @@ from voiceconsole.domain.states import (
     next_state,
 )
 from voiceconsole.domain.text import clean_email, clean_text, parse_choice
-from voiceconsole.services.handsets import log_out_numbers
+from voiceconsole.services.handsets import log_out_numbers, provision_handsets
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
     name_search,
@@ -182,21 +182,25 @@ async def deactivate_numbers(
     on a handset is logged out of it first."""
     async with transaction(db, actor) as tx:
         numbers = await _held(tx, refs, site)
-        before = await _records_logging_out(tx, numbers)
+        before, handsets = await _records_logging_out(tx, numbers)
         for number in numbers:
             number.state = next_state(facts(number), NumberAction.DEACTIVATE)
-        return await _record_move(tx, "numbers.deactivate", "deactivated", numbers, before)
+        changed = await _record_move(tx, "numbers.deactivate", "deactivated", numbers, before)
+    await provision_handsets(db, handsets)
+    return changed
 
 
 async def _records_logging_out(
     tx: Transaction, numbers: Sequence[PhoneNumber]
-) -> list[dict[str, Any]]:
-    """The numbers as they were (for the audit entry), each logged out of its handset first."""
-    handsets = await log_out_numbers(tx.session, [n.id for n in numbers])
-    return [
-        {**number_record(n), **({"handset": handsets[n.id]} if n.id in handsets else {})}
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The numbers as they were (for the audit entry), each logged out of its handset first;
+    and the handsets to provision again once the action is committed."""
+    out = await log_out_numbers(tx.session, [n.id for n in numbers])
+    records = [
+        {**number_record(n), **({"handset": out[n.id].handset} if n.id in out else {})}
         for n in numbers
     ]
+    return records, [where.handset_id for where in out.values()]
 
 
 def _reset_features(number: PhoneNumber) -> None:
@@ -216,7 +220,7 @@ async def release_numbers(
     """Give reserved numbers up: pool numbers cool down, ported and custom ones await port-out."""
     async with transaction(db, actor) as tx:
         numbers = await _held(tx, refs, site)
-        before = await _records_logging_out(tx, numbers)
+        before, handsets = await _records_logging_out(tx, numbers)
         sites = {
             s.id: s
             for s in await tx.session.scalars(
@@ -232,7 +236,9 @@ async def release_numbers(
                 number.occupier_id = None
                 number.cooldown_until = today + dt.timedelta(days=place.cooldown_days)
                 _reset_features(number)
-        return await _record_move(tx, "numbers.release", "released", numbers, before)
+        changed = await _record_move(tx, "numbers.release", "released", numbers, before)
+    await provision_handsets(db, handsets)
+    return changed
 
 
 async def recycle_due_numbers(
