@@ -152,3 +152,15 @@ def _provisioning_in_tmp(
     monkeypatch.setenv(
         "VOICECONSOLE_PROVISIONING_DIR", str(tmp_path_factory.mktemp("provisioning"))
     )
+
+
+@pytest.fixture
+async def seeded(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
+    """A fresh copy of the sample data (SQLite)."""
+    path = tmp_path / "seeded.db"
+    shutil.copy(seeded_template, path)
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        yield database
+    finally:
+        await database.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,8 @@ BRIGHTWATER = "02:cc:01:01:00:07"  # panasonic-hdv130 (manual, 2 keys), brightwa
 
 
 @pytest.fixture
-async def db(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "handsets.db"
-    shutil.copy(seeded_template, path)
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(seeded: Database) -> Database:
+    return seeded
 
 
 async def lines_of(db: Database, mac: str) -> list[tuple[int, str, str]]:

@@ -4,7 +4,6 @@ mismatch named."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 @pytest.fixture
-async def db(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "reconcile.db"
-    shutil.copy(seeded_template, path)
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(seeded: Database) -> Database:
+    return seeded
 
 
 async def set_voice(db: Database, tmp_path: Path, *labels: str) -> None:

@@ -11,7 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -97,14 +97,8 @@ def phone(tmp_path: Path) -> Iterator[Phone]:
 
 
 @pytest.fixture
-async def db(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "remote.db"
-    shutil.copy(seeded_template, path)
-    database = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield database
-    finally:
-        await database.close()
+def db(seeded: Database) -> Database:
+    return seeded
 
 
 async def set_address(db: Database, mac: str, address: str) -> None:

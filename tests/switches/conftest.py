@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +12,6 @@ from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
 from voiceconsole.switches.gateway import Gateway
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-
-
-@pytest.fixture
-async def seeded(tmp_path: Path, seeded_template: Path) -> AsyncIterator[Database]:
-    """A fresh copy of the sample data (SQLite)."""
-    path = tmp_path / "seeded.db"
-    shutil.copy(seeded_template, path)
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from voiceconsole.cli.output import print_json
@@ -50,6 +51,17 @@ def parse_datetime(text: str) -> dt.datetime:
             f"{text!r} is not a date or time like 2026-12-01 or 2026-12-01T09:30"
         ) from None
     return value if value.tzinfo else value.astimezone()
+
+
+def read_csv_text(file: Path) -> str:
+    """An import file (or standard input for `-`) as text: UTF-8, a byte-order mark allowed."""
+    try:
+        raw = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        return raw.decode("utf-8-sig")
+    except OSError as err:
+        raise InvalidInput(f"cannot read {file}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file} is not UTF-8 text; save the CSV as UTF-8") from None
 
 
 def say(text: str) -> None:

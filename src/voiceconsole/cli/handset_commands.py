@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import sys
 from pathlib import Path
 
-from voiceconsole.cli.context import CommandTree, Context
+from voiceconsole.cli.context import CommandTree, Context, read_csv_text
 from voiceconsole.cli.output import print_json, table
-from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.services import handsets
 
 
@@ -130,13 +128,7 @@ def _print_import(report: handsets.HandsetImportReport) -> None:
 
 
 async def handsets_import(args: argparse.Namespace, ctx: Context) -> None:
-    try:
-        raw = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as err:
-        raise InvalidInput(f"cannot read {args.file}: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{args.file} is not UTF-8 text; save the CSV as UTF-8") from None
+    text = read_csv_text(args.file)
     rows = list(csv.DictReader(io.StringIO(text)))
     try:
         report = await handsets.import_handsets(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from voiceconsole.cli.context import CommandTree, Context, Handler, positive, say
+from voiceconsole.cli.context import CommandTree, Context, Handler, positive, read_csv_text, say
 from voiceconsole.cli.output import print_json, table, to_data
-from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.services import numbers
 from voiceconsole.services.number_import import (
     ImportRefused,
@@ -127,13 +125,7 @@ def _print_report(report: ImportReport) -> None:
 
 
 async def numbers_import(args: argparse.Namespace, ctx: Context) -> None:
-    try:
-        raw = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as err:
-        raise InvalidInput(f"cannot read {args.file}: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{args.file} is not UTF-8 text; save the CSV as UTF-8") from None
+    text = read_csv_text(args.file)
     try:
         report = await import_numbers(
             ctx.db,
