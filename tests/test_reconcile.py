@@ -88,7 +88,7 @@ def test_the_command_line(
     shutil.copy(seeded_template, path)
     assert main(["reconcile", "--site", "LON1", "--json", "--db", str(path)]) == 0
     found = {r["occupier"]: r for r in json.loads(capsys.readouterr().out)}
-    assert found["indigo-health"]["clean"] is True
+    assert found["juniper-robotics"]["clean"] is True
     assert found["acme-analytics"]["active_numbers"] == 4
     kinds = {f["kind"] for f in found["acme-analytics"]["findings"]}
     assert "active_not_on_handset" in kinds

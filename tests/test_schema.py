@@ -51,7 +51,7 @@ ALLOWED = {
     "handsets": {"handsets", "domain", "config"},
     # The command line starts the console when run without a command, and `lab` runs the
     # switch simulators.
-    "cli": {"cli", "services", "domain", "db", "config", "tui", "switches"},
+    "cli": {"cli", "services", "domain", "db", "config", "tui", "switches", "handsets"},
     # The console holds an open Database handle but runs no SQL of its own.
     "tui": {"tui", "services", "domain", "db", "config", "clock"},
 }

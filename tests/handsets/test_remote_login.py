@@ -159,7 +159,7 @@ async def test_a_phone_that_does_not_answer_stays_pending(db: Database) -> None:
     await set_address(db, ACME_DESK_1, f"127.0.0.1:{silent}")
     done = await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0002")
     assert done.resync is not None and not done.resync.resynced
-    assert done.resync.reason.startswith("pending re-sync: no answer from 127.0.0.1")
+    assert done.resync.reason.startswith("pending re-sync: nothing answers SIP at 127.0.0.1")
     assert done.handset.lines == ((1, "+442079460002", "pending_resync"),)
     # The file is there all the same: the phone takes it when it next asks.
     content = (Path(os.environ["VOICECONSOLE_PROVISIONING_DIR"]) / "02cc01010001.cfg").read_text()

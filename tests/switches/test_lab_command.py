@@ -52,6 +52,10 @@ def test_lab_serves_the_sample_switches_to_the_stock_driver(tmp_path: Path) -> N
             assert driver.get_facts()["hostname"] == "lon1-1f-sw1"
         finally:
             driver.close()
+        # The sample phones answer re-sync requests, as a remote login sends them.
+        from voiceconsole.handsets.sip import send_check_sync
+
+        assert send_check_sync("127.0.0.1:25061", timeout=3).answered
         # The lab needs no database: none was created.
         assert not (tmp_path / "data").exists()
     finally:

@@ -257,7 +257,7 @@ def test_lab_fleet_serves_the_sample_switches() -> None:
     assert [switch.hostname for switch, _, _ in fleet][:2] == ["lon1-1f-sw1", "lon1-2f-sw1"]
     for switch, _, _ in fleet:
         kinds = [status.device.kind for status in switch.ports() if status.device]
-        assert kinds.count("phone") == 6 and "printer" in kinds and "access_point" in kinds
+        assert kinds.count("phone") >= 6 and "printer" in kinds and "access_point" in kinds
 
     # Served on free ports (the sample's fixed ports may be taken here); one exec command.
     free = [(switch, host, 0) for switch, host, _ in fleet[:2]]

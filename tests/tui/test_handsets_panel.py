@@ -1,8 +1,9 @@
 """The handset panel (remote and manual models), logging numbers in and out, bulk login, and the
 reconciliation screen, driven by keyboard only; the database is checked afterwards.
 
-The sample's remote handsets have no SIP address, so their logins end "pending re-sync: no
-SIP address…": nothing goes to the network here.
+The sample's remote handsets answer re-sync at loopback addresses only while `voiceconsole
+lab` runs; here nothing listens there, so their logins end "pending re-sync: nothing answers
+SIP at …" at once (the port is unreachable).
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ async def test_remote_login_stays_pending_resync(make_app, console_db, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await press(pilot, *PANEL, "down", "l", "space", "ctrl+s")
         results = text_of(app, "#results")
-        assert "pending re-sync: no SIP address" in results
+        assert "pending re-sync: nothing answers SIP at 127.0.0.1:25063" in results
         assert "done" not in results.split("pending")[0]
         await press(pilot, "escape")
     assert (await lines(console_db)) == {london(5): ("Brightwater reception", 1, "pending_resync")}

@@ -26,6 +26,7 @@ def register(cli: CommandTree) -> None:
     add.add_argument("--occupier")
     add.add_argument("--floor-port", help="the floor port label it is plugged into")
     add.add_argument("--label", default="")
+    add.add_argument("--sip-address", help="host[:port] where the phone is told to re-sync")
 
     login = group.command("login", "log a number in to a handset", handsets_login)
     login.add_argument("number")
@@ -91,6 +92,7 @@ async def handsets_add(args: argparse.Namespace, ctx: Context) -> None:
         occupier=args.occupier,
         floor_port=args.floor_port,
         label=args.label,
+        sip_address=args.sip_address,
     )
     ctx.emit(view, lambda: _print([view]))
 

@@ -1,4 +1,5 @@
-"""`voiceconsole lab`: serve the sample switches as SSH simulators on this machine.
+"""`voiceconsole lab`: serve the sample switches as SSH simulators on this machine, and the
+sample phones as SIP peers that answer re-sync requests.
 
 The console (`voiceconsole --lab`) or anyone's own NAPALM scripts can then reach them with the
 stock `ios` driver. The login is the `lab` entry of the switch credentials file, created with
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import threading
 from pathlib import Path
 
@@ -31,6 +33,12 @@ def register(cli: CommandTree) -> None:
         help="switch inventory (default: the sample data's switches.yaml)",
     )
     lab.add_argument(
+        "--handsets",
+        type=Path,
+        default=None,
+        help="phones that answer re-sync requests (default: the sample data's handsets.csv)",
+    )
+    lab.add_argument(
         "--devices",
         type=Path,
         default=None,
@@ -39,6 +47,7 @@ def register(cli: CommandTree) -> None:
 
 
 async def lab_serve(args: argparse.Namespace, ctx: Context | None) -> None:
+    from voiceconsole.handsets.phone_simulator import SimulatedPhones
     from voiceconsole.switches.simulator.lab import LabDataError, build_fleet, serve_lab
     from voiceconsole.switches.simulator.ssh_server import PortInUseError
 
@@ -59,6 +68,12 @@ async def lab_serve(args: argparse.Namespace, ctx: Context | None) -> None:
         )
         say("the console reaches these with `voiceconsole --lab`; Ctrl-C stops the lab")
 
+    phones = SimulatedPhones(sample_phone_addresses(args.handsets))
+    try:
+        phones.start()
+    except OSError as err:
+        raise InvalidInput(str(err)) from None
+    say(f"phones answer re-sync requests at {', '.join(phones.addresses) or 'no address'}")
     stop = threading.Event()
     try:
         await asyncio.to_thread(serve_lab, fleet, stop, ready=ready)
@@ -66,3 +81,13 @@ async def lab_serve(args: argparse.Namespace, ctx: Context | None) -> None:
         raise InvalidInput(str(err)) from None
     finally:
         stop.set()
+        phones.stop()
+
+
+def sample_phone_addresses(handsets: Path | None) -> list[str]:
+    """The SIP addresses of the handsets file's phones (the remote ones have one)."""
+    path = handsets or sample_data_dir() / "handsets.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as rows:
+        return [row["sip_address"] for row in csv.DictReader(rows) if row.get("sip_address")]

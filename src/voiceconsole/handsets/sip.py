@@ -89,8 +89,8 @@ def send_check_sync(address: str, *, timeout: float = 4.0) -> NotifyResult:
             except TimeoutError:
                 continue
             except ConnectionRefusedError:
-                # ICMP port unreachable: nothing listens there; keep trying until the timeout.
-                continue
+                # ICMP port unreachable: the host is there and nothing listens for SIP.
+                return NotifyResult(False, reason=f"nothing answers SIP at {address}")
             status = _final_status(data, branch)
             if status is not None:
                 return NotifyResult(200 <= status < 300, status, _status_line(data))

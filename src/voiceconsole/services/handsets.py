@@ -142,9 +142,15 @@ async def add_handset(
     occupier: str | None = None,
     floor_port: str | None = None,
     label: str = "",
+    sip_address: str | None = None,
 ) -> HandsetView:
-    """Put a handset in the inventory of a site, for an occupier (or in stock without one)."""
+    """Put a handset in the inventory of a site, for an occupier (or in stock without one).
+
+    `sip_address` (host[:port]) is where the phone is told to re-sync after a remote login.
+    """
     mac = normalise_mac(mac)
+    if sip_address is not None:
+        sip_address = clean_text(sip_address, "SIP address", max_len=64, required=False) or None
     label = clean_text(label, "handset label", required=False) if label else ""
     async with transaction(db, actor) as tx:
         device = await _model(tx.session, model)
@@ -171,6 +177,7 @@ async def add_handset(
             mac=mac,
             floor_port_id=port_id,
             label=label,
+            sip_address=sip_address,
         )
         tx.session.add(handset)
         await tx.session.flush()

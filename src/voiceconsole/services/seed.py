@@ -187,6 +187,8 @@ async def _load_structure(tx: Transaction, directory: Path) -> None:
                 mac=normalise_mac(row["mac"]),
                 floor_port_id=floor_port_ids.get((site.id, row["floor_port"])),
                 label=row["label"],
+                # `voiceconsole lab` answers re-sync requests at these (simulated phones).
+                sip_address=row.get("sip_address") or None,
             )
         )
     tx.audit(
