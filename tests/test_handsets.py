@@ -264,3 +264,53 @@ async def test_handsets_are_located_from_the_switches_readings(
     # The phone on 1F-011 in the lab is 02:cc:01:01:00:0b: the new handset is found there.
     assert ("Copperleaf desk 2", "1F-011") in moved
     assert await locate_handsets(db, "qa", site="LON1") == []  # nothing left to move
+
+
+def test_import_locate_and_manual_done_from_the_command_line(
+    tmp_path: Path, seeded_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voiceconsole.cli.main import main
+
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_template, path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([*args, "--db", str(path), "--actor", "qa"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    csv_file = tmp_path / "handsets.csv"
+    csv_file.write_text(
+        "mac,model,occupier,floor_port,label\n"
+        "02:cc:01:01:00:0b,yealink-t33g,copperleaf-design,,Copperleaf desk 2\n"
+        "02:cc:01:01:00:0b,yealink-t33g,,,twice\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("handsets", "import", str(csv_file), "--site", "LON1")
+    assert code == 1 and "line 3: 02:cc:01:01:00:0b: the same MAC is on an earlier row" in out
+    assert "nothing was imported" in err
+    header, first, _ = csv_file.read_text().splitlines(keepends=True)
+    csv_file.write_text(header + first)
+    code, out, _ = run("handsets", "import", str(csv_file), "--site", "LON1")
+    assert code == 0 and "line 2: 02:cc:01:01:00:0b: ok" in out
+    # Where is it? The switches know: read them (in-process simulators), then locate.
+    assert run("ports", "refresh", "--site", "LON1", "--floor", "1F")[0] == 0
+    code, out, _ = run("handsets", "locate", "--site", "LON1")
+    assert code == 0 and "Copperleaf desk 2: on 1F-011" in out
+    # A manual model: logged in by hand, then recorded as done.
+    code, out, _ = run("handsets", "login", "020 7946 0008", "--handset", "02:cc:01:01:00:07")
+    assert code == 0 and "manual_pending" in out
+    code, out, _ = run("handsets", "manual-done", "020 7946 0008")
+    assert code == 0 and "1:+442079460008(logged_in)" in out
+
+
+def test_power_cycle_from_the_command_line(
+    tmp_path: Path, seeded_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voiceconsole.cli.main import main
+
+    path = tmp_path / "cli.db"
+    shutil.copy(seeded_template, path)
+    code = main(["ports", "power-cycle", "1F-001", "--site", "LON1", "--db", str(path)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "1F-001: PoE off, then on again" in out

@@ -39,6 +39,7 @@ class SimulatorFleet:
         self.state_dir = state_dir
         self.devices_csv = devices_csv
         self._switches: dict[str, Any] = {}
+        self._devices: dict[str, list[Any]] | None = None
         self._guard = threading.Lock()
 
     def switch(self, hostname: str) -> Any:
@@ -55,9 +56,11 @@ class SimulatorFleet:
                 switch = SimulatedSwitch(hostname, users=users, startup_config=saved)
             else:
                 switch = SimulatedSwitch(hostname, users=users)
-            if self.devices_csv is not None and self.devices_csv.exists():
-                for interface, device in devices_by_switch(self.devices_csv).get(hostname, []):
-                    switch.connect(interface, device)
+            if self._devices is None:  # the lab file is read once, for every switch
+                exists = self.devices_csv is not None and self.devices_csv.exists()
+                self._devices = devices_by_switch(self.devices_csv) if exists else {}  # type: ignore[arg-type]
+            for interface, device in self._devices.get(hostname, []):
+                switch.connect(interface, device)
             self._switches[hostname] = switch
             return switch
 
