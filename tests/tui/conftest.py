@@ -85,7 +85,11 @@ async def _tables_measured(pilot: Pilot[Any]) -> None:
     """Wait until every table has measured the rows it was given. A DataTable sizes its
     columns to new rows on its next idle, which a busy machine can put after a screenshot."""
     for _ in range(100):
-        pending = [t for t in pilot.app.screen.query(DataTable) if t._require_update_dimensions]
+        pending = [
+            t
+            for t in pilot.app.screen.query(DataTable)
+            if getattr(t, "_require_update_dimensions", False)  # Textual internals: fail open
+        ]
         if not pending:
             return
         await pilot.pause(0.01)
