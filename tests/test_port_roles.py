@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from voiceconsole.domain.port_roles import (
     RoleError,
     SwitchPortRole,
+    PortCapabilities,
+    PortSettings,
     VlanPlan,
-    canonical_interface,
     classify,
     render,
     sanitise_description,
@@ -111,16 +112,41 @@ def test_any_description_stays_on_one_printable_line(text: str) -> None:
     assert len(config.splitlines()) == 11
 
 
-@pytest.mark.parametrize(
-    ("typed", "full"),
-    [
-        ("Gi1/0/7", "GigabitEthernet1/0/7"),
-        ("gi 1/0/7", "GigabitEthernet1/0/7"),
-        ("GigabitEthernet1/0/7", "GigabitEthernet1/0/7"),
-        ("Te1/1/1", "TenGigabitEthernet1/1/1"),
-        ("Ethernet12", "Ethernet12"),
-        ("Port-channel1", "Port-channel1"),
-    ],
-)
-def test_interface_names_as_people_type_them(typed: str, full: str) -> None:
-    assert canonical_interface(typed) == full
+NO_POE = PortCapabilities(poe=False)
+
+
+@pytest.mark.parametrize("role", ["data", "guest", "printer", "disabled"])
+def test_a_port_without_poe_takes_roles_without_a_power_inline_line(role: str) -> None:
+    lines = render("ios", IF, SwitchPortRole(role), PLAN, port=NO_POE).splitlines()
+    assert not any("power inline" in line for line in lines)
+    assert len(lines) == len(render("ios", IF, SwitchPortRole(role), PLAN).splitlines()) - 1
+
+
+@pytest.mark.parametrize("role", ["voice", "access_point"])
+def test_a_role_whose_device_the_port_powers_is_refused_without_poe(role: str) -> None:
+    with pytest.raises(RoleError, match="has no PoE"):
+        render("ios", IF, SwitchPortRole(role), PLAN, port=NO_POE)
+
+
+def test_unknown_poe_renders_as_if_the_port_had_it() -> None:
+    assert " power inline auto" in render("ios", IF, SwitchPortRole.VOICE, PLAN).splitlines()
+
+
+def test_trunks_on_isl_capable_ports_set_dot1q_before_trunk_mode() -> None:
+    port = PortCapabilities(poe=True, trunk_encapsulation=True)
+    lines = render("ios", IF, SwitchPortRole.ACCESS_POINT, PLAN, port=port).splitlines()
+    encapsulation = lines.index(" switchport trunk encapsulation dot1q")
+    assert encapsulation < lines.index(" switchport mode trunk")
+    # Access roles leave the encapsulation alone: it matters only to trunk mode.
+    access = render("ios", IF, SwitchPortRole.DATA, PLAN, port=port)
+    assert "encapsulation" not in access
+
+
+def test_a_trunk_allowing_all_vlans_is_not_one_allowing_none() -> None:
+    every = PortSettings(True, "trunk", native_vlan=400, allowed_vlans=None)
+    none = PortSettings(True, "trunk", native_vlan=400, allowed_vlans=())
+    assert every != none
+    assert classify(every, PLAN) is None and classify(none, PLAN) is None
+    assert classify(settings_for(SwitchPortRole.ACCESS_POINT, PLAN), PLAN) is (
+        SwitchPortRole.ACCESS_POINT
+    )

@@ -21,6 +21,7 @@ from voiceconsole.cli import (
     port_commands,
     reconcile_command,
     service_commands,
+    switch_commands,
     web_command,
 )
 from voiceconsole.cli.context import CommandTree, Context, say
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     number_commands.register(tree)
     service_commands.register(tree)
     port_commands.register(tree)
+    switch_commands.register(tree)
     handset_commands.register(tree)
     reconcile_command.register(tree)
     lab_command.register(tree)

@@ -124,7 +124,7 @@ async def ports_list(args: argparse.Namespace, ctx: Context) -> None:
 
 async def ports_refresh(args: argparse.Namespace, ctx: Context) -> None:
     readings = await port_readings.refresh_live_state(
-        ctx.db, _gateway(ctx), site=args.site, floor=args.floor
+        ctx.db, _gateway(ctx), site=args.site, floor=args.floor, actor=ctx.actor
     )
 
     def text() -> None:
@@ -138,7 +138,7 @@ async def ports_refresh(args: argparse.Namespace, ctx: Context) -> None:
 async def ports_set_role(args: argparse.Namespace, ctx: Context) -> None:
     ids = await floor_ports.floor_port_ids(ctx.db, site=args.site, labels=args.ports)
     gateway = _gateway(ctx)
-    plan = await switch_ports.plan_role_change(ctx.db, gateway, ids, args.role)
+    plan = await switch_ports.plan_role_change(ctx.db, gateway, ids, args.role, actor=ctx.actor)
     for label, reason in plan.refused:
         say(f"{label}: not changed: {reason}")
     if args.dry_run or not plan.ready:

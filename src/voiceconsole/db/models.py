@@ -304,6 +304,14 @@ class Switch(Base):
     # Names an entry in the environment or the credentials file; never the secret itself.
     credentials_ref: Mapped[str] = mapped_column(String(64))
     simulated: Mapped[bool] = mapped_column(default=False)
+    # domain.platforms profile code (catalyst-9300); "" when not known.
+    profile: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # The SSH host key pinned for the switch (one OpenSSH line); sessions accept no other.
+    host_key: Mapped[str | None] = mapped_column(Text)
+    host_key_pinned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The last preflight (switches.preflight.Finding dicts; [] when ready) and when it ran.
+    preflight: Mapped[list | None] = mapped_column(JSONType)  # type: ignore[type-arg]
+    preflight_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class SwitchPort(Base):
@@ -321,8 +329,44 @@ class SwitchPort(Base):
     drift: Mapped[bool] = mapped_column(default=False)
     checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
-    # The last live reading (switches.gateway.PortState.as_json()): link, PoE, LLDP, MACs.
+    # The last live reading (domain.port_state.PortState.as_json()): link, PoE, LLDP, MACs.
     live: Mapped[dict | None] = mapped_column(JSONType)  # type: ignore[type-arg]
+    # Whether the port has PoE, as the switch's `show power inline` said; None: not read yet.
+    poe: Mapped[bool | None] = mapped_column()
+
+
+class SwitchChangeState(enum.StrEnum):
+    IN_FLIGHT = "in_flight"  # written before the commit; settled when the switch has answered
+    SETTLED = "settled"  # the console recorded the switch's answer itself
+    CONFIRMED = "confirmed"  # found in place after the console died mid-way
+    REVERTED = "reverted"  # found undone (or never committed) after the console died
+    DRIFT = "drift"  # found neither as asked nor as before
+
+
+class SwitchChange(Base):
+    """A role change on one switch, written before its commit so that a console dying between
+    commit and confirm leaves a record to settle against what the switch shows."""
+
+    __tablename__ = "switch_changes"
+    __table_args__ = (Index(None, "state", "switch_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    switch_id: Mapped[int] = mapped_column(ForeignKey("switches.id", ondelete="CASCADE"))
+    role: Mapped[SwitchPortRole] = mapped_column(_enum(SwitchPortRole, "change_role"))
+    # [{floor_port_id, switch_port_id, label, interface, before}]: `before` is the role the
+    # switch showed at the last reading, to tell a revert from drift.
+    ports: Mapped[list] = mapped_column(JSONType)  # type: ignore[type-arg]
+    diff: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(64))
+    # The console that made it (host and process id): a dead owner's change is settled at once.
+    owner: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revert_deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[SwitchChangeState] = mapped_column(
+        _enum(SwitchChangeState, "change_state"), default=SwitchChangeState.IN_FLIGHT
+    )
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(Text, default="")
 
 
 class FloorPort(Base):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from voiceconsole.domain.port_roles import SwitchPortRole
+from voiceconsole.domain.port_state import PortState
 
 
 class Mismatch(StrEnum):
@@ -31,7 +31,7 @@ class PortFacts:
     role: SwitchPortRole | None
     observed_role: SwitchPortRole | None
     drift: bool
-    live: dict[str, Any] | None  # switches.gateway.PortState.as_json(), or None if never read
+    live: PortState | None  # None if never read
     occupier_id: int | None
     space_occupier_id: int | None
 
@@ -42,9 +42,9 @@ def mismatches(port: PortFacts) -> list[Mismatch]:
         found.append(Mismatch.DRIFT)
     if port.live is not None:
         voice = port.observed_role is SwitchPortRole.VOICE
-        if port.live.get("neighbour_is_phone") and not voice:
+        if port.live.neighbour_is_phone and not voice:
             found.append(Mismatch.PHONE_WITHOUT_VOICE)
-        if voice and not port.live.get("link_up") and not port.live.get("macs"):
+        if voice and not port.live.link_up and not port.live.macs:
             found.append(Mismatch.VOICE_PORT_EMPTY)
     if (
         port.occupier_id is not None

@@ -77,8 +77,20 @@ class PortSettings:
     access_vlan: int | None = None
     voice_vlan: int | None = None
     native_vlan: int | None = None
-    allowed_vlans: tuple[int, ...] = ()
+    # A trunk's allowed VLANs; None: all of them (IOS's default, shown as `ALL`).
+    allowed_vlans: tuple[int, ...] | None = ()
     portfast: bool = False
+
+
+@dataclass(frozen=True)
+class PortCapabilities:
+    """What one switch port can take, from its platform profile and from what it shows.
+
+    `poe`: None when not known yet (rendered as if it had PoE, which a port without refuses).
+    """
+
+    poe: bool | None = None
+    trunk_encapsulation: bool = False  # `switchport trunk encapsulation dot1q` before trunk mode
 
 
 def settings_for(role: SwitchPortRole, plan: VlanPlan) -> PortSettings:
@@ -111,13 +123,24 @@ def classify(live: PortSettings, plan: VlanPlan) -> SwitchPortRole | None:
         if live.mode != wanted.mode:
             continue
         if wanted.mode == "trunk":
-            if live.native_vlan == wanted.native_vlan and set(live.allowed_vlans) == set(
-                wanted.allowed_vlans
+            if live.native_vlan == wanted.native_vlan and same_vlans(
+                live.allowed_vlans, wanted.allowed_vlans
             ):
                 return role
         elif live.access_vlan == wanted.access_vlan and live.voice_vlan == wanted.voice_vlan:
             return role
     return None
+
+
+def same_vlans(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> bool:
+    """Allowed-VLAN lists compared as sets; None (all VLANs) equals only None."""
+    if a is None or b is None:
+        return a is b
+    return set(a) == set(b)
+
+
+# Roles whose device is powered by the port: a desk phone, a wireless AP.
+NEEDS_POE = frozenset({SwitchPortRole.VOICE, SwitchPortRole.ACCESS_POINT})
 
 
 # Anything that could end a config line or steer a terminal: C0/C1 controls, line and paragraph
@@ -137,44 +160,34 @@ def sanitise_description(text: str) -> str:
     return " ".join(ascii_only.split())[:DESCRIPTION_LIMIT].strip()
 
 
-_INTERFACE_KINDS = {
-    "gi": "GigabitEthernet",
-    "te": "TenGigabitEthernet",
-    "tw": "TwoGigabitEthernet",
-    "fa": "FastEthernet",
-    "eth": "Ethernet",
-}
-_INTERFACE = re.compile(r"^([A-Za-z-]+?)\s*(\d+(?:/\d+)*)$")
-
-
-def canonical_interface(name: str) -> str:
-    """`Gi1/0/7` as the switch spells it in full: `GigabitEthernet1/0/7` (people type short)."""
-    found = _INTERFACE.match(name.strip())
-    if not found:
-        return name.strip()
-    kind, number = found.groups()
-    lowered = kind.lower()
-    for short, full in _INTERFACE_KINDS.items():
-        if lowered == full.lower() or (
-            lowered.startswith(short) and full.lower().startswith(lowered)
-        ):
-            return f"{full}{number}"
-    return f"{kind}{number}"
-
-
 def render(
-    platform: str, interface: str, role: SwitchPortRole, plan: VlanPlan, description: str = ""
+    platform: str,
+    interface: str,
+    role: SwitchPortRole,
+    plan: VlanPlan,
+    description: str = "",
+    port: PortCapabilities = PortCapabilities(),
 ) -> str:
-    """The merge candidate that gives `interface` its role on a `platform` switch."""
+    """The merge candidate that gives `interface` its role on a `platform` switch.
+
+    A port without PoE gets no `power inline` line (the switch would refuse it), and a role
+    whose device the port must power is refused there with the reason.
+    """
+    if port.poe is False and role in NEEDS_POE:
+        device = "phone" if role is SwitchPortRole.VOICE else "access point"
+        raise RoleError(
+            f"{interface} has no PoE, and a {role.value.replace('_', ' ')} port powers the "
+            f"{device}: patch the floor port to a PoE port"
+        )
     settings = settings_for(role, plan)
     safe = sanitise_description(description)
     if platform == "ios":
-        return _render_ios(interface, settings, safe)
+        return _render_ios(interface, settings, safe, port)
     raise RoleError(f"Roles are not rendered for platform {platform!r} (known: ios).")
 
 
-def _vlans(vlans: tuple[int, ...]) -> str:
-    return ",".join(str(vlan) for vlan in vlans)
+def _vlans(vlans: tuple[int, ...] | None) -> str:
+    return "all" if vlans is None else ",".join(str(vlan) for vlan in vlans)
 
 
 def _set(setting: str, value: object) -> str:
@@ -182,7 +195,7 @@ def _set(setting: str, value: object) -> str:
     return f" {setting} {value}" if value else f" no {setting}"
 
 
-def _render_ios(interface: str, s: PortSettings, description: str) -> str:
+def _render_ios(interface: str, s: PortSettings, description: str, port: PortCapabilities) -> str:
     trunk = s.mode == "trunk"
     lines = [
         f"interface {interface}",
@@ -190,9 +203,14 @@ def _render_ios(interface: str, s: PortSettings, description: str) -> str:
         _set("switchport access vlan", s.access_vlan),
         _set("switchport trunk native vlan", s.native_vlan),
         _set("switchport trunk allowed vlan", _vlans(s.allowed_vlans) if trunk else None),
-        f" switchport mode {s.mode}",
-        _set("switchport voice vlan", s.voice_vlan),
-        " power inline auto" if s.enabled else " power inline never",
+    ]
+    if trunk and port.trunk_encapsulation:
+        # ISL-capable ports negotiate by default, and refuse trunk mode until told dot1q.
+        lines.append(" switchport trunk encapsulation dot1q")
+    lines += [f" switchport mode {s.mode}", _set("switchport voice vlan", s.voice_vlan)]
+    if port.poe is not False:
+        lines.append(" power inline auto" if s.enabled else " power inline never")
+    lines += [
         " no shutdown" if s.enabled else " shutdown",
         " spanning-tree portfast" if s.portfast else " no spanning-tree portfast",
         "end",

@@ -81,3 +81,13 @@ def parse_day(text: str) -> dt.date | int:
     if word.startswith("+") and word[1:].isdecimal() and word[1:].isascii():
         return int(word[1:])
     return parse_date(text)
+
+
+def device_text(value: object, max_len: int = 200) -> str:
+    """Text a device sent (an LLDP name, a port description, a SIP reason), made one printable
+    line: control characters (escape sequences' ESC, newlines) become spaces, so nothing it
+    carries can steer a terminal or start a new config line."""
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(value)
+    )
+    return " ".join(text.split())[:max_len]

@@ -14,8 +14,9 @@ from sqlalchemy.orm import aliased
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Floor, FloorPort, Occupier, Site, Space, Switch, SwitchPort
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
+from voiceconsole.domain.interfaces import canonical_interface
 from voiceconsole.domain.port_checks import Mismatch, PortFacts, mismatches
-from voiceconsole.domain.port_roles import canonical_interface
+from voiceconsole.domain.port_state import PortState
 from voiceconsole.services.lookup import name_search, occupancy_of, occupier_by_ref, site_by_ref
 from voiceconsole.services.switch_work import ports_with_switches
 from voiceconsole.services.transaction import transaction
@@ -36,7 +37,7 @@ class FloorPortView(View):
     drift: bool
     observed_role: str | None = None
     operator_use: bool = False
-    live: dict[str, Any] | None = None
+    live: PortState | None = None
     checked_at: dt.datetime | None = None
     last_error: str | None = None
     mismatches: tuple[Mismatch, ...] = field(default=())
@@ -44,34 +45,24 @@ class FloorPortView(View):
     @property
     def link(self) -> str:
         """up / down / "" (never read)."""
-        if self.live is None:
-            return ""
-        return "up" if self.live.get("link_up") else "down"
+        return self.live.link if self.live else ""
 
     @property
     def poe(self) -> str:
-        if self.live is None or not self.live.get("poe_admin"):
-            return ""
-        if self.live.get("poe_on"):
-            return f"{float(self.live.get('poe_watts') or 0):.1f}W"
-        return "off" if self.live.get("poe_admin") in ("off", "never") else "-"
+        return self.live.poe_text if self.live else ""
 
     @property
     def mac_vlans(self) -> str:
         """The VLANs the port's devices were seen in, e.g. "102 200" (a PC and its phone)."""
-        if not self.live:
-            return ""
-        return " ".join(str(v) for v in sorted({int(v) for v, _ in self.live.get("macs") or []}))
+        return self.live.mac_vlans if self.live else ""
 
     @property
     def device(self) -> str:
         if not self.live:
             return ""
-        if self.live.get("neighbour"):
-            kind = "phone " if self.live.get("neighbour_is_phone") else ""
-            return f"{kind}{self.live['neighbour']}"
-        macs = self.live.get("macs") or []
-        return str(macs[0][1]) if macs else ""
+        if self.live.neighbour and self.live.neighbour_is_phone:
+            return f"phone {self.live.neighbour}"
+        return self.live.device
 
 
 SpaceHolder = aliased(Occupier)
@@ -81,12 +72,12 @@ def floor_port_query():  # type: ignore[no-untyped-def]
     return (
         select(
             FloorPort.id,
-            Site.code,
+            Site.code.label("site"),
             FloorPort.label,
-            Floor.name,
-            Space.code,
-            Occupier.code,
-            Switch.hostname,
+            Floor.name.label("floor"),
+            Space.code.label("space"),
+            Occupier.code.label("occupier"),
+            Switch.hostname.label("switch"),
             SwitchPort.interface,
             SwitchPort.role,
             SwitchPort.drift,
@@ -96,7 +87,7 @@ def floor_port_query():  # type: ignore[no-untyped-def]
             SwitchPort.checked_at,
             SwitchPort.last_error,
             FloorPort.occupier_id,
-            Space.occupier_id,
+            Space.occupier_id.label("space_occupier_id"),
         )
         .join(Site, Site.id == FloorPort.site_id)
         .outerjoin(Floor, Floor.id == FloorPort.floor_id)
@@ -107,19 +98,34 @@ def floor_port_query():  # type: ignore[no-untyped-def]
     )
 
 
-def floor_port_view(row: tuple) -> FloorPortView:  # type: ignore[type-arg]
-    role, drift, observed, operator_use, live, checked_at, last_error = row[8:15]
-    facts = PortFacts(role, observed, bool(drift), live, row[15], row[16])
-    return FloorPortView(
-        *row[:8],
-        role.value if role else None,
-        bool(drift),
-        observed.value if observed else None,
-        bool(operator_use),
+def floor_port_view(row: Any) -> FloorPortView:
+    r = row._mapping
+    live = PortState.from_json(r["live"]) if r["live"] is not None else None
+    facts = PortFacts(
+        r["role"],
+        r["observed_role"],
+        bool(r["drift"]),
         live,
-        checked_at,
-        last_error,
-        tuple(mismatches(facts)),
+        r["occupier_id"],
+        r["space_occupier_id"],
+    )
+    return FloorPortView(
+        id=r["id"],
+        site=r["site"],
+        label=r["label"],
+        floor=r["floor"],
+        space=r["space"],
+        occupier=r["occupier"],
+        switch=r["switch"],
+        interface=r["interface"],
+        role=r["role"].value if r["role"] else None,
+        drift=bool(r["drift"]),
+        observed_role=r["observed_role"].value if r["observed_role"] else None,
+        operator_use=bool(r["operator_use"]),
+        live=live,
+        checked_at=r["checked_at"],
+        last_error=r["last_error"],
+        mismatches=tuple(mismatches(facts)),
     )
 
 
@@ -239,7 +245,10 @@ async def patch_floor_port(
             raise NotFound(f"no switch {switch!r}")
         if found.site_id != floor_port.site_id:
             raise RuleViolation(f"{found.hostname} is in another building than {floor_port.label}")
-        interface = canonical_interface(interface)
+        known = await tx.session.scalars(
+            select(SwitchPort.interface).where(SwitchPort.switch_id == found.id)
+        )
+        interface = canonical_interface(interface, known)
         port = await tx.session.scalar(
             select(SwitchPort).where(
                 SwitchPort.switch_id == found.id, SwitchPort.interface == interface

@@ -37,6 +37,7 @@ from voiceconsole.domain.handsets import (
     check_login,
     normalise_mac,
 )
+from voiceconsole.domain.port_state import PortState
 from voiceconsole.domain.text import clean_text
 from voiceconsole.services.lookup import (
     numbers_by_ref,
@@ -507,7 +508,7 @@ async def locate_handsets(db: Database, actor: str, *, site: str) -> list[tuple[
             .where(FloorPort.site_id == place.id, SwitchPort.live.is_not(None))
         ):
             labels[port_id] = label
-            for _, mac in live.get("macs") or []:
+            for _, mac in PortState.from_json(live).macs:
                 where[normalise_mac(mac)] = port_id
         moved = []
         for handset in await tx.session.scalars(select(Handset).where(Handset.site_id == place.id)):

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole import clock
-from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Product, Site
+from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Product, Site, Switch
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.phone import national, to_e164
 
@@ -71,6 +71,17 @@ async def occupier_by_ref(session: AsyncSession, ref: str | int) -> Occupier:
 
 async def product_by_ref(session: AsyncSession, ref: str | int) -> Product:
     return await _by_ref(session, Product, ref, slug_code(str(ref)), "product")
+
+
+async def switch_by_name(session: AsyncSession, hostname: str) -> Switch:
+    """A switch by its hostname (as typed: case and spaces do not matter)."""
+    name = hostname.strip().lower()
+    if not name:
+        raise InvalidInput("no switch was named")
+    found = await session.scalar(select(Switch).where(Switch.hostname == name))
+    if found is None:
+        raise NotFound(f"unknown switch {hostname.strip()!r}")
+    return found
 
 
 async def occupancy_of(

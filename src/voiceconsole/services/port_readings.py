@@ -13,9 +13,19 @@ from voiceconsole.db.database import Database
 from voiceconsole.db.models import Floor, FloorPort, Occupancy, Site, Switch, SwitchPort
 from voiceconsole.domain.errors import NotFound
 from voiceconsole.domain.port_roles import RoleError
+from voiceconsole.domain.port_state import PortState
+from voiceconsole.services.host_keys import pin_first_use
 from voiceconsole.services.lookup import site_by_ref
-from voiceconsole.services.switch_work import in_switch_thread, record_reading, site_plan, target_of
-from voiceconsole.switches.gateway import Gateway, PortState, SwitchError
+from voiceconsole.services.switch_work import (
+    in_switch_thread,
+    record_reading,
+    role_vlans,
+    site_plan,
+    site_plans,
+    target_of,
+)
+from voiceconsole.switches.gateway import Gateway, SwitchError
+from voiceconsole.switches.preflight import Finding
 
 
 @dataclass(frozen=True)
@@ -56,10 +66,14 @@ async def refresh_live_state(
     floor_port_ids: Iterable[int] | None = None,
     progress: Callable[[SwitchReading], None] | None = None,
     started: Callable[[list[str]], None] | None = None,
+    actor: str | None = None,
 ) -> list[SwitchReading]:
     """Read the patched ports of a site (or one floor) from all their switches at once.
 
     `started` is told the switches' hostnames before any is asked; `progress` each reading.
+    With an `actor`, switches reached over SSH whose host key is not pinned are pinned first.
+    A switch read for the first time is also checked (preflight, but for the SCP copy), so
+    that LLDP being off, say, is said rather than seen as no phones.
 
     Each switch's readings are saved as soon as it answers, so a list can update in place while
     slower switches are still talking. A reading is an observation, not a user action: it
@@ -76,17 +90,24 @@ async def refresh_live_state(
                 raise NotFound(f"{place.code} has no floor {floor!r}")
         grouped = await _targets_for(session, place.id, floor_id, floor_port_ids)
         plans = await _plans_by_interface(session, place)
+        vlans = role_vlans(await site_plans(session, place))
+    if actor is not None:
+        pinned = await pin_first_use(db, gateway, actor, [s for s, _ in grouped.values()])
+        grouped = {s.id: (s, grouped[s.id][1]) for s in pinned}
 
     async def poll(switch: Switch, interfaces: list[str]) -> SwitchReading:
         target = target_of(switch)
+        check = vlans if switch.preflight_at is None else None
         try:
-            states = await in_switch_thread(gateway.read_ports, target, interfaces)
+            found = await in_switch_thread(gateway.read, target, interfaces, check)
         except SwitchError as err:
             reading = SwitchReading(switch.hostname, error=str(err))
             await _save_error(db, switch.id, interfaces, str(err))
         else:
-            await _save_states(db, switch.id, states, plans.get(switch.id, {}), place)
-            reading = SwitchReading(switch.hostname, ports=len(states))
+            await _save_states(db, switch.id, found.ports, plans.get(switch.id, {}), place)
+            if found.findings is not None:
+                await save_preflight(db, switch.id, found.findings)
+            reading = SwitchReading(switch.hostname, ports=len(found.ports))
         if progress is not None:
             progress(reading)
         return reading
@@ -133,11 +154,8 @@ async def _save_states(
             try:
                 plan = site_plan(site, occupier_vlans.get(port.interface))
             except RoleError as err:  # one bad VLAN plan spoils its ports, not the reading
-                port.live, port.checked_at, port.last_error = (
-                    states[port.interface].as_json(),
-                    now,
-                    str(err),
-                )
+                record_reading(port, states[port.interface], None, now)
+                port.last_error = str(err)
                 continue
             record_reading(port, states[port.interface], plan, now)
             port.last_error = None
@@ -153,4 +171,14 @@ async def _save_error(db: Database, switch_id: int, interfaces: list[str], error
         )
         for port in ports:
             port.last_error = error
+        await session.commit()
+
+
+async def save_preflight(db: Database, switch_id: int, findings: list[Finding]) -> None:
+    """Keep a switch's last preflight (an observation, like a reading: no audit entry)."""
+    async with db.write() as session:
+        switch = await session.get(Switch, switch_id)
+        if switch is not None:
+            switch.preflight = [finding.to_dict() for finding in findings]
+            switch.preflight_at = clock.utcnow()
         await session.commit()

@@ -36,6 +36,7 @@ from voiceconsole.db.models import (
 )
 from voiceconsole.domain.errors import Conflict
 from voiceconsole.domain.handsets import normalise_mac
+from voiceconsole.domain.platforms import profile_for_model
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import slugify
 from voiceconsole.services import numbers, voice_services
@@ -147,8 +148,12 @@ async def _load_structure(tx: Transaction, directory: Path) -> None:
     for item in _yaml(directory, "switches.yaml"):
         count = item.pop("ports")
         item.pop("floor")
+        item.pop("vlans", None)  # what the simulators are set up with (the lab's business)
         site = sites[item.pop("site")]
-        switch = Switch(**item, site_id=site.id, simulated=True)
+        found = profile_for_model(item.get("model", ""))
+        switch = Switch(
+            **item, site_id=site.id, simulated=True, profile=found.code if found else ""
+        )
         session.add(switch)
         await session.flush()
         for n in range(1, count + 1):

@@ -1,5 +1,6 @@
 """Switch port roles of floor ports: preview on every switch, apply, record what is true;
-and power-cycling a phone's port. (Reading live state: port_readings.py.)"""
+and power-cycling a phone's port. (Reading live state: port_readings.py; changes left in
+flight by a console that died: switch_changes.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 from voiceconsole import clock
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import FloorPort, SwitchPort
-from voiceconsole.domain.errors import InvalidInput, RuleViolation
+from voiceconsole.db.models import FloorPort, SwitchChange, SwitchChangeState, SwitchPort
+from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.port_roles import (
     RoleError,
     SwitchPortRole,
@@ -19,12 +20,16 @@ from voiceconsole.domain.port_roles import (
     sanitise_description,
     settings_for,
 )
+from voiceconsole.services import switch_changes
+from voiceconsole.services.host_keys import pin_first_use
 from voiceconsole.services.switch_work import (
     SwitchPortFailure,
+    capabilities,
     in_switch_thread,
     port_description,
     ports_with_switches,
     record_reading,
+    role_vlans,
     site_plan,
     target_of,
 )
@@ -45,6 +50,19 @@ class PlannedPort:
     switch_port_id: int
     change: PortChange
     plan: VlanPlan  # what `observed_role` is classified against when the switch answers
+    before: str | None = None  # the role the switch showed at the last reading
+    read: bool = False  # whether the port was ever read (else `before` says nothing)
+
+    def intent(self) -> dict[str, object]:
+        """What the in-flight record keeps of the port."""
+        return {
+            "floor_port_id": self.floor_port_id,
+            "switch_port_id": self.switch_port_id,
+            "label": self.label,
+            "interface": self.change.interface,
+            "before": self.before,
+            "read": self.read,
+        }
 
 
 @dataclass(frozen=True)
@@ -54,14 +72,16 @@ class SwitchPlan:
     target: SwitchTarget
     ports: tuple[PlannedPort, ...]
     diff: str = ""
-    error: str = ""  # the preview failed: the switch is unreachable or refused the candidate
+    error: str = ""  # the preview failed: unreachable, not ready, or refused the candidate
+    switch_id: int = 0
+    vlans: tuple[tuple[int, str], ...] = ()  # the VLANs the change uses, checked on the switch
 
 
 @dataclass(frozen=True)
 class RolePlan:
     role: SwitchPortRole
     switches: tuple[SwitchPlan, ...]
-    # Floor ports that cannot take the role, with why (not patched, no plan).
+    # Floor ports that cannot take the role, with why (not patched, no PoE, no plan).
     refused: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -103,16 +123,35 @@ class RoleOutcome:
 
 
 async def plan_role_change(
-    db: Database, gateway: Gateway, floor_port_ids: Iterable[int], role: SwitchPortRole | str
+    db: Database,
+    gateway: Gateway,
+    floor_port_ids: Iterable[int],
+    role: SwitchPortRole | str,
+    *,
+    actor: str | None = None,
 ) -> RolePlan:
-    """Render `role` for each floor port and ask each switch for its diff (nothing commits)."""
+    """Render `role` for each floor port and ask each switch for its diff (nothing commits).
+
+    Each switch is checked first (preflight): one that is not ready, or that has a change of
+    another console still in flight, is refused with the reason before any diff. With an
+    `actor`, a switch reached over SSH whose host key is not pinned yet is pinned now.
+    """
     try:
         role = SwitchPortRole(role)
     except ValueError:
         raise InvalidInput(f"unknown switch port role {role!r}") from None
     async with db.read() as session:
         rows = await ports_with_switches(session, floor_port_ids)
-    grouped: dict[str, tuple[SwitchTarget, list[PlannedPort]]] = {}
+        busy = {
+            change.switch_id: change
+            for change in await switch_changes.in_flight(
+                session, {row[2].id for row in rows if row[2] is not None}
+            )
+        }
+    switches = {row[2].id: row[2] for row in rows if row[2] is not None}
+    if actor is not None:
+        switches = {s.id: s for s in await pin_first_use(db, gateway, actor, switches.values())}
+    grouped: dict[int, list[PlannedPort]] = {}
     refused: list[tuple[str, str]] = []
     for floor_port, switch_port, switch, site, occupier_code, occupier_vlan in rows:
         if switch_port is None or switch is None:
@@ -123,24 +162,45 @@ async def plan_role_change(
             description = sanitise_description(
                 port_description(floor_port.label, occupier_code, floor_port.operator_use)
             )
-            config = render(switch.platform, switch_port.interface, role, plan, description)
+            config = render(
+                switch.platform,
+                switch_port.interface,
+                role,
+                plan,
+                description,
+                capabilities(switch, switch_port),
+            )
         except RoleError as err:
             refused.append((floor_port.label, str(err)))
             continue
         change = PortChange(switch_port.interface, config, settings_for(role, plan), description)
-        target = target_of(switch)
-        grouped.setdefault(switch.hostname, (target, []))[1].append(
-            PlannedPort(floor_port.id, floor_port.label, switch_port.id, change, plan)
+        before = switch_port.observed_role.value if switch_port.observed_role else None
+        grouped.setdefault(switch.id, []).append(
+            PlannedPort(
+                floor_port.id,
+                floor_port.label,
+                switch_port.id,
+                change,
+                plan,
+                before,
+                switch_port.live is not None,
+            )
         )
 
-    async def preview(target: SwitchTarget, ports: list[PlannedPort]) -> SwitchPlan:
+    async def preview(switch_id: int, ports: list[PlannedPort]) -> SwitchPlan:
+        target = target_of(switches[switch_id])
+        vlans = role_vlans({p.plan for p in ports}, [role])
+        shape = {"switch_id": switch_id, "vlans": tuple(sorted(vlans.items()))}
+        if switch_id in busy:
+            error = switch_changes.busy_message(busy[switch_id], target.hostname)
+            return SwitchPlan(target, tuple(ports), error=error, **shape)  # type: ignore[arg-type]
         try:
-            diff = await in_switch_thread(gateway.preview, target, [p.change for p in ports])
+            diff = await in_switch_thread(gateway.preview, target, [p.change for p in ports], vlans)
         except SwitchError as err:
-            return SwitchPlan(target, tuple(ports), error=str(err))
-        return SwitchPlan(target, tuple(ports), diff=diff)
+            return SwitchPlan(target, tuple(ports), error=str(err), **shape)  # type: ignore[arg-type]
+        return SwitchPlan(target, tuple(ports), diff=diff, **shape)  # type: ignore[arg-type]
 
-    plans = await asyncio.gather(*(preview(t, ports) for t, ports in grouped.values()))
+    plans = await asyncio.gather(*(preview(i, ports) for i, ports in grouped.items()))
     return RolePlan(role, tuple(sorted(plans, key=lambda p: p.target.hostname)), tuple(refused))
 
 
@@ -157,16 +217,32 @@ async def apply_role_change(
 ) -> RoleOutcome:
     """Apply a previewed plan on every reachable switch at once, then record what is true.
 
-    Each switch commits only if its diff is still the previewed one. The database is written
-    once, in one transaction with one audit entry, after every switch has answered.
+    Each switch commits only if its diff is still the previewed one. Before any switch
+    commits, the change is written down as in flight (switch_changes.py), so a console that
+    dies mid-way leaves a record to settle. The outcome is written once, in one transaction
+    with one audit entry, after every switch has answered.
     """
     if not plan.ready:
         raise RuleViolation("no switch in this change can be reached; nothing was changed")
+    change_ids = await switch_changes.begin(
+        db,
+        actor,
+        [
+            switch_changes.PlannedIntent(
+                s.switch_id, plan.role, s.diff, tuple(p.intent() for p in s.ports)
+            )
+            for s in plan.ready
+        ],
+    )
 
     async def apply(switch_plan: SwitchPlan) -> tuple[SwitchPlan, ApplyResult]:
         changes = [p.change for p in switch_plan.ports]
         result = await in_switch_thread(
-            gateway.apply, switch_plan.target, changes, expected_diff=switch_plan.diff
+            gateway.apply,
+            switch_plan.target,
+            changes,
+            dict(switch_plan.vlans),
+            expected_diff=switch_plan.diff,
         )
         if progress is not None:
             progress(switch_plan, result)
@@ -182,6 +258,13 @@ async def apply_role_change(
     async with transaction(db, actor) as tx:
         sites: set[tuple[int | None, int | None]] = set()
         for switch_plan, result in answers:
+            change_id = change_ids.get(switch_plan.switch_id)
+            if change_id is not None:
+                record = await tx.session.get(SwitchChange, change_id)
+                if record is not None:
+                    record.state = SwitchChangeState.SETTLED
+                    record.settled_at = now
+                    record.outcome = "committed" if result.committed else result.error[:500]
             for planned in switch_plan.ports:
                 floor_port = await tx.session.get(FloorPort, planned.floor_port_id)
                 port = await tx.session.get(SwitchPort, planned.switch_port_id)
@@ -252,8 +335,14 @@ async def power_cycle(
         raise RuleViolation(f"{floor_port.label} is not patched to a switch interface")
     if switch_port.role is SwitchPortRole.DISABLED:
         raise RuleViolation(f"{floor_port.label} is disabled: it has no power to cycle")
+    if switch_port.poe is False:
+        raise RuleViolation(
+            f"{floor_port.label} is on {switch.hostname} {switch_port.interface}, which has no "
+            "PoE: there is no power to cycle"
+        )
     if switch.platform != "ios":
         raise RuleViolation(f"power-cycling is not offered on platform {switch.platform!r}")
+    (switch,) = await pin_first_use(db, gateway, actor, [switch])
     try:
         state = await in_switch_thread(
             gateway.power_cycle, target_of(switch), switch_port.interface, pause
@@ -263,7 +352,8 @@ async def power_cycle(
         state, error = None, str(err)
     async with transaction(db, actor) as tx:
         port = await tx.session.get(SwitchPort, switch_port.id)
-        assert port is not None  # rows are not deleted
+        if port is None:
+            raise NotFound(f"{switch.hostname} was removed from the inventory meanwhile")
         if state is not None:
             record_reading(port, state, site_plan(site, occupier_vlan), clock.utcnow())
         port.last_error = error

@@ -19,8 +19,16 @@ from sqlalchemy import select
 
 from voiceconsole.db.models import FloorPort, Occupancy, Occupier, Site, Switch, SwitchPort
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
-from voiceconsole.domain.port_roles import VlanPlan, classify
-from voiceconsole.switches.gateway import Gateway, PortState, SwitchTarget
+from voiceconsole.domain.platforms import predicted_poe, profile
+from voiceconsole.domain.port_roles import (
+    PortCapabilities,
+    SwitchPortRole,
+    VlanPlan,
+    classify,
+    settings_for,
+)
+from voiceconsole.domain.port_state import PortState
+from voiceconsole.switches.gateway import Gateway, SwitchTarget
 
 T = TypeVar("T")
 
@@ -57,7 +65,22 @@ def target_of(switch: Switch) -> SwitchTarget:
         platform=switch.platform,
         credentials_ref=switch.credentials_ref,
         simulated=switch.simulated,
+        model=switch.model,
+        profile=switch.profile,
+        host_key=switch.host_key,
     )
+
+
+def capabilities(switch: Switch, port: SwitchPort) -> PortCapabilities:
+    """What a port can take: PoE as the switch last said (else as its model predicts), and
+    trunk encapsulation as the port showed it (else as its platform profile says)."""
+    poe = port.poe if port.poe is not None else predicted_poe(switch.model, port.interface)
+    encapsulation = str((port.live or {}).get("trunk_encapsulation", ""))
+    if encapsulation:
+        needs = encapsulation in ("negotiate", "isl")
+    else:
+        needs = bool(switch.profile) and profile(switch.profile).trunk_encapsulation
+    return PortCapabilities(poe=poe, trunk_encapsulation=needs)
 
 
 def site_plan(site: Site, occupier_vlan: int | None = None) -> VlanPlan:
@@ -68,6 +91,47 @@ def site_plan(site: Site, occupier_vlan: int | None = None) -> VlanPlan:
         access_point=site.access_point_vlan,
         printer=site.printer_vlan,
     )
+
+
+def role_vlans(plans: Iterable[VlanPlan], roles: Iterable[SwitchPortRole] | None = None):  # type: ignore[no-untyped-def]
+    """{vlan: name} of the VLANs these roles (None: every role) use under these plans, for a
+    switch's preflight: each must exist on the switch."""
+    names: dict[int, str] = {}
+    for plan in plans:
+        for role in roles if roles is not None else SwitchPortRole:
+            settings = settings_for(role, plan)
+            used = (settings.access_vlan, settings.voice_vlan, settings.native_vlan)
+            for vlan in (*used, *(settings.allowed_vlans or ())):
+                if vlan:
+                    names.setdefault(vlan, _VLAN_NAMES.get(vlan_role(plan, vlan), ""))
+    return names
+
+
+def vlan_role(plan: VlanPlan, vlan: int) -> str:
+    return next(
+        name
+        for name in ("data", "voice", "guest", "access_point", "printer")
+        if getattr(plan, name) == vlan
+    )
+
+
+_VLAN_NAMES = {
+    "data": "data",
+    "voice": "voice",
+    "guest": "guest",
+    "access_point": "ap",
+    "printer": "printers",
+}
+
+
+async def site_plans(session, site: Site) -> list[VlanPlan]:  # type: ignore[no-untyped-def]
+    """The site's VLAN plan and each occupier's own at the site (their data VLANs)."""
+    vlans = await session.scalars(
+        select(Occupancy.data_vlan).where(
+            Occupancy.site_id == site.id, Occupancy.data_vlan.is_not(None)
+        )
+    )
+    return [site_plan(site), *(site_plan(site, vlan) for vlan in sorted(set(vlans)))]
 
 
 def port_description(label: str, occupier: str | None, operator_use: bool) -> str:
@@ -102,11 +166,15 @@ async def ports_with_switches(session, floor_port_ids: Iterable[int]):  # type: 
     return rows
 
 
-def record_reading(port: SwitchPort, state: PortState, plan: VlanPlan, now) -> None:  # type: ignore[no-untyped-def]
+def record_reading(port: SwitchPort, state: PortState, plan: VlanPlan | None, now) -> None:  # type: ignore[no-untyped-def]
+    """Store a reading; `plan` None when the site's VLAN plan is broken (no role is told)."""
     port.live = state.as_json()
+    port.poe = state.has_poe
+    port.checked_at = now
+    if plan is None:
+        return
     port.observed_role = classify(state.settings, plan)
     port.drift = port.role is not None and port.observed_role != port.role
-    port.checked_at = now
 
 
 class SwitchPortFailure(RuleViolation):

@@ -25,6 +25,8 @@ _CLASHES = {
     "uq_sites_code": "a site with that code already exists",
     "uq_occupiers_code": "an occupier with that code already exists",
     "uq_products_code": "a product with that code already exists",
+    "uq_switches_hostname": "a switch with that hostname already exists",
+    "uq_switch_ports_switch_id_interface": "that switch already has that interface",
     "uq_occupancies_occupier_id_site_id": "the occupier already occupies that site",
     "uq_service_assignments_occupier_id_site_id_product_id": (
         "the occupier already has that product at that site"

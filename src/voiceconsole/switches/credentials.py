@@ -2,12 +2,15 @@
 
 A switch row holds only `credentials_ref` (e.g. `lab`). The secret comes from, in order:
 
-1. the environment: `VOICECONSOLE_SWITCH_<REF>_USERNAME` and `..._PASSWORD`
-   (`<REF>` upper-cased, `-` and `.` as `_`);
+1. the environment: `VOICECONSOLE_SWITCH_<REF>_USERNAME` and `..._PASSWORD`, and optionally
+   `..._SECRET` (`<REF>` upper-cased, `-` and `.` as `_`);
 2. the credentials file: `switch-credentials.toml` in the user config directory, or the file
    named by `VOICECONSOLE_SWITCH_CREDENTIALS`; a table per reference with `username` and
-   `password`. The file must be readable by its owner only (mode 0600): a secret that
-   others can read is refused, as ssh does with keys.
+   `password`, and optionally `secret`. The file must be readable by its owner only (mode
+   0600): a secret that others can read is refused, as ssh does with keys.
+
+`secret` is the enable secret, for an account that logs in below privilege 15 (NAPALM runs
+`enable` with it); an account with privilege 15 of its own needs none.
 
 Secrets are never logged, stored in the database, or shown; `Credentials.__repr__` hides them.
 """
@@ -37,6 +40,7 @@ class CredentialsError(VoiceconsoleError):
 class Credentials:
     username: str
     password: str = field(repr=False)
+    secret: str = field(default="", repr=False)  # the enable secret, if the login needs one
 
 
 def credentials_file() -> Path:
@@ -78,15 +82,17 @@ def lookup(ref: str, path: Path | None = None) -> Credentials:
     username = os.environ.get(_env_name(ref, "USERNAME"))
     password = os.environ.get(_env_name(ref, "PASSWORD"))
     if username and password is not None:
-        return Credentials(username, password)
+        return Credentials(username, password, os.environ.get(_env_name(ref, "SECRET"), ""))
     path = path or credentials_file()
     entry = _read_file(path).get(ref)
     if isinstance(entry, dict):
         username, password = entry.get("username"), entry.get("password")
-        if isinstance(username, str) and isinstance(password, str):
-            return Credentials(username, password)
+        secret = entry.get("secret", "")
+        if isinstance(username, str) and isinstance(password, str) and isinstance(secret, str):
+            return Credentials(username, password, secret)
         raise CredentialsError(
-            f"The [{ref}] entry of {path} needs a username and a password, both as text."
+            f"The [{ref}] entry of {path} needs a username and a password, both as text "
+            "(and, if the login needs one, an enable secret as text)."
         )
     raise CredentialsError(
         f"No switch credentials named {ref!r}: set {_env_name(ref, 'USERNAME')} and "

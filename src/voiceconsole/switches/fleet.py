@@ -152,5 +152,9 @@ def make_gateway(
         return fleet.driver if in_process(target) else network_driver
 
     return Gateway(
-        credentials, timeouts=timeouts or Timeouts(), driver_for=driver_for, simulators=fleet
+        credentials,
+        timeouts=timeouts or Timeouts(),
+        driver_for=driver_for,
+        over_ssh=lambda target: not in_process(target),
+        simulators=fleet,
     )

@@ -5,13 +5,17 @@ one session per switch, different switches in parallel. A per-switch lock is hel
 whole open/load/compare/commit/verify sequence so two changes never interleave on one switch
 from this process; the switch's own pending-commit check stops other processes.
 
+A session over SSH checks the switch's host key against the one pinned in the inventory and
+refuses any other; an unpinned switch is refused until its key is pinned (host_keys.py).
+
 Changing ports is two calls, as a careful engineer would do it by hand:
 
-1. `preview`: load the rendered config as a merge candidate, take the switch's diff, discard.
+1. `preview`: check the switch is ready (preflight.py), load the rendered config as a merge
+   candidate, take the switch's diff, discard.
 2. `apply`: load again and check the diff is still the one the user saw (a colleague may have
    changed the port meanwhile), commit with a self-reverting timer where the platform has
    one, read the ports back and verify each has the settings its role asks for, then confirm
-   the commit. Any failure rolls back, and the result says what the switch really has.
+   the commit (commit.py). Any failure rolls back, and the result says what the switch has.
 """
 
 from __future__ import annotations
@@ -21,24 +25,49 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from voiceconsole.domain.port_roles import PortSettings
+from voiceconsole.domain.platforms import profile as platform_profile
+from voiceconsole.domain.port_state import PortState
+from voiceconsole.switches.commit import (
+    ApplyResult,
+    PortChange,
+    commit_verified,
+    discard,
+    load_and_compare,
+    merge_and_commit,
+    unverified,
+)
 from voiceconsole.switches.credentials import Credentials, CredentialsError
+from voiceconsole.switches.host_keys import (
+    HostKeyError,
+    fetch_host_key,
+    fingerprint,
+    known_hosts_file,
+)
+from voiceconsole.switches.port_reader import read_port_states
+from voiceconsole.switches.preflight import Finding, run_preflight, scp_config_finding
+
+__all__ = ["ApplyResult", "Gateway", "PortChange", "SwitchError", "SwitchTarget", "Timeouts"]
 
 log = logging.getLogger(__name__)
-
-# IOS counts its revert timer in whole minutes. The window starts before the candidate is
-# copied in (NAPALM allows that copy 90 s) and must cover the read-back, so three minutes.
-CONFIRM_WINDOW_SECONDS = 180
-PLATFORMS_WITH_REVERT = {"ios", "eos", "junos"}
 
 
 class SwitchError(Exception):
     """A switch could not be reached or refused the change; the message is for the user."""
+
+
+class NotReady(SwitchError):
+    """The switch fails preflight: nothing was loaded or changed."""
+
+    def __init__(self, hostname: str, findings: list[Finding]) -> None:
+        self.findings = findings
+        said = " ".join(finding.sentence() for finding in findings)
+        super().__init__(f"{hostname} is not ready for changes: {said}")
 
 
 @dataclass(frozen=True)
@@ -48,9 +77,17 @@ class SwitchTarget:
     hostname: str
     address: str
     port: int
-    platform: str
+    platform: str  # the NAPALM driver: ios
     credentials_ref: str
     simulated: bool = False
+    model: str = ""
+    profile: str = ""  # domain.platforms profile code; "" when not known
+    host_key: str | None = None  # the pinned SSH host key, one OpenSSH line
+
+    @property
+    def kinds(self) -> tuple[str, ...] | None:
+        """The interface kinds of its platform, to resolve names it has not listed."""
+        return platform_profile(self.profile).kinds if self.profile else None
 
 
 @dataclass(frozen=True)
@@ -62,77 +99,41 @@ class Timeouts:
 
 
 @dataclass(frozen=True)
-class PortState:
-    """What a switch says about one interface: its settings and what is plugged in."""
+class Discovery:
+    """What a first connection to a switch finds: its facts and its ports."""
 
-    interface: str
-    settings: PortSettings
-    description: str = ""
-    link_up: bool = False
-    poe_admin: str = ""  # "auto", "off"; "" when the port has no PoE
-    poe_on: bool = False
-    poe_watts: float = 0.0
-    neighbour: str = ""  # LLDP system name
-    neighbour_is_phone: bool = False
-    macs: tuple[tuple[int, str], ...] = ()  # (VLAN, MAC)
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["settings"]["allowed_vlans"] = list(self.settings.allowed_vlans)
-        data["macs"] = [list(item) for item in self.macs]
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> PortState:
-        settings = dict(data["settings"])
-        settings["allowed_vlans"] = tuple(settings.get("allowed_vlans", ()))
-        return cls(
-            **{
-                **data,
-                "settings": PortSettings(**settings),
-                "macs": tuple((int(v), str(m)) for v, m in data.get("macs", ())),
-            }
-        )
-
-    @property
-    def device(self) -> str:
-        """A short word for what is plugged in: the LLDP name, else the first MAC."""
-        if self.neighbour:
-            return self.neighbour
-        return self.macs[0][1] if self.macs else ""
-
-
-@dataclass(frozen=True)
-class PortChange:
-    """One interface's rendered config and the settings it must have once applied."""
-
-    interface: str
-    config: str
-    expected: PortSettings
-    description: str = ""
+    model: str
+    os_version: str
+    serial: str
+    hostname: str
+    ports: dict[str, PortState] = field(default_factory=dict)
 
 
 @dataclass
-class ApplyResult:
-    """The outcome on one switch: committed and verified, or rolled back with the reason."""
-
-    hostname: str
-    committed: bool = False
-    diff: str = ""
-    error: str = ""
-    # The ports as read back after the change (or after the rollback).
-    ports: dict[str, PortState] = field(default_factory=dict)
-    failed_ports: dict[str, str] = field(default_factory=dict)
-    # Committed but not confirmed: the switch undoes it when its revert timer runs out.
-    pending_revert: bool = False
+class Reading:
+    ports: dict[str, PortState]
+    findings: list[Finding] | None = None  # None: not checked in this session
 
 
-DriverFactory = Callable[[SwitchTarget, Credentials, Timeouts], Any]
+@dataclass
+class Settlement:
+    """A change left in flight, resolved against what the switch shows."""
+
+    reverted_now: bool  # a revert timer of ours was still running, and was run out now
+    ports: dict[str, PortState]
+
+
+DriverFactory = Callable[..., Any]
 # Credentials for a switch; by default `credentials.lookup(target.credentials_ref)`.
 CredentialSource = Callable[[SwitchTarget], Credentials]
 
 
-def network_driver(target: SwitchTarget, credentials: Credentials, timeouts: Timeouts) -> Any:
+def network_driver(
+    target: SwitchTarget,
+    credentials: Credentials,
+    timeouts: Timeouts,
+    known_hosts: Path | None = None,
+) -> Any:
     """A stock NAPALM driver over SSH to the switch's management address (not opened)."""
     from napalm import get_network_driver
 
@@ -145,11 +146,19 @@ def network_driver(target: SwitchTarget, credentials: Credentials, timeouts: Tim
         "auth_timeout": timeouts.connect,
         # Every command's answer is bounded too (netmiko's own defaults go to 90-120 s).
         "read_timeout_override": timeouts.operation,
-        "canonical_int": True,
-        # Our known_hosts is not the switch's business; keys are not offered from ~/.ssh.
+        # Names are resolved against the switch's own (port_reader.py), not NAPALM's table.
+        "canonical_int": False,
+        # Keys are not offered from ~/.ssh, and ~/.ssh/known_hosts is not consulted: only
+        # the key pinned in the inventory is accepted.
         "allow_agent": False,
         "use_keys": False,
+        "ssh_strict": known_hosts is not None,
+        "system_host_keys": False,
     }
+    if known_hosts is not None:
+        optional_args |= {"alt_host_keys": True, "alt_key_file": str(known_hosts)}
+    if credentials.secret:
+        optional_args["secret"] = credentials.secret
     return driver_class(
         hostname=target.address,
         username=credentials.username,
@@ -180,8 +189,15 @@ def describe_failure(target: SwitchTarget, err: BaseException) -> str:
     name = f"{target.hostname} ({target.address}:{target.port})"
     text = " ".join(str(err).split())[:300]
     lowered = text.lower()
-    if isinstance(err, CredentialsError):
+    if isinstance(err, CredentialsError | SwitchError):
         return str(err)
+    if isinstance(err, HostKeyError):
+        return f"{name}: {err}"
+    if "enable mode" in lowered:  # netmiko's enable() without the right secret
+        return (
+            f"{name} did not let {target.credentials_ref!r} reach privilege 15: give the "
+            "account privilege 15, or add its enable secret (`secret`) to the credentials."
+        )
     if isinstance(err, napalm_errors.MergeConfigException):
         return f"{name} rejected the change and rolled it back: {_refusal(str(err))}"
     if isinstance(err, NetmikoAuthenticationException) or re.search(
@@ -212,7 +228,7 @@ def _refusal(output: str) -> str:
 
 
 class Gateway:
-    """Opens sessions to switches, with credentials and timeouts, and runs port work."""
+    """Opens sessions to switches, with credentials, host keys and timeouts; runs port work."""
 
     def __init__(
         self,
@@ -220,6 +236,7 @@ class Gateway:
         *,
         timeouts: Timeouts = Timeouts(),
         driver_for: Callable[[SwitchTarget], DriverFactory] | None = None,
+        over_ssh: Callable[[SwitchTarget], bool] | None = None,
         simulators: Any = None,
     ) -> None:
         self.credentials = credentials
@@ -227,18 +244,44 @@ class Gateway:
         self.simulators = simulators
         self.timeouts = timeouts
         self._driver_for = driver_for or (lambda target: network_driver)
+        self._over_ssh = over_ssh or (lambda target: True)
+
+    def uses_ssh(self, target: SwitchTarget) -> bool:
+        """Whether `target` is reached over SSH (and so has a host key to pin)."""
+        return self._over_ssh(target)
+
+    def fetch_host_key(self, target: SwitchTarget) -> str:
+        """The key the switch offers now (to pin it, after a person has checked it)."""
+        try:
+            return fetch_host_key(target.address, target.port, self.timeouts.connect)
+        except HostKeyError as err:
+            raise SwitchError(f"{target.hostname}: {err}") from None
 
     @contextmanager
     def session(self, target: SwitchTarget) -> Iterator[Any]:
         """An open NAPALM driver to `target`, under its lock; closed on the way out."""
-        with switch_lock(target.hostname):
+        with switch_lock(target.hostname), ExitStack() as stack:
+            known_hosts = None
+            if self.uses_ssh(target):
+                if not target.host_key:
+                    raise SwitchError(
+                        f"{target.hostname} has no pinned SSH host key: check its fingerprint "
+                        f"and run `voiceconsole switches trust {target.hostname}`."
+                    )
+                known_hosts = stack.enter_context(
+                    known_hosts_file(target.address, target.port, target.host_key)
+                )
             try:
                 credentials = self.credentials(target)
-                driver = self._driver_for(target)(target, credentials, self.timeouts)
+                factory = self._driver_for(target)
+                if known_hosts is not None:
+                    driver = factory(target, credentials, self.timeouts, known_hosts)
+                else:
+                    driver = factory(target, credentials, self.timeouts)
                 driver.open()
             except Exception as err:
                 log.info("opening %s failed", target.hostname, exc_info=True)
-                raise SwitchError(describe_failure(target, err)) from None
+                raise SwitchError(self._why_not_open(target, err)) from None
             try:
                 yield driver
             finally:
@@ -247,32 +290,105 @@ class Gateway:
                 except Exception:  # a dropped session is already closed
                     log.debug("closing %s failed", target.hostname, exc_info=True)
 
-    # -- reading ---------------------------------------------------------------------------
+    def _why_not_open(self, target: SwitchTarget, err: BaseException) -> str:
+        """A failed login over SSH may be a changed host key, which NAPALM reports only as
+        `Cannot connect`: fetch the key the switch offers now and compare."""
+        if self.uses_ssh(target) and target.host_key and not isinstance(err, CredentialsError):
+            try:
+                offered = fetch_host_key(target.address, target.port, self.timeouts.connect)
+            except HostKeyError:
+                offered = None
+            if offered is not None and offered.split()[:2] != target.host_key.split()[:2]:
+                return (
+                    f"{target.hostname} ({target.address}:{target.port}) offers another SSH "
+                    f"host key than the one pinned ({fingerprint(offered)}, pinned "
+                    f"{fingerprint(target.host_key)}): nothing was sent to it. If the switch "
+                    f"was replaced or re-keyed, check the new fingerprint on its console and "
+                    f"run `voiceconsole switches trust {target.hostname}`."
+                )
+        return describe_failure(target, err)
 
-    def read_ports(self, target: SwitchTarget, interfaces: Iterable[str]) -> dict[str, PortState]:
-        """The live state of `interfaces` on one switch (one session, a handful of commands)."""
+    def _guarded(self, target: SwitchTarget, work: Callable[[Any], Any]) -> Any:
         with self.session(target) as driver:
             try:
-                return read_port_states(driver, set(interfaces))
+                return work(driver)
             except SwitchError:
                 raise
             except Exception as err:
                 raise SwitchError(describe_failure(target, err)) from None
 
+    # -- reading ---------------------------------------------------------------------------
+
+    def read_ports(
+        self, target: SwitchTarget, interfaces: Iterable[str] | None = None
+    ) -> dict[str, PortState]:
+        """The live state of `interfaces` (None: every physical port) on one switch."""
+        wanted = None if interfaces is None else set(interfaces)
+        return self._guarded(target, lambda driver: read_port_states(driver, wanted, target.kinds))
+
+    def discover(self, target: SwitchTarget) -> Discovery:
+        """The facts and every physical port of a switch, for onboarding."""
+
+        def work(driver: Any) -> Discovery:
+            facts = driver.get_facts()
+            return Discovery(
+                model=str(facts.get("model", "")),
+                os_version=str(facts.get("os_version", "")),
+                serial=str(facts.get("serial_number", "")),
+                hostname=str(facts.get("hostname", "")),
+                ports=read_port_states(driver, None, target.kinds),
+            )
+
+        return self._guarded(target, work)
+
+    def check(self, target: SwitchTarget, vlans: Mapping[int, str]) -> list[Finding]:
+        """Preflight with every check, the SCP copy included."""
+        username = self.credentials(target).username
+        return self._guarded(target, lambda driver: run_preflight(driver, username, vlans))
+
     # -- changing --------------------------------------------------------------------------
 
-    def preview(self, target: SwitchTarget, changes: list[PortChange]) -> str:
+    def _ready(self, driver: Any, target: SwitchTarget, vlans: Mapping[int, str]) -> None:
+        """Refuse before anything is loaded when the switch fails preflight (the SCP check
+        is the load itself, see `_load`)."""
+        username = self.credentials(target).username
+        findings = run_preflight(driver, username, vlans, probe_scp=False)
+        if findings:
+            raise NotReady(target.hostname, findings)
+
+    def _load(self, driver: Any, target: SwitchTarget, changes: list[PortChange]) -> str:
+        from napalm.base.exceptions import CommandErrorException, MergeConfigException
+
+        try:
+            return load_and_compare(driver, changes)
+        except (CommandErrorException, MergeConfigException) as err:
+            if "scp" not in str(err).lower() and "transfer" not in str(err).lower():
+                raise
+            username = self.credentials(target).username
+            finding = scp_config_finding(driver, username, " ".join(str(err).split())[:200])
+            raise NotReady(target.hostname, [finding]) from None
+
+    def preview(
+        self, target: SwitchTarget, changes: list[PortChange], vlans: Mapping[int, str]
+    ) -> str:
         """The switch's own diff for `changes`; nothing is committed."""
-        with self.session(target) as driver:
+
+        def work(driver: Any) -> str:
+            self._ready(driver, target, vlans)
             try:
-                return _load_and_compare(driver, changes)
-            except Exception as err:
-                raise SwitchError(describe_failure(target, err)) from None
+                return self._load(driver, target, changes)
             finally:
-                _discard(driver)
+                discard(driver)
+
+        return self._guarded(target, work)
 
     def apply(
-        self, target: SwitchTarget, changes: list[PortChange], *, expected_diff: str | None = None
+        self,
+        target: SwitchTarget,
+        changes: list[PortChange],
+        vlans: Mapping[int, str],
+        *,
+        expected_diff: str | None = None,
     ) -> ApplyResult:
         """Commit `changes`, verify them, and confirm, or roll back; never raises for the switch.
 
@@ -281,32 +397,64 @@ class Gateway:
         """
         result = ApplyResult(target.hostname)
         wanted = {change.interface for change in changes}
+
+        def read(driver: Any, interfaces: set[str]) -> dict[str, PortState]:
+            return read_port_states(driver, interfaces, target.kinds)
+
         try:
             with self.session(target) as driver:
-                result.diff = _load_and_compare(driver, changes)
+                self._ready(driver, target, vlans)
+                result.diff = self._load(driver, target, changes)
                 if expected_diff is not None and result.diff != expected_diff:
-                    _discard(driver)
+                    discard(driver)
                     result.error = (
                         f"{target.hostname} changed since the preview; nothing was committed. "
                         "Look at the new diff and confirm again."
                     )
                 elif not result.diff:
                     # Nothing to change: the ports may already have the role; check they do.
-                    _discard(driver)
-                    result.failed_ports = _unverified(changes, read_port_states(driver, wanted))
+                    discard(driver)
+                    result.failed_ports = unverified(changes, read(driver, wanted))
                     result.committed = not result.failed_ports
                     if result.failed_ports:
                         result.error = "the switch shows other settings than the role asks for"
                 else:
-                    _commit_verified(driver, target, changes, result)
+                    commit_verified(
+                        driver,
+                        target.platform,
+                        changes,
+                        result,
+                        read,
+                        lambda err: describe_failure(target, err),
+                    )
                 if not result.pending_revert:
-                    result.ports = read_port_states(driver, wanted)
+                    result.ports = read(driver, wanted)
         except SwitchError as err:
             result.error = result.error or str(err)
         except Exception as err:  # a session that dropped mid-way
             log.info("applying on %s failed", target.hostname, exc_info=True)
             result.error = result.error or describe_failure(target, err)
         return result
+
+    def settle(self, target: SwitchTarget, interfaces: Iterable[str]) -> Settlement:
+        """For a change left in flight by a console that died: run out a revert timer of
+        ours that is still pending (the change was never verified), then read the ports."""
+        from napalm.base.exceptions import CommitConfirmException
+
+        def work(driver: Any) -> Settlement:
+            reverted = False
+            if driver.has_pending_commit():
+                try:
+                    driver.rollback()  # `configure revert now`, only for our own login
+                    reverted = True
+                except CommitConfirmException:
+                    raise SwitchError(
+                        f"{target.hostname} has a change of another login pending; "
+                        "try again once its revert window has passed."
+                    ) from None
+            return Settlement(reverted, read_port_states(driver, set(interfaces), target.kinds))
+
+        return self._guarded(target, work)
 
     def power_cycle(self, target: SwitchTarget, interface: str, pause: float) -> PortState:
         """PoE off, a pause, PoE on, in one session under the switch's lock; the port after.
@@ -318,14 +466,14 @@ class Gateway:
 
         with self.session(target) as driver:
             try:
-                _merge_and_commit(driver, render_power_cycle(target.platform, interface, off=True))
+                merge_and_commit(driver, render_power_cycle(target.platform, interface, off=True))
             except Exception as err:
                 raise SwitchError(describe_failure(target, err)) from None
             time.sleep(pause)
             on = render_power_cycle(target.platform, interface, off=False)
             for attempt in (1, 2):
                 try:
-                    _merge_and_commit(driver, on)
+                    merge_and_commit(driver, on)
                     break
                 except Exception as err:
                     if attempt == 2:
@@ -333,197 +481,10 @@ class Gateway:
                             f"PoE may be left OFF on {target.hostname} {interface}: "
                             f"{describe_failure(target, err)}"
                         ) from None
-            state = read_port_states(driver, {interface}).get(_canonical(interface))
-            if state is None or state.poe_admin not in POE_ON:
+            state = read_port_states(driver, {interface}, target.kinds).get(interface)
+            if state is None or not state.poe_enabled:
                 raise SwitchError(
                     f"PoE is not back on at {target.hostname} {interface}: the switch shows "
                     f"{state.poe_admin if state else 'no such interface'!r}"
                 )
             return state
-
-
-POE_ON = ("auto", "on", "static")
-
-
-def _merge_and_commit(driver: Any, config: str) -> None:
-    """A short change committed as is (no revert window): PoE off/on of one port."""
-    try:
-        driver.load_merge_candidate(config=config)
-        driver.compare_config()
-        driver.commit_config()
-    except Exception:
-        _discard(driver)
-        raise
-
-
-def _load_and_compare(driver: Any, changes: list[PortChange]) -> str:
-    config = "".join(change.config.removesuffix("end\n") for change in changes) + "end\n"
-    driver.load_merge_candidate(config=config)
-    return str(driver.compare_config())
-
-
-def _discard(driver: Any) -> None:
-    try:
-        driver.discard_config()
-    except Exception:
-        log.debug("discard_config failed", exc_info=True)
-
-
-def _unverified(changes: list[PortChange], ports: dict[str, PortState]) -> dict[str, str]:
-    """Ports whose read-back differs from what their role asks for, with what differs.
-
-    Checked: enabled, mode, the VLANs of that mode, PoE and the description. Not checked:
-    portfast, which IOS shows only in the running config.
-    """
-    failed = {}
-    for change in changes:
-        seen = ports.get(change.interface)
-        if seen is None:
-            failed[change.interface] = "the switch did not report this interface"
-            continue
-        want, got = change.expected, seen.settings
-        checks: list[tuple[str, object, object]] = [("enabled", want.enabled, got.enabled)]
-        if want.enabled:
-            checks.append(("mode", want.mode, got.mode))
-            if want.mode == "trunk":
-                checks.append(("native VLAN", want.native_vlan, got.native_vlan))
-                checks.append(("allowed VLANs", set(want.allowed_vlans), set(got.allowed_vlans)))
-            else:
-                checks.append(("access VLAN", want.access_vlan, got.access_vlan))
-                checks.append(("voice VLAN", want.voice_vlan, got.voice_vlan))
-        if seen.poe_admin:  # a port with PoE: on for every role but disabled
-            checks.append(("PoE on", want.enabled, seen.poe_admin in POE_ON))
-        if change.description:
-            checks.append(("description", change.description, seen.description))
-        wrong = [
-            f"{name} is {got_v} not {want_v}" for name, want_v, got_v in checks if want_v != got_v
-        ]
-        if wrong:
-            failed[change.interface] = "; ".join(wrong)
-    return failed
-
-
-def _commit_verified(
-    driver: Any, target: SwitchTarget, changes: list[PortChange], result: ApplyResult
-) -> None:
-    """Commit with a revert timer, verify the ports, then confirm; otherwise roll back."""
-    from napalm.base import exceptions as napalm_errors
-
-    timed = target.platform in PLATFORMS_WITH_REVERT
-    try:
-        if timed:
-            driver.commit_config(revert_in=CONFIRM_WINDOW_SECONDS)
-        else:
-            driver.commit_config()
-    except napalm_errors.MergeConfigException as err:
-        # The driver has already rolled the merge back.
-        result.error = describe_failure(target, err)
-        return
-    try:
-        ports = read_port_states(driver, {c.interface for c in changes})
-        failed = _unverified(changes, ports)
-        if failed:
-            driver.rollback()
-            result.failed_ports = failed
-            result.error = "rolled back: the switch did not take the settings"
-            return
-        if timed:
-            driver.confirm_commit()
-    except Exception as err:
-        log.info("verifying on %s failed", target.hostname, exc_info=True)
-        if timed:
-            result.pending_revert = True
-            undo = "the switch undoes the change by itself within its revert window"
-        else:
-            undo = "the change may be in place: read the ports again to see"
-        result.error = f"{describe_failure(target, err)}; {undo}"
-        return
-    result.committed = True
-
-
-# -- parsing the switch's answers ----------------------------------------------------------
-
-
-def _canonical(name: str) -> str:
-    from napalm.base.helpers import canonical_interface_name
-
-    return str(canonical_interface_name(name))
-
-
-def _vlan(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() else None
-
-
-def _vlan_list(items: Iterable[str]) -> tuple[int, ...]:
-    vlans: list[int] = []
-    for item in items:
-        for part in str(item).split(","):
-            part = part.strip()
-            if "-" in part:
-                low, high = part.split("-", 1)
-                if low.isdigit() and high.isdigit():
-                    vlans.extend(range(int(low), int(high) + 1))
-            elif part.isdigit():
-                vlans.append(int(part))
-    return tuple(vlans)
-
-
-def _parse(platform: str, command: str, text: str) -> list[dict[str, Any]]:
-    from ntc_templates.parse import parse_output
-
-    return list(parse_output(platform=platform, command=command, data=text))
-
-
-def read_port_states(driver: Any, interfaces: set[str]) -> dict[str, PortState]:
-    """Read `interfaces` from an open driver: settings, link, PoE, LLDP and the MAC table."""
-    wanted = {_canonical(name) for name in interfaces}
-    shows = driver.cli(["show interfaces switchport", "show power inline"])
-    switchport = {
-        _canonical(row["interface"]): row
-        for row in _parse(
-            "cisco_ios", "show interfaces switchport", shows["show interfaces switchport"]
-        )
-    }
-    power = {
-        _canonical(row["interface"]): row
-        for row in _parse("cisco_ios", "show power inline", shows["show power inline"])
-    }
-    status = driver.get_interfaces()
-    neighbours = driver.get_lldp_neighbors_detail()
-    macs: dict[str, list[tuple[int, str]]] = {}
-    for entry in driver.get_mac_address_table():
-        macs.setdefault(_canonical(entry["interface"]), []).append(
-            (int(entry["vlan"]), str(entry["mac"]).lower())
-        )
-    states = {}
-    for name in sorted(wanted):
-        port = switchport.get(name)
-        link = status.get(name, {})
-        if port is None or not link:
-            continue
-        mode = "trunk" if "trunk" in str(port.get("admin_mode", "")).lower() else "access"
-        settings = PortSettings(
-            enabled=bool(link.get("is_enabled")),
-            mode=mode,
-            access_vlan=_vlan(port.get("access_vlan")) if mode == "access" else None,
-            voice_vlan=_vlan(port.get("voice_vlan")) if mode == "access" else None,
-            native_vlan=_vlan(port.get("native_vlan")) if mode == "trunk" else None,
-            allowed_vlans=_vlan_list(port.get("trunking_vlans") or ()) if mode == "trunk" else (),
-        )
-        poe = power.get(name, {})
-        lldp = (neighbours.get(name) or [{}])[0]
-        capabilities = " ".join(lldp.get("remote_system_enable_capab") or [])
-        states[name] = PortState(
-            interface=name,
-            settings=settings,
-            description=str(link.get("description", "")),
-            link_up=bool(link.get("is_up")),
-            poe_admin=str(poe.get("admin_status", "")),
-            poe_on=str(poe.get("operational_status", "")).lower() == "on",
-            poe_watts=float(poe.get("power") or 0.0),
-            neighbour=str(lldp.get("remote_system_name", "")),
-            neighbour_is_phone="telephone" in capabilities,
-            macs=tuple(sorted(macs.get(name, []))),
-        )
-    return states

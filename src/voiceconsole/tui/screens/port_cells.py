@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from voiceconsole.domain.interfaces import short_name
 from voiceconsole.domain.port_checks import MISMATCH_TEXT, Mismatch
 from voiceconsole.services.floor_ports import FloorPortView
 from voiceconsole.tui.text import moment, plain
@@ -35,22 +36,6 @@ PROBLEM_WORDS = {
 DRIFT_MARK = "≠"
 
 
-# IOS interface names as IOS abbreviates them; the line below the grid has the full name.
-_SHORT_NAMES = (
-    ("TwentyFiveGigE", "Twe"),
-    ("TenGigabitEthernet", "Te"),
-    ("GigabitEthernet", "Gi"),
-    ("FastEthernet", "Fa"),
-)
-
-
-def short_interface(name: str) -> str:
-    for long, short in _SHORT_NAMES:
-        if name.startswith(long):
-            return short + name[len(long) :]
-    return name
-
-
 def holder(port: FloorPortView) -> Text:
     if port.occupier:
         return plain(port.occupier)
@@ -74,11 +59,11 @@ def link_cell(port: FloorPortView) -> Text:
 
 
 def device_cell(port: FloorPortView) -> Text:
-    live = port.live or {}
-    if live.get("neighbour_is_phone"):
+    live = port.live
+    if live is not None and live.neighbour_is_phone:
         # ☎ rather than a word: a phone's LLDP name (SEP + MAC) fills the column by itself.
         text = Text("☎ ", style="bold")
-        text.append(str(live.get("neighbour", "")))
+        text.append(live.neighbour)
         return text
     return plain(port.device)
 
@@ -99,7 +84,7 @@ def cells(port: FloorPortView, marked: bool) -> tuple[Text, ...]:
         problems_cell(port),
         plain(port.space or ""),
         plain(port.switch or "—", "" if port.switch else "dim"),
-        plain(short_interface(port.interface or "")),
+        plain(short_name(port.interface or "")),
     )
 
 
