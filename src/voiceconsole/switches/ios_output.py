@@ -219,9 +219,9 @@ def parse_lldp_brief(output: str) -> list[str]:
             continue
         if start is None or not line.strip() or line.startswith("Total entries"):
             continue
-        # Device IDs longer than the column push the rest right: take the first name-like
-        # token at or after the column.
-        tail = line[max(0, start - 2) :]
+        # IOS cuts a Device ID at 20 characters and glues it to the port (`...company.exGi9/48`),
+        # and a long one pushes the row right: the port is the first name from the column on.
+        tail = line[start:]
         found = re.search(r"([A-Za-z][\w\-]*\d+(?:/\d+)*)", tail)
         if found:
             locals_.append(found.group(1))
@@ -238,28 +238,41 @@ def parse_lldp_status(output: str) -> bool:
 # -- show mac address-table ----------------------------------------------------------------
 
 _MAC = re.compile(r"^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$")
+_PORT = re.compile(r"^[A-Za-z][A-Za-z\-]*\d+(?:/\d+)*(?:\.\d+)?$")
+# Not ports a device is plugged into: SVIs (the switch's own MAC in a VLAN), and the CPU,
+# Drop, Router and Switch pseudo-ports.
+_NOT_A_PORT = re.compile(r"^(Vl|Vlan)\d", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class MacRow:
-    vlan: int
+    vlan: int  # 0 when the VLAN column names a routed port (4500: `Te5/1`)
     mac: str
     interface: str
 
 
 def parse_mac_table(output: str) -> list[MacRow]:
-    """Entries learnt on ports, in the layouts of the 2960/3560/3850/9000 (`Vlan Mac Type
-    Ports`), the 4500 (`vlan mac type protocols port`) and the 6500 (`* vlan mac ...`)."""
+    """Addresses learnt on ports, in the layouts of the 2960/3560/3850/9000 (`Vlan Mac Type
+    Ports`), the 4500 (`vlan mac type protocols port`, unicast entries) and the 6500 (`* vlan
+    mac ...`). The 4500's multicast groups and SVI/CPU rows are left out: no device is there."""
     rows = []
+    multicast = False
     for line in output.splitlines():
+        if re.match(r"^\s*(Multicast|Unicast) Entries", line):
+            multicast = line.strip().startswith("Multicast")
+            continue
         tokens = line.replace("*", " ").split()
         mac_at = next((i for i, token in enumerate(tokens) if _MAC.match(token)), None)
-        if mac_at is None or mac_at == 0 or not tokens[mac_at - 1].isdigit():
+        if multicast or mac_at is None or mac_at == 0:
             continue
-        port = tokens[-1]
-        for name in port.split(","):
-            if re.match(r"^[A-Za-z][\w\-]*\d+(/\d+)*$", name):
-                rows.append(MacRow(int(tokens[mac_at - 1]), tokens[mac_at].lower(), name))
+        vlan_text = tokens[mac_at - 1]
+        vlan = int(vlan_text) if vlan_text.isdigit() else 0
+        if not vlan and not _PORT.match(vlan_text):
+            continue  # `All` (the CPU's own addresses) and whatever else is no VLAN
+        for token in tokens[mac_at + 1 :]:
+            for name in token.split(","):
+                if _PORT.match(name) and not _NOT_A_PORT.match(name):
+                    rows.append(MacRow(vlan, tokens[mac_at].lower(), name))
     return rows
 
 

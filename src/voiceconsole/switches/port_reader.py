@@ -69,11 +69,6 @@ def read_port_states(
     """
     status: dict[str, dict[str, Any]] = driver.get_interfaces()
     names = InterfaceNames(status, kinds)
-    if interfaces is None:
-        wanted = {name for name in status if is_physical(name)}
-    else:
-        wanted = {names(name) for name in interfaces}
-
     switchports = {
         names(row.interface): row
         for row in parse_switchport(show(driver, "show interfaces switchport") or "")
@@ -82,6 +77,11 @@ def read_port_states(
     power: dict[str, PowerRow] = {}
     if power_text is not None:
         power = {names(row.interface): row for row in parse_power_inline(power_text)}
+    if interfaces is None:
+        # Every front-panel port any command lists (a real switch lists each in all).
+        wanted = {name for name in (*status, *switchports, *power) if is_physical(name)}
+    else:
+        wanted = {names(name) for name in interfaces}
     neighbours = _lldp(driver, names)
     macs: dict[str, list[tuple[int, str]]] = {}
     for entry in parse_mac_table(show(driver, "show mac address-table") or ""):
@@ -91,11 +91,11 @@ def read_port_states(
     for name in sorted(wanted):
         link = status.get(name)
         row = switchports.get(name)
-        if link is None and row is None:
+        poe = power.get(name)
+        if link is None and row is None and poe is None:
             continue
         link = link or {}
         settings, encapsulation = _settings(bool(link.get("is_enabled", True)), row)
-        poe = power.get(name)
         lldp = neighbours.get(name)
         states[name] = PortState(
             interface=name,

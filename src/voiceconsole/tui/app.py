@@ -88,6 +88,7 @@ class VoiceconsoleApp(App[None]):
         await self.push_screen(SitesScreen())
         if self.apply_due_on_start:
             self.apply_due_changes()
+        self.settle_switch_changes()
 
     async def on_unmount(self) -> None:
         if self._owns_database and self.db is not None:
@@ -110,6 +111,23 @@ class VoiceconsoleApp(App[None]):
                 self.notify("\n".join(lines), title="Scheduled changes", markup=False)
 
         call_service(self, lambda: apply_due(self.db, self.actor), report, group="apply-due")
+
+    def settle_switch_changes(self) -> None:
+        """Settle role changes a console that died left in flight, against what each switch
+        shows now, and say how each ended (services/switch_changes.py)."""
+        from voiceconsole.services.switch_changes import settle_abandoned
+
+        def report(settled: list[Any]) -> None:
+            if settled:
+                lines = [entry.sentence() for entry in settled]
+                self.notify("\n".join(lines), title="Switch changes left in flight", markup=False)
+
+        call_service(
+            self,
+            lambda: settle_abandoned(self.db, self.gateway, self.actor),
+            report,
+            group="settle-switch-changes",
+        )
 
     def action_open_sites(self) -> None:
         from voiceconsole.tui.screens.sites import SitesScreen

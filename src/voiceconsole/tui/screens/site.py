@@ -32,6 +32,8 @@ class SiteScreen(RefreshOnReturn):
         Binding("p", "show_tab('ports')", "Floor ports", id="site.floor_ports"),
         Binding("g", "port_grid", "Port grid", id="site.port_grid"),
         Binding("R", "reconcile", "Reconcile", id="site.reconcile"),
+        # Not in the footer (80 columns are full): the palette and f1 list it.
+        Binding("w", "switches", "Switches", id="site.switches", show=False),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -132,6 +134,11 @@ class SiteScreen(RefreshOnReturn):
         from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
 
         self.app.push_screen(FloorPortsScreen(self.site))
+
+    def action_switches(self) -> None:
+        from voiceconsole.tui.screens.switches import SwitchesScreen
+
+        self.app.push_screen(SwitchesScreen(self.site))
 
     def action_reconcile(self) -> None:
         from voiceconsole.tui.screens.reconcile import ReconcileScreen

@@ -1,0 +1,220 @@
+"""A site's switches: model, platform, ports patched, the SSH key pinned, ready or what is
+missing (with the IOS lines that fix it). From here a switch is added (connect, pin, discover,
+check), checked again, re-trusted after a key change, mapped to floor ports, or removed."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Header, Static
+
+from voiceconsole.services.switch_inventory import SwitchCheck, SwitchView, list_switches
+from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.work import call_service
+
+SWITCH_COLUMNS = (
+    ("Switch", 16),
+    ("Status", 16),
+    "Model",
+    "Ports",
+    "Patched",
+    "Key",
+    "Address",
+)
+STATUS_STYLE = {
+    "ready": "green",
+    "not ready": "bold yellow",
+    "not checked": "dim",
+    "change in flight": "bold red",
+}
+
+
+def detail(switch: SwitchView | None) -> Text:
+    """The highlighted switch in full: platform, key, and each finding with its fix."""
+    text = Text()
+    if switch is None:
+        text.append("No switch at this site yet: a adds one.", style="dim")
+        return text
+    text.append(switch.hostname, style="bold")
+    text.append(f" · {switch.model or 'model not known'} · {switch.profile or 'no profile'}")
+    text.append(f" · login {switch.credentials_ref!r}")
+    if switch.simulated and not switch.fingerprint:
+        text.append(" · simulated in this console (no SSH key)", style="dim")
+    elif switch.fingerprint:
+        text.append(f" · key {switch.fingerprint}")
+    else:
+        text.append(" · SSH key not pinned yet (pinned on first use)", style="yellow")
+    text.append("\n")
+    if switch.in_flight:
+        text.append(
+            "A role change is in flight on this switch; if its console is gone, c settles it.\n",
+            style="bold red",
+        )
+    if switch.findings is None:
+        text.append("Not checked yet: c checks it.", style="dim")
+    elif not switch.findings:
+        text.append(
+            "Ready: archive, SCP, privilege 15, LLDP and the role VLANs are there.", style="green"
+        )
+    for finding in switch.findings or ():
+        text.append(f"• {finding.problem}\n", style="yellow")
+        for line in finding.fix:
+            text.append(f"    {line}\n", style="bold")
+    return text
+
+
+class SwitchesScreen(Screen[None]):
+    CSS_PATH = ["lists.tcss", "switches.tcss"]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add switch", id="switches.add"),
+        Binding("c", "check", "Check", id="switches.check"),
+        Binding("t", "trust", "Trust key", id="switches.trust"),
+        Binding("m", "map", "Map ports", id="switches.map"),
+        Binding("x", "remove", "Remove", id="switches.remove"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="switches.refresh"),
+        Binding("escape", "app.pop_screen", "Back", id="switches.back"),
+    ]
+
+    def __init__(self, site: str) -> None:
+        super().__init__()
+        self.site = site
+        self.found: dict[str, SwitchView] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="☎")
+        yield Static(plain(f"Switches of {self.site}", "bold"), classes="screen-title", id="title")
+        yield DataTable(id="switches", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="switch-detail")
+        yield ConsoleFooter(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#switches", DataTable)
+        for column in SWITCH_COLUMNS:
+            label, width = column if isinstance(column, tuple) else (column, None)
+            table.add_column(label, width=width)
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.action_refresh()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def action_refresh(self) -> None:
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: list_switches(app.db, site=self.site),
+            self._show,
+            group="switches",
+            exclusive=True,
+        )
+
+    def _show(self, found: list[SwitchView]) -> None:
+        table = self.query_one("#switches", DataTable)
+        keep = self.selected()
+        table.clear()
+        self.found = {s.hostname: s for s in found}
+        for s in found:
+            table.add_row(
+                plain(s.hostname),
+                plain(s.status, STATUS_STYLE[s.status]),
+                plain(s.model or "-"),
+                plain(str(s.ports)),
+                plain(str(s.patched)),
+                plain(_short_fingerprint(s)),
+                plain(f"{s.address}:{s.port}"),
+                key=s.hostname,
+            )
+        if keep is not None and keep.hostname in self.found:
+            table.move_cursor(row=table.get_row_index(keep.hostname))
+        ready = sum(s.status == "ready" for s in found)
+        self.query_one("#title", Static).update(
+            plain(f"Switches of {self.site} · {len(found)} switch(es) · {ready} ready", "bold")
+        )
+        self._show_detail()
+
+    def selected(self) -> SwitchView | None:
+        table = self.query_one("#switches", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return self.found.get(str(row_key.value))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        self.query_one("#switch-detail", Static).update(detail(self.selected()))
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _then_refresh(self, said: str | None) -> None:
+        if said:
+            self.notify(said, markup=False)
+        self.action_refresh()
+
+    def action_add(self) -> None:
+        from voiceconsole.tui.screens.switch_dialogs import AddSwitchDialog
+
+        self.app.push_screen(AddSwitchDialog(self.site), self._then_refresh)
+
+    def action_check(self) -> None:
+        from voiceconsole.services.switch_inventory import check_switches
+
+        switch = self.selected()
+        if switch is None:
+            self.app.bell()
+            return
+        app: Any = self.app
+        self.query_one("#switch-detail", Static).update(
+            plain(f"Checking {switch.hostname}…", "italic")
+        )
+        call_service(
+            self,
+            lambda: check_switches(app.db, app.gateway, app.actor, hostname=switch.hostname),
+            self._checked,
+            group="switch-check",
+        )
+
+    def _checked(self, results: list[SwitchCheck]) -> None:
+        for result in results:
+            for settled in result.settled:
+                self.notify(settled.sentence(), markup=False)
+            if result.error:
+                self.notify(result.error, title="Cannot check", severity="error", markup=False)
+        self.action_refresh()
+
+    def action_trust(self) -> None:
+        from voiceconsole.tui.screens.switch_dialogs import TrustKeyDialog
+
+        if (switch := self.selected()) is None:
+            self.app.bell()
+            return
+        self.app.push_screen(TrustKeyDialog(switch), self._then_refresh)
+
+    def action_map(self) -> None:
+        from voiceconsole.tui.screens.switch_dialogs import MapPortsDialog
+
+        if (switch := self.selected()) is None:
+            self.app.bell()
+            return
+        self.app.push_screen(MapPortsDialog(switch), self._then_refresh)
+
+    def action_remove(self) -> None:
+        from voiceconsole.tui.screens.switch_dialogs import RemoveSwitchDialog
+
+        if (switch := self.selected()) is None:
+            self.app.bell()
+            return
+        self.app.push_screen(RemoveSwitchDialog(switch), self._then_refresh)
+
+
+def _short_fingerprint(switch: SwitchView) -> str:
+    if switch.fingerprint:
+        return switch.fingerprint[:19] + "…"
+    return "in-process" if switch.simulated else "not pinned"
