@@ -101,7 +101,7 @@ async def main() -> None:
             }
 
             async def change(ids: list[int], role: str) -> float:
-                plan = await plan_role_change(db, gateway, ids, role)
+                plan = await plan_role_change(db, gateway, ids, role, actor="bench")
                 started = time.perf_counter()
                 outcome = await apply_role_change(db, gateway, "bench", plan)
                 elapsed = time.perf_counter() - started

@@ -30,19 +30,32 @@ PLAN = VlanPlan(data=100, voice=200, guest=300, access_point=400, printer=500)
 FAST = Timeouts(connect=3, operation=20)
 
 
+# The VLANs the roles of PLAN use (preflight checks each exists on the switch).
+VLANS = {100: "data", 200: "voice", 300: "guest", 400: "ap", 500: "printers"}
+
+
 class Lab:
     def __init__(
         self,
         fleet: list[tuple[SimulatedSwitch, str, int]],
         login: Credentials,
         in_process: bool,
+        host_keys: dict[str, str] | None = None,
     ) -> None:
         self.switches = {switch.hostname: (switch, port) for switch, _, port in fleet}
         self.login = login
         self.in_process = in_process
+        self.host_keys = host_keys or {}  # pinned as the inventory would, one OpenSSH line
 
     def target(self, hostname: str, *, port: int | None = None) -> SwitchTarget:
-        return SwitchTarget(hostname, "127.0.0.1", port or self.switches[hostname][1], "ios", "lab")
+        return SwitchTarget(
+            hostname,
+            "127.0.0.1",
+            port or self.switches[hostname][1],
+            "ios",
+            "lab",
+            host_key=self.host_keys.get(hostname),
+        )
 
     def switch(self, hostname: str) -> SimulatedSwitch:
         return self.switches[hostname][0]
@@ -66,7 +79,12 @@ class Lab:
                 optional_args={"simulator": simulator, "canonical_int": True},
             )
 
-        return Gateway(lambda target: login, timeouts=FAST, driver_for=lambda t: in_process)
+        return Gateway(
+            lambda target: login,
+            timeouts=FAST,
+            driver_for=lambda t: in_process,
+            over_ssh=lambda t: False,
+        )
 
 
 @contextlib.contextmanager
@@ -81,7 +99,11 @@ def lab_of(in_process: bool) -> Iterator[Lab]:
     fleet = [(switch, host, 0) for switch, host, _ in fleet]
     with SimulatorServer(fleet) as server:
         bound = [(s, h, p) for (s, h, _), p in zip(fleet, server.ports, strict=True)]
-        yield Lab(bound, login, in_process=False)
+        keys = {
+            name: key.export_public_key().decode().strip()
+            for name, key in server.host_keys.items()
+        }
+        yield Lab(bound, login, in_process=False, host_keys=keys)
 
 
 @pytest.fixture(scope="module", params=["ssh", "in-process"])
@@ -115,7 +137,7 @@ def test_every_role_is_applied_and_verified_in_one_session(lab: Lab) -> None:
         )
         for n, role in enumerate(roles, start=13)
     ]
-    result = lab.gateway().apply(lab.target(hostname), changes)
+    result = lab.gateway().apply(lab.target(hostname), changes, VLANS)
     assert result.committed, result.error
     assert result.failed_ports == {}
     for change, role in zip(changes, roles, strict=True):
@@ -136,7 +158,7 @@ def test_an_invalid_line_is_rolled_back(lab: Lab) -> None:
         render("ios", interface, SwitchPortRole.VOICE, PLAN),
         settings_for(SwitchPortRole.VOICE, PLAN),
     )
-    result = lab.gateway().apply(lab.target(hostname), [change])
+    result = lab.gateway().apply(lab.target(hostname), [change], VLANS)
     assert not result.committed
     assert "rejected the change and rolled it back" in result.error
     assert "Invalid input" in result.error
@@ -152,7 +174,7 @@ def test_a_newline_in_a_description_cannot_reach_the_switch(lab: Lab) -> None:
         "ios", interface, SwitchPortRole.DATA, PLAN, "Desk 21\nvlan 777\n name injected"
     )
     change = PortChange(interface, config, settings_for(SwitchPortRole.DATA, PLAN))
-    result = lab.gateway().apply(lab.target(hostname), [change])
+    result = lab.gateway().apply(lab.target(hostname), [change], VLANS)
     assert result.committed, result.error
     running = lab.switch(hostname).running_config()
     assert " description Desk 21 vlan 777 name injected" in running
@@ -188,11 +210,16 @@ async def test_the_console_path_in_lab_mode(
     monkeypatch.setenv("VOICECONSOLE_SWITCH_LAB_PASSWORD", lab.login.password)
     gateway = make_gateway(lab_db.url, lab=True, timeouts=FAST)
     chosen = await floor_port_ids(lab_db, site="LON1", labels=["1F-007", "2F-007"])
-    plan = await plan_role_change(lab_db, gateway, chosen, "voice")
+    # Their host keys are not pinned yet: the first use pins them (and says so in the journal).
+    plan = await plan_role_change(lab_db, gateway, chosen, "voice", actor="qa")
     assert all(not s.error for s in plan.switches), [s.error for s in plan.switches]
+    async with lab_db.read() as session:
+        pinned = {s.hostname: s.host_key for s in await session.scalars(select(Switch))}
+    assert pinned["lon1-1f-sw1"] == lab.host_keys["lon1-1f-sw1"]
+    assert pinned["lds1-1f-sw1"] is None  # not used: not pinned
     outcome = await apply_role_change(lab_db, gateway, "qa", plan)
     assert [p.done for p in outcome.ports] == [True, True]
     ports = {p.label: p for p in await list_floor_ports(lab_db, site="LON1", search="F-007")}
     assert ports["1F-007"].observed_role == "voice" and ports["1F-007"].device
     # The phone is now in the voice VLAN, as the switch reports it.
-    assert [200, "02:cc:01:01:00:07"] in ports["1F-007"].live["macs"]
+    assert (200, "02:cc:01:01:00:07") in ports["1F-007"].live.macs

@@ -358,7 +358,7 @@ async def test_role_change_and_refresh_on_postgresql(postgres_url: str, tmp_path
         await refresh_live_state(db, pg_gateway, site=SITE)
         ports = {p.label: p for p in await list_floor_ports(db, site=SITE, search="F-00")}
         assert ports["1F-001"].observed_role == "voice" and not ports["1F-001"].drift
-        assert [200, "02:cc:01:01:00:01"] in ports["1F-001"].live["macs"]  # JSONB round trip
+        assert (200, "02:cc:01:01:00:01") in ports["1F-001"].live.macs  # JSONB round trip
         assert Mismatch.PHONE_WITHOUT_VOICE in ports["1F-003"].mismatches
     finally:
         await db.close()

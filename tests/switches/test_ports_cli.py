@@ -92,6 +92,16 @@ def test_allocate_and_patch(ports: Ports) -> None:
     assert code == 1 and "already patched to floor port 1F-001" in err
 
 
+def add_vlans(ports: Ports, hostname: str, *vlans: int) -> None:
+    """What an engineer does on the switch's console: create the VLANs (the simulator's
+    config is kept beside the database, where the next command finds it)."""
+    from voiceconsole.switches.fleet import SimulatorFleet, state_dir_for
+
+    fleet = SimulatorFleet(state_dir_for(f"sqlite+aiosqlite:///{ports.db}"))
+    assert fleet.switch(hostname).merge_text("".join(f"vlan {v}\n" for v in vlans)) == []
+    fleet.save(hostname)
+
+
 def test_vlan_plans(ports: Ports) -> None:
     code, out, _ = ports.run("vlans", "--site", "LON1")
     assert code == 0
@@ -99,8 +109,16 @@ def test_vlan_plans(ports: Ports) -> None:
     assert "brightwater-legal: data 102" in out
     changed = ports.json("vlans", "--site", "LON1", "--voice", "210")
     assert changed["voice"] == 210  # type: ignore[index]
+    # The switch has no VLAN 210 yet: the change is refused before any diff, with the fix.
+    code, out, err = ports.run(
+        "set-role", "1F-001", "--site", "LON1", "--role", "voice", "--dry-run"
+    )
+    assert code != 0 and "+ switchport" not in out
+    assert "VLAN 210 of this site's roles does not exist on the switch" in out
+    assert "Fix: vlan 210 / name voice" in out
+    add_vlans(ports, "lon1-1f-sw1", 210, 101)
     code, out, _ = ports.run("set-role", "1F-001", "--site", "LON1", "--role", "voice", "--dry-run")
-    assert "+ switchport voice vlan 210" in out
+    assert code == 0 and "+ switchport voice vlan 210" in out
     # A plan where two roles share a VLAN is refused, the occupiers' own VLANs included.
     code, _, err = ports.run("vlans", "--site", "LON1", "--guest", "102")
     assert code == 1 and "brightwater-legal's data VLAN 102" in err

@@ -1,5 +1,6 @@
-"""NAPALM's own IOSDriver against the simulator in-process: getters, merge/compare/commit,
-rollback on an invalid line, commit-confirm with a revert timer, discard, logins."""
+"""NAPALM's own IOSDriver against the simulator in-process: getters on every model,
+merge/compare/commit, rollback on an invalid line, commit-confirm with a revert timer, discard,
+logins, `enable` with the enable secret, and SCP refused where IOS refuses it."""
 
 from __future__ import annotations
 
@@ -14,9 +15,16 @@ from napalm.base.exceptions import (
     MergeConfigException,
 )
 from ntc_templates.parse import parse_output
+from scp import SCPException
 
 from voiceconsole.switches.simulator.inprocess import SimulatedIOSDriver, register, unregister
-from voiceconsole.switches.simulator.model import Device, SimulatedSwitch
+from voiceconsole.switches.simulator.model import (
+    HARDWARE,
+    Account,
+    Device,
+    SimulatedSwitch,
+    site_ready_config,
+)
 
 VOICE = """\
 interface GigabitEthernet1/0/5
@@ -56,7 +64,8 @@ end
 
 @pytest.fixture
 def switch(clock: SwitchClock) -> SimulatedSwitch:
-    sw = SimulatedSwitch("lon1-1f-sw1", clock=clock)
+    config = site_ready_config("lon1-1f-sw1", {100: "DATA", 210: "VOICE"})
+    sw = SimulatedSwitch("lon1-1f-sw1", clock=clock, startup_config=config)
     pc = Device("pc", "0011.2233.0566", "PC-1F-005", lldp=False)
     sw.connect("Gi1/0/5", Device("phone", "0011.2233.0555", "SEP001122330555", 6.5, True, pc))
     sw.connect("Gi1/0/6", Device("access_point", "0011.2233.0655", "AP-1F-01", 15.0))
@@ -93,7 +102,7 @@ def test_getters(driver: SimulatedIOSDriver) -> None:
     assert "Version 17.9.4a" in facts["os_version"]
     assert facts["serial_number"].startswith("JAE")
     assert facts["uptime"] > 0
-    assert len(facts["interface_list"]) == 24
+    assert len(facts["interface_list"]) == 28  # 24 access ports and 4 uplinks
 
     interfaces = driver.get_interfaces()
     assert interfaces["GigabitEthernet1/0/5"]["is_up"] is True
@@ -253,6 +262,27 @@ def test_revert_in_needs_archive(driver: SimulatedIOSDriver, switch: SimulatedSw
         driver.commit_config(revert_in=60)
 
 
+def test_a_factory_default_switch_refuses_candidates_and_revert_timers(
+    clock: SwitchClock,
+) -> None:
+    bench = SimulatedSwitch("bench-1", clock=clock)
+    device = SimulatedIOSDriver("bench-1", "admin", "admin", optional_args={"simulator": bench})
+    device.open()
+    try:
+        with pytest.raises(CommandErrorException, match="ip scp server enable"):
+            device.load_merge_candidate(config=VOICE)
+        # With the SCP server but no AAA, IOS's SCP server still says no.
+        bench.merge_text("ip scp server enable\n")
+        with pytest.raises(SCPException, match="Privilege denied"):
+            device.load_merge_candidate(config=VOICE)
+        bench.merge_text("aaa new-model\naaa authorization exec default local\n")
+        device.load_merge_candidate(config=VOICE)  # now it copies
+        with pytest.raises(CommitConfirmException):
+            device.commit_config(revert_in=60)  # but there is no archive
+    finally:
+        device.close()
+
+
 def test_discard(driver: SimulatedIOSDriver, switch: SimulatedSwitch) -> None:
     before = switch.running_config()
     driver.load_merge_candidate(config=VOICE)
@@ -289,3 +319,81 @@ def test_registry_finds_switch_by_hostname(switch: SimulatedSwitch) -> None:
         assert device.is_alive() == {"is_alive": False}
     finally:
         unregister("10.0.0.1")
+
+
+@pytest.mark.parametrize("model", sorted(HARDWARE))
+def test_facts_and_interfaces_on_every_model(model: str, clock: SwitchClock) -> None:
+    sw = SimulatedSwitch("acc-sw1", model=model, clock=clock)
+    first = sw.port_names()[0]
+    sw.connect(first, Device("pc", "0011.2233.4477", "PC-1", lldp=False))
+    device = SimulatedIOSDriver("acc-sw1", "admin", "admin", optional_args={"simulator": sw})
+    device.open()
+    try:
+        facts = device.get_facts()
+        interfaces = device.get_interfaces()
+    finally:
+        device.close()
+    # The model as a real one makes NAPALM report it: the processor line of `show version`
+    # (a 3560-X prints its model without the licence suffix).
+    expected = "WS-C3560X-24P" if model == "WS-C3560X-24P-S" else model
+    assert facts["model"] == expected
+    assert facts["hostname"] == "acc-sw1"
+    assert facts["interface_list"] == sw.port_names()
+    assert list(interfaces) == sw.port_names()
+    assert interfaces[first]["is_up"] is True
+    assert interfaces[sw.port_names()[-1]]["is_up"] is False
+    version = "15.2" if model.startswith("WS-") else "17.9.4a"
+    assert version in facts["os_version"]
+
+
+@pytest.fixture
+def operator_switch(clock: SwitchClock) -> SimulatedSwitch:
+    config = site_ready_config("lon1-1f-sw1", {100: "DATA"})
+    users = {"noc": "pw", "ops": Account("pw1", privilege=1)}
+    return SimulatedSwitch(
+        "lon1-1f-sw1", clock=clock, users=users, startup_config=config, enable_secret="s3cret"
+    )
+
+
+def test_enable_with_the_secret(operator_switch: SimulatedSwitch) -> None:
+    device = SimulatedIOSDriver(
+        "lon1-1f-sw1",
+        "ops",
+        "pw1",
+        optional_args={"simulator": operator_switch, "secret": "s3cret"},
+    )
+    device.open()
+    try:
+        assert device.cli(["show privilege"])["show privilege"] == "Current privilege level is 15"
+        assert device.get_config()["running"].startswith("!")
+        # The login itself is at level 1, and an SCP session cannot `enable`: no candidate.
+        with pytest.raises(SCPException, match="Privilege denied"):
+            device.load_merge_candidate(config=VOICE)
+    finally:
+        device.close()
+
+
+@pytest.mark.parametrize("secret", [None, "wrong"])
+def test_enable_fails_like_netmiko_without_the_right_secret(
+    operator_switch: SimulatedSwitch, secret: str | None
+) -> None:
+    args = {"simulator": operator_switch} | ({"secret": secret} if secret else {})
+    device = SimulatedIOSDriver("lon1-1f-sw1", "ops", "pw1", optional_args=args)
+    with pytest.raises(ValueError, match="Failed to enter enable mode"):
+        device.open()
+
+
+def test_force_no_enable_stays_in_user_exec(operator_switch: SimulatedSwitch) -> None:
+    device = SimulatedIOSDriver(
+        "lon1-1f-sw1",
+        "ops",
+        "pw1",
+        optional_args={"simulator": operator_switch, "force_no_enable": True},
+    )
+    device.open()
+    try:
+        assert device.cli(["show privilege"])["show privilege"] == "Current privilege level is 1"
+        assert device.get_facts()["model"] == "C9200L-24P-4G"  # show version works at level 1
+        assert "Invalid input" in device.cli(["show running-config"])["show running-config"]
+    finally:
+        device.close()

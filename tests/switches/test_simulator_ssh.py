@@ -1,4 +1,6 @@
-"""The stock NAPALM ios driver over real SSH (and SCP) against the simulator on loopback.
+"""The stock NAPALM ios driver over real SSH (and SCP) against the simulator on loopback:
+getters, merge and commit-confirm, `enable` with a secret, SCP refused where IOS refuses it,
+host keys kept across restarts, and the lab's sample switches and spares.
 
 One server and one driver session serve the whole module (a login costs ~0.3 s, mostly
 netmiko's own pacing); each test works on ports of its own so the order does not matter.
@@ -23,13 +25,27 @@ import paramiko
 import pytest
 import scp
 from helpers import SwitchClock
-from napalm.base.exceptions import ConnectionException, MergeConfigException
+from napalm.base.exceptions import (
+    CommandErrorException,
+    ConnectionException,
+    MergeConfigException,
+)
 from netmiko.exceptions import NetmikoAuthenticationException
 from ntc_templates.parse import parse_output
 
-from voiceconsole.switches.simulator.lab import build_fleet, serve_lab
-from voiceconsole.switches.simulator.model import Device, SimulatedSwitch
-from voiceconsole.switches.simulator.ssh_server import PortInUseError, SimulatorServer
+from voiceconsole.switches.simulator.host_keys import key_path, load_host_keys
+from voiceconsole.switches.simulator.lab import build_fleet, build_spares, serve_lab
+from voiceconsole.switches.simulator.model import (
+    Account,
+    Device,
+    SimulatedSwitch,
+    site_ready_config,
+)
+from voiceconsole.switches.simulator.ssh_server import (
+    PortInUseError,
+    SimulatorServer,
+    fingerprint,
+)
 
 SAMPLE_DATA = Path(__file__).resolve().parents[2] / "sample_data"
 HOSTNAME = "lon1-1f-sw1"
@@ -48,6 +64,7 @@ class Lab:
     port: int
     username: str
     password: str
+    secret: str = ""  # the enable secret, where the login needs one
 
     def driver(self, password: str | None = None, port: int | None = None, **optional_args):
         driver_class = napalm.get_network_driver("ios")
@@ -65,7 +82,10 @@ class Lab:
 def lab() -> Iterator[Lab]:
     clock = SwitchClock()
     username, password = "noc", secrets.token_urlsafe(12)
-    switch = SimulatedSwitch(HOSTNAME, users={username: password}, clock=clock)
+    config = site_ready_config(HOSTNAME, {20: "DATA", 200: "VOICE"})
+    switch = SimulatedSwitch(
+        HOSTNAME, users={username: password}, clock=clock, startup_config=config
+    )
     pc = Device("pc", PC_MAC, "PC-1F-001", lldp=False)
     switch.connect(
         "GigabitEthernet1/0/1",
@@ -108,7 +128,7 @@ def test_getters_and_cli(driver, lab: Lab) -> None:
     rows = parse_output(platform="cisco_ios", command="show interfaces switchport", data=output)
     first = next(row for row in rows if row["interface"] in ("Gi1/0/1", "GigabitEthernet1/0/1"))
     assert first["access_vlan"] == "1"
-    assert len(rows) == 24
+    assert len(rows) == 28  # 24 access ports and 4 uplinks
 
 
 def test_merge_copies_by_scp_and_commits(driver, lab: Lab) -> None:
@@ -258,6 +278,11 @@ def test_lab_fleet_serves_the_sample_switches() -> None:
     for switch, _, _ in fleet:
         kinds = [status.device.kind for status in switch.ports() if status.device]
         assert kinds.count("phone") >= 6 and "printer" in kinds and "access_point" in kinds
+    lon1 = fleet[0][0]
+    assert sorted(lon1.config.vlans) == [100, 102, 104, 200, 300, 400, 500]  # its site's plan
+    assert "archive\n path flash:archive" in lon1.running_config()  # site-ready
+    assert [n for n, _ in lon1.lldp_neighbors()][:1] == ["GigabitEthernet1/0/1"]
+    assert sorted(fleet[4][0].config.vlans) == [10, 20, 30, 40, 50]  # NYC1's own plan
 
     # Served on free ports (the sample's fixed ports may be taken here); one exec command.
     free = [(switch, host, 0) for switch, host, _ in fleet[:2]]
@@ -292,3 +317,256 @@ def test_lab_devices_sit_on_floor_ports() -> None:
         plugged = [(row["switch"], row["interface"]) for row in csv.DictReader(handle)]
     assert len(plugged) == len(set(plugged))
     assert set(plugged) <= sockets
+
+
+# -- enable and privilege ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def operator_lab() -> Iterator[Lab]:
+    """A switch whose `ops` login lands in user EXEC and needs the enable secret."""
+    clock = SwitchClock()
+    password, secret = secrets.token_urlsafe(12), secrets.token_urlsafe(12)
+    switch = SimulatedSwitch(
+        "lon1-2f-sw1",
+        users={"ops": Account(password, privilege=1)},
+        clock=clock,
+        startup_config=site_ready_config("lon1-2f-sw1", {100: "DATA"}),
+        enable_secret=secret,
+    )
+    with SimulatorServer([(switch, "127.0.0.1", 0)]) as server:
+        yield Lab(switch, clock, server.ports[0], "ops", password, secret)
+
+
+def test_enable_with_the_secret_over_ssh(operator_lab: Lab) -> None:
+    secret = operator_lab.secret
+    device = operator_lab.driver(secret=secret)
+    device.open()  # NAPALM's open() runs netmiko's enable(): `enable`, Password:, the secret
+    try:
+        assert device.cli(["show privilege"]) == {"show privilege": "Current privilege level is 15"}
+        assert "hostname lon1-2f-sw1" in device.get_config(retrieve="running")["running"]
+    finally:
+        device.close()
+
+
+def test_a_typed_secret_is_not_echoed(operator_lab: Lab) -> None:
+    secret = operator_lab.secret
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        "127.0.0.1",
+        operator_lab.port,
+        operator_lab.username,
+        operator_lab.password,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=5,
+    )
+    try:
+        shell = client.invoke_shell()
+        seen = read_until(shell, "lon1-2f-sw1>")
+        shell.send(b"enable\n")
+        seen += read_until(shell, "Password: ")
+        shell.send(secret.encode() + b"\n")
+        seen += read_until(shell, "lon1-2f-sw1#")
+        shell.send(b"show privilege\n")
+        seen += read_until(shell, "Current privilege level is 15")
+    finally:
+        client.close()
+    assert secret not in seen
+    assert "lon1-2f-sw1>enable\r\nPassword: \r\nlon1-2f-sw1#" in seen
+
+
+def test_enable_asks_three_times_and_an_empty_answer_counts(operator_lab: Lab) -> None:
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect(
+        "127.0.0.1",
+        operator_lab.port,
+        operator_lab.username,
+        operator_lab.password,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=5,
+    )
+    try:
+        shell = client.invoke_shell()
+        read_until(shell, "lon1-2f-sw1>")
+        shell.send(b"enable\n")
+        read_until(shell, "Password: ")
+        shell.send(b"\nwrong\n\n")
+        seen = read_until(shell, "% Bad secrets\r\nlon1-2f-sw1>")
+    finally:
+        client.close()
+    assert seen.count("Password: ") == 2  # asked again twice after the first
+
+
+def read_until(channel: paramiko.Channel, text: str, timeout: float = 5) -> str:
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while text not in seen and time.monotonic() < deadline:
+        if channel.recv_ready():
+            seen += channel.recv(4096).decode()
+        else:
+            time.sleep(0.01)
+    assert text in seen, seen
+    return seen
+
+
+def test_without_an_enable_secret_enable_fails_at_once() -> None:
+    switch = SimulatedSwitch(
+        "lon1-3f-sw1",
+        users={"ops": Account("pw1", privilege=1)},
+        startup_config=site_ready_config("lon1-3f-sw1"),
+    )
+    with SimulatorServer([(switch, "127.0.0.1", 0)]) as server:
+        device = napalm.get_network_driver("ios")(
+            "127.0.0.1",
+            "ops",
+            "pw1",
+            optional_args={"port": server.ports[0], **FAST_FAIL, "secret": "anything"},
+        )
+        started = time.perf_counter()
+        with pytest.raises(ValueError, match="Failed to enter enable mode"):
+            device.open()  # IOS: "% No password set", and the prompt stays `>`
+        assert time.perf_counter() - started < 5
+
+
+# -- SCP where IOS allows it -------------------------------------------------------------------
+
+
+def test_scp_is_refused_without_aaa() -> None:
+    """A factory-default spare: no SCP server, then an SCP server but no AAA."""
+    bench = SimulatedSwitch("bench-1", users={"noc": "pw"})
+    with SimulatorServer([(bench, "127.0.0.1", 0)]) as server:
+        device = napalm.get_network_driver("ios")(
+            "127.0.0.1", "noc", "pw", optional_args={"port": server.ports[0], **FAST_FAIL}
+        )
+        device.open()
+        try:
+            with pytest.raises(CommandErrorException, match="ip scp server enable"):
+                device.load_merge_candidate(config="interface Gi1/0/5\n description x\n")
+            bench.merge_text("ip scp server enable\n")
+            with pytest.raises(scp.SCPException, match="Privilege denied"):
+                device.load_merge_candidate(config="interface Gi1/0/5\n description x\n")
+            assert "merge_config.txt" not in bench.flash
+            bench.merge_text("aaa new-model\naaa authorization exec default local\n")
+            device.load_merge_candidate(config="interface Gi1/0/5\n description x\n")
+            assert bench.flash["merge_config.txt"] == "interface Gi1/0/5\n description x\n"
+        finally:
+            device.close()
+
+
+def test_scp_is_refused_to_a_login_below_level_15(operator_lab: Lab) -> None:
+    secret = operator_lab.secret
+    device = operator_lab.driver(secret=secret)
+    device.open()
+    try:
+        # Enabled on the CLI, but the SCP session runs at the login's own level.
+        with pytest.raises(scp.SCPException, match="Privilege denied"):
+            device.load_merge_candidate(config="interface Gi1/0/5\n description x\n")
+    finally:
+        device.close()
+
+
+# -- host keys ---------------------------------------------------------------------------------
+
+
+def served_key(port: int) -> str:
+    """The host key a client sees, as OpenSSH writes it (`ssh-ed25519 AAAA...`)."""
+    transport = paramiko.Transport(("127.0.0.1", port))
+    try:
+        transport.start_client(timeout=5)
+        key = transport.get_remote_server_key()
+        return f"{key.get_name()} {key.get_base64()}"
+    finally:
+        transport.close()
+
+
+def test_host_keys_are_kept_across_a_restart_and_renewed_on_request(tmp_path: Path) -> None:
+    folder = tmp_path / "lab-host-keys"
+    names = ["lon1-1f-sw1", "bench-1"]
+
+    def serve_once(renew: bool = False) -> dict[str, str]:
+        keys = load_host_keys(folder, names, renew=renew)
+        switches = [(SimulatedSwitch(name), "127.0.0.1", 0) for name in names]
+        with SimulatorServer(switches, host_keys=keys) as server:
+            seen = {name: served_key(port) for name, port in zip(names, server.ports, strict=True)}
+        for name in names:
+            public = keys[name].export_public_key().decode().split()
+            assert seen[name] == f"{public[0]} {public[1]}"
+            assert fingerprint(keys[name]).startswith("SHA256:")
+        return seen
+
+    first = serve_once()
+    assert first["lon1-1f-sw1"] != first["bench-1"]  # a key per switch
+    for name in names:
+        assert key_path(folder, name).stat().st_mode & 0o777 == 0o600
+    assert serve_once() == first  # the same keys after a restart
+    renewed = serve_once(renew=True)
+    assert all(renewed[name] != first[name] for name in names)  # replaced switches
+
+
+def test_a_switch_without_a_kept_key_gets_one_of_its_own() -> None:
+    switches = [(SimulatedSwitch("a"), "127.0.0.1", 0), (SimulatedSwitch("b"), "127.0.0.1", 0)]
+    with SimulatorServer(switches) as server:
+        assert set(server.host_keys) == {"a", "b"}
+        assert served_key(server.ports[0]) != served_key(server.ports[1])
+
+
+# -- the bench's spares ------------------------------------------------------------------------
+
+
+def test_the_spares_are_one_of_each_model_with_factory_defaults() -> None:
+    spares = build_spares(SAMPLE_DATA / "lab_spares.yaml", {"noc": "pw"})
+    models = [switch.model for switch, _, _ in spares]
+    assert sorted(models) == sorted(
+        [
+            "C9200L-24P-4G",
+            "C9200L-24T-4G",
+            "C9300-48UXM",
+            "WS-C2960X-48FPD-L",
+            "WS-C3560CX-12PC-S",
+            "WS-C3560X-24P-S",
+        ]
+    )
+    assert [port for _, _, port in spares] == list(range(22111, 22111 + len(spares)))
+    inventory = {
+        s.hostname
+        for s, _, _ in build_fleet(
+            SAMPLE_DATA / "switches.yaml", SAMPLE_DATA / "lab_devices.csv", {"noc": "pw"}
+        )
+    }
+    for switch, host, _ in spares:
+        assert host == "127.0.0.1" and switch.hostname not in inventory
+        text = switch.running_config()
+        assert "archive" not in text and "ip scp server enable" not in text
+        assert "no aaa new-model" in text and not switch.config.lldp
+        assert switch.config.vlans == {}
+        plugged = [s for s in switch.ports() if s.device]
+        assert any(s.device.kind == "phone" and s.device.lldp for s in plugged)
+        assert any(s.device.kind == "pc" or s.device.pc_behind for s in plugged)
+        assert switch.mac_table()  # something for discovery to find
+
+    # Served on free ports: the stock driver reads a spare's model.
+    free = [(switch, host, 0) for switch, host, _ in spares[2:3]]
+    stop, bound = threading.Event(), []
+    runner = threading.Thread(target=serve_lab, args=(free, stop), kwargs={"ready": bound.extend})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not bound and time.monotonic() < deadline:
+            time.sleep(0.01)
+        device = napalm.get_network_driver("ios")(
+            "127.0.0.1", "noc", "pw", optional_args={"port": bound[0][2], **FAST_FAIL}
+        )
+        device.open()
+        try:
+            assert device.get_facts()["model"] == "C9300-48UXM"
+            assert "TwoGigabitEthernet1/0/1" in device.get_interfaces()
+            assert device.get_lldp_neighbors() == {}  # LLDP is off on a spare
+        finally:
+            device.close()
+    finally:
+        stop.set()
+        runner.join(timeout=10)

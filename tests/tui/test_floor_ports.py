@@ -197,7 +197,7 @@ async def test_refresh_reads_the_switch_and_updates_rows_in_place(make_app, cons
         assert row(app, "1F-001")[4:7] == ["down", "-", ""]
         assert row(app, "1F-001")[7] == ""
     found = await ports(console_db, "1F-001")
-    assert found["1F-001"][1].live["neighbour"] == ""
+    assert found["1F-001"][1].live.neighbour == ""
     assert found["1F-001"][1].checked_at is not None
 
 

@@ -143,8 +143,8 @@ async def ports_set_role(args: argparse.Namespace, ctx: Context) -> None:
         say(f"{label}: not changed: {reason}")
     if args.dry_run or not plan.ready:
         ctx.emit(plan, lambda: _print_plan(plan))
-        if not plan.ready and not args.dry_run:
-            raise RuleViolation("no switch in this change can be reached; nothing was changed")
+        if not plan.ready:
+            raise RuleViolation("no switch in this change is ready; nothing was changed")
         return
     outcome = await switch_ports.apply_role_change(ctx.db, gateway, ctx.actor, plan)
 

@@ -35,31 +35,49 @@ SIMULATOR_LOGIN = Credentials("console", "in-process")
 class SimulatorFleet:
     """In-process simulated switches by hostname, created on first use."""
 
-    def __init__(self, state_dir: Path | None, devices_csv: Path | None = None) -> None:
+    def __init__(
+        self,
+        state_dir: Path | None,
+        devices_csv: Path | None = None,
+        inventory: Path | None = None,
+    ) -> None:
         self.state_dir = state_dir
         self.devices_csv = devices_csv
+        # The simulated switches' models and VLANs (default: the sample's switches.yaml); a
+        # switch it does not list is a site-ready C9200L without VLANs of its own.
+        self.inventory_yaml = inventory or sample_data_dir() / "switches.yaml"
         self._switches: dict[str, Any] = {}
         self._devices: dict[str, list[Any]] | None = None
+        self._inventory: dict[str, Any] | None = None
         self._guard = threading.Lock()
 
     def switch(self, hostname: str) -> Any:
-        from voiceconsole.switches.simulator.lab import devices_by_switch
-        from voiceconsole.switches.simulator.model import SimulatedSwitch
+        from voiceconsole.switches.simulator.defaults import site_ready_lines
+        from voiceconsole.switches.simulator.lab import (
+            InventoryEntry,
+            devices_by_switch,
+            inventory_switch,
+            read_inventory,
+        )
 
         with self._guard:
             found = self._switches.get(hostname)
             if found is not None:
                 return found
-            users = {SIMULATOR_LOGIN.username: SIMULATOR_LOGIN.password}
-            saved = self._saved_config(hostname)
-            if saved is not None:
-                switch = SimulatedSwitch(hostname, users=users, startup_config=saved)
-            else:
-                switch = SimulatedSwitch(hostname, users=users)
-            if self._devices is None:  # the lab file is read once, for every switch
+            if self._inventory is None:  # the sample files are read once, for every switch
+                path = self.inventory_yaml
+                entries = read_inventory(path) if path.exists() else []
+                self._inventory = {entry.hostname: entry for entry in entries}
                 exists = self.devices_csv is not None and self.devices_csv.exists()
                 self._devices = devices_by_switch(self.devices_csv) if exists else {}  # type: ignore[arg-type]
-            for interface, device in self._devices.get(hostname, []):
+            entry = self._inventory.get(hostname, InventoryEntry(hostname))
+            users = {SIMULATOR_LOGIN.username: SIMULATOR_LOGIN.password}
+            switch = inventory_switch(entry, users, startup_config=self._saved_config(hostname))
+            if self._saved_config(hostname) is not None:
+                # Configs saved by earlier versions lack what the site-ready config now has
+                # (AAA for SCP, LLDP, the VLANs): bring them up to it, as an engineer would.
+                switch.merge_text(site_ready_lines(entry.vlans))
+            for interface, device in (self._devices or {}).get(hostname, []):
                 switch.connect(interface, device)
             self._switches[hostname] = switch
             return switch

@@ -255,7 +255,7 @@ class Gateway:
         try:
             return fetch_host_key(target.address, target.port, self.timeouts.connect)
         except HostKeyError as err:
-            raise SwitchError(f"{target.hostname}: {err}") from None
+            raise SwitchError(f"{target.hostname} ({target.address}:{target.port}) {err}") from None
 
     @contextmanager
     def session(self, target: SwitchTarget) -> Iterator[Any]:
@@ -264,9 +264,12 @@ class Gateway:
             known_hosts = None
             if self.uses_ssh(target):
                 if not target.host_key:
+                    # Reaching it first tells an unreachable switch from an unpinned one.
+                    offered = self.fetch_host_key(target)
                     raise SwitchError(
-                        f"{target.hostname} has no pinned SSH host key: check its fingerprint "
-                        f"and run `voiceconsole switches trust {target.hostname}`."
+                        f"{target.hostname} has no pinned SSH host key (it offers "
+                        f"{fingerprint(offered)}): check that on the switch's console and run "
+                        f"`voiceconsole switches trust {target.hostname}`."
                     )
                 known_hosts = stack.enter_context(
                     known_hosts_file(target.address, target.port, target.host_key)
@@ -323,8 +326,26 @@ class Gateway:
         self, target: SwitchTarget, interfaces: Iterable[str] | None = None
     ) -> dict[str, PortState]:
         """The live state of `interfaces` (None: every physical port) on one switch."""
+        return self.read(target, interfaces).ports
+
+    def read(
+        self,
+        target: SwitchTarget,
+        interfaces: Iterable[str] | None = None,
+        check_vlans: Mapping[int, str] | None = None,
+    ) -> Reading:
+        """Ports, and (when `check_vlans` is given: a switch's first use) the preflight checks
+        that need no file copy, in the same session."""
         wanted = None if interfaces is None else set(interfaces)
-        return self._guarded(target, lambda driver: read_port_states(driver, wanted, target.kinds))
+
+        def work(driver: Any) -> Reading:
+            ports = read_port_states(driver, wanted, target.kinds)
+            if check_vlans is None:
+                return Reading(ports)
+            username = self.credentials(target).username
+            return Reading(ports, run_preflight(driver, username, check_vlans, probe_scp=False))
+
+        return self._guarded(target, work)
 
     def discover(self, target: SwitchTarget) -> Discovery:
         """The facts and every physical port of a switch, for onboarding."""

@@ -36,7 +36,8 @@ def fetch_host_key(address: str, port: int, timeout: float) -> str:
     try:
         sock = socket.create_connection((address, port), timeout=timeout)
     except OSError as err:
-        raise HostKeyError(f"cannot reach {address}:{port}: {err}") from None
+        reason = "refused the connection" if isinstance(err, ConnectionRefusedError) else err
+        raise HostKeyError(f"could not be reached: {reason}") from None
     transport = paramiko.Transport(sock)
     try:
         transport.banner_timeout = timeout
@@ -44,7 +45,7 @@ def fetch_host_key(address: str, port: int, timeout: float) -> str:
         key = transport.get_remote_server_key()
         return f"{key.get_name()} {key.get_base64()}"
     except (paramiko.SSHException, OSError, EOFError) as err:
-        raise HostKeyError(f"{address}:{port} did not complete an SSH handshake: {err}") from None
+        raise HostKeyError(f"did not complete an SSH handshake: {err}") from None
     finally:
         transport.close()
 

@@ -244,6 +244,12 @@ _PORT = re.compile(r"^[A-Za-z][A-Za-z\-]*\d+(?:/\d+)*(?:\.\d+)?$")
 _NOT_A_PORT = re.compile(r"^(Vl|Vlan)\d", re.IGNORECASE)
 
 
+def colon_mac(dotted: str) -> str:
+    """`02cc.0101.0001` (as IOS prints it) -> `02:cc:01:01:00:01` (as the console shows it)."""
+    digits = dotted.replace(".", "").lower()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
 @dataclass(frozen=True)
 class MacRow:
     vlan: int  # 0 when the VLAN column names a routed port (4500: `Te5/1`)
@@ -272,7 +278,7 @@ def parse_mac_table(output: str) -> list[MacRow]:
         for token in tokens[mac_at + 1 :]:
             for name in token.split(","):
                 if _PORT.match(name) and not _NOT_A_PORT.match(name):
-                    rows.append(MacRow(vlan, tokens[mac_at].lower(), name))
+                    rows.append(MacRow(vlan, colon_mac(tokens[mac_at]), name))
     return rows
 
 

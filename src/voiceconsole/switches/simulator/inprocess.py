@@ -21,9 +21,11 @@ from typing import Any
 
 from napalm.base.exceptions import CommandErrorException, ConnectionException
 from napalm.ios.ios import IOSDriver
+from scp import SCPException
 
 from voiceconsole.switches.simulator.ios_cli import IOSSession
-from voiceconsole.switches.simulator.model import SimulatedSwitch
+from voiceconsole.switches.simulator.ssh_server import SCP_REFUSED
+from voiceconsole.switches.simulator.switch import SimulatedSwitch
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -77,8 +79,9 @@ class _RemoteConn:
 class InProcessConnection:
     """The part of netmiko's CiscoIosSSH that IOSDriver uses, over an IOSSession."""
 
-    def __init__(self, session: IOSSession) -> None:
+    def __init__(self, session: IOSSession, secret: str = "") -> None:
         self.session = session
+        self.secret = secret  # netmiko's `secret`: the enable secret
         self.remote_conn = _RemoteConn(self)
         self.base_prompt = session.prompt[:-1]
         self._disconnected = False
@@ -171,10 +174,31 @@ class InProcessConnection:
     def check_enable_mode(self, check_string: str = "#") -> bool:
         return self.session.prompt.endswith(check_string)
 
-    def enable(self, *_: Any, **__: Any) -> str:
-        return ""
+    def enable(
+        self,
+        cmd: str = "enable",
+        pattern: str = "ssword",
+        enable_pattern: str | None = None,
+        check_state: bool = True,
+        re_flags: int = re.IGNORECASE,
+    ) -> str:
+        """As netmiko's: `enable`, the secret when IOS asks for a password, then ValueError
+        unless the prompt ends in `#` (netmiko would wait for a prompt that never comes)."""
+        if check_state and self.check_enable_mode():
+            return ""
+        output = self._run(cmd)
+        if re.search(pattern, output + self.session.prompt, flags=re_flags):
+            output += self._run(self.secret)
+        if not self.check_enable_mode():
+            raise ValueError(
+                "Failed to enter enable mode. Please ensure you pass "
+                "the 'secret' argument to ConnectHandler."
+            )
+        return output
 
-    def exit_enable_mode(self, *_: Any, **__: Any) -> str:
+    def exit_enable_mode(self, exit_command: str = "disable", **_: Any) -> str:
+        if self.check_enable_mode():
+            self._run(exit_command)
         return ""
 
     def find_prompt(self, *_: Any, **__: Any) -> str:
@@ -239,11 +263,15 @@ class SimulatedIOSDriver(IOSDriver):
             raise ConnectionException(
                 f"Authentication to {self.hostname} failed: bad username or password"
             )
-        connection = InProcessConnection(IOSSession(switch, self.username))
-        # What netmiko's session preparation sends on a Cisco IOS login.
+        secret = self.netmiko_optional_args.get("secret", "")
+        connection = InProcessConnection(IOSSession(switch, self.username), secret)
+        # What netmiko's session preparation sends on a Cisco IOS login, then NAPALM's
+        # `enable()` (unless force_no_enable), as `_netmiko_open` does.
         connection.send_command("terminal width 511")
         connection.send_command("terminal length 0")
         connection.set_base_prompt()
+        if not self.force_no_enable:
+            connection.enable()
         self._netmiko_device = connection
         self.device = connection
 
@@ -279,6 +307,9 @@ class SimulatedIOSDriver(IOSDriver):
                 "Configure 'ip scp server enable' on the device."
             )
         switch = self.device.switch
+        if not switch.scp_allowed(self.username):
+            # What the scp client raises when the SCP server refuses the login over SSH.
+            raise SCPException(f"scp: {SCP_REFUSED}\n")
         with switch.lock:
             switch.flash[dest_file] = text
             switch.flash_times[dest_file] = switch.now()

@@ -1,61 +1,83 @@
 """An IOS-like command line over a :class:`SimulatedSwitch`.
 
-One :class:`IOSSession` per login. Output follows Cisco IOS-XE on a Catalyst 9200 closely enough
-for NAPALM's `ios` driver and the ntc-templates parsers; `execute` returns what IOS prints after
-the echoed command, without the prompt.
+One :class:`IOSSession` per login: its mode, its privilege level and the commands of an access
+switch. A login lands at its account's level; below 15 the prompt is `>` (level 1) and only a
+few commands exist until `enable` and the enable secret. `execute` returns what IOS prints after
+the echoed command, without the prompt. Show output is in `show.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
-from datetime import datetime
+import time
 
-from voiceconsole.switches.simulator.model import (
-    EXEC,
-    GLOBAL,
+from . import keywords
+from .config_state import EXEC, GLOBAL, ConfigState, Context, prompt_suffix
+from .diffs import contextual_diff, incremental_diff
+from .grammar import (
+    AT,
     IFNAME,
     INT,
     NUMBER,
     REST,
     WORD,
-    ConfigState,
-    Context,
-    Device,
-    PortStatus,
+    At,
     Rejection,
-    SimulatedSwitch,
+    Table,
+    check_vocabulary,
     dispatch,
-    format_vlan_list,
-    short_interface,
+    tokenize,
 )
+from .show import (
+    FLASH_TOTAL,
+    ios_time,
+    show_archive,
+    show_hosts,
+    show_interfaces,
+    show_interfaces_status,
+    show_ip_interface_brief,
+    show_lldp,
+    show_lldp_detail,
+    show_lldp_neighbors,
+    show_mac_table,
+    show_power_inline,
+    show_rollback_timer,
+    show_running_config,
+    show_startup_config,
+    show_switchport,
+    show_version,
+    show_vlan_brief,
+)
+from .switch import SimulatedSwitch
 
-FLASH_TOTAL = 11_353_194_496
-POE_BUDGET = 370.0
-_PROMPT_SUFFIX = {
-    "exec": "#",
-    "global": "(config)#",
-    "interface": "(config-if)#",
-    "vlan": "(config-vlan)#",
-    "archive": "(config-archive)#",
-    "line": "(config-line)#",
-}
-_LLDP_CAPABILITIES = {"phone": "B,T", "access_point": "W", "printer": "O", "pc": "S"}
+ENABLE_TRIES = 3  # IOS asks for the enable secret three times, then gives up
 
 
 class IOSSession:
-    """One login's command line: mode, prompt, and the commands of an access switch."""
+    """One login's command line: mode, privilege, prompt, and the commands of an access switch."""
 
     def __init__(self, switch: SimulatedSwitch, username: str) -> None:
         self.switch = switch
         self.username = username
         self.context: Context = EXEC
+        self.privilege = switch.login_privilege(username)
+        self._password_tries = 0  # >0: `enable` is waiting for the secret
         self._closed = False
 
     @property
     def prompt(self) -> str:
-        return self.switch.hostname + _PROMPT_SUFFIX[self.context[0]]
+        if self._password_tries:
+            return "Password: "
+        if self.context == EXEC:
+            # Levels 2-14 show `#` too, though they have only the level-1 commands here.
+            return self.switch.hostname + ("#" if self.privilege > 1 else ">")
+        return self.switch.hostname + prompt_suffix(self.context)
+
+    @property
+    def echo(self) -> bool:
+        """Whether typed characters are echoed (not while a password is typed)."""
+        return not self._password_tries
 
     @property
     def closed(self) -> bool:
@@ -65,12 +87,23 @@ class IOSSession:
     def in_config_mode(self) -> bool:
         return self.context != EXEC
 
+    @property
+    def privileged(self) -> bool:
+        return self.privilege == 15
+
     def execute(self, line: str) -> str:
         """Run one line; the output without echo and prompt ('' when IOS prints nothing)."""
+        stall = self.switch.take_stall(line)
+        if stall:
+            time.sleep(stall)
         with self.switch.lock:
             self.switch.tick()
             line = line.rstrip("\r\n")
-            if not line.strip() or self._closed:
+            if self._closed:
+                return ""
+            if self._password_tries:
+                return self._enable_attempt(line)
+            if not line.strip():
                 return ""
             offset = len(self.prompt)
             try:
@@ -79,6 +112,28 @@ class IOSSession:
                 return self._exec_line(line)
             except Rejection as rejection:
                 return rejection.render(line, offset)
+
+    # -- privilege --------------------------------------------------------------------------------
+
+    def _enable(self) -> str:
+        if self.privileged:
+            return ""
+        if self.switch.config.enable_secret is None:
+            return "% No password set"  # what IOS says on a vty line
+        self._password_tries = ENABLE_TRIES
+        return ""
+
+    def _enable_attempt(self, secret: str) -> str:
+        if self.switch.check_enable(secret):
+            self._password_tries = 0
+            self.privilege = 15
+            return ""
+        self._password_tries -= 1
+        return "" if self._password_tries else "% Bad secrets\n"
+
+    def _disable(self) -> str:
+        self.privilege = min(self.privilege, 1)
+        return ""
 
     # -- config mode ------------------------------------------------------------------------------
 
@@ -94,7 +149,9 @@ class IOSSession:
     def _exec_line(self, line: str, column_shift: int = 0) -> str:
         command, _, pipe = line.partition(" | ")
         try:
-            output = dispatch(command, self._exec_table())
+            check_vocabulary(command, keywords.EXEC if self.privileged else keywords.USER_EXEC)
+            table = self._exec_table() if self.privileged else self._user_table()
+            output = dispatch(command, table, self.switch.config.resolve_interface)
         except Rejection as rejection:
             if rejection.column is not None:
                 rejection.column += column_shift
@@ -103,15 +160,32 @@ class IOSSession:
             output = _pipe(str(output), pipe)
         return str(output)
 
-    def _exec_table(self) -> list[tuple[tuple, Callable]]:
+    def _common_table(self) -> Table:
+        """What every level has: user EXEC."""
         sw = self.switch
         return [
-            (("enable",), lambda: ""),
-            (("disable",), lambda: ""),
+            (("enable",), self._enable),
+            (("disable",), self._disable),
             (("terminal", REST), lambda _: ""),
             (("exit",), self._logout),
             (("logout",), self._logout),
             (("quit",), self._logout),
+            (("show", "version"), lambda: show_version(sw)),
+            (("show", "privilege"), lambda: f"Current privilege level is {self.privilege}"),
+            (("show", "hosts"), lambda: show_hosts(sw)),
+            (("show", "clock"), lambda: "*" + ios_time(sw.now())),
+            (("show", "ip", "interface", "brief"), lambda: show_ip_interface_brief(sw)),
+            (("show", "interfaces"), lambda: show_interfaces(sw)),
+            (("show", "interfaces", IFNAME), lambda i: show_interfaces(sw, i)),
+        ]
+
+    def _user_table(self) -> Table:
+        return self._common_table()
+
+    def _exec_table(self) -> Table:
+        sw = self.switch
+        return [
+            *self._common_table(),
             (("configure",), self._configure),
             (("configure", "terminal"), self._configure),
             (("configure", "terminal", "revert", "timer", NUMBER), self._configure_revert),
@@ -128,17 +202,11 @@ class IOSSession:
             (("more", WORD), self._more),
             (("delete", WORD), self._delete),
             (("delete", "/force", WORD), self._delete),
-            (("show", "version"), lambda: show_version(sw)),
-            (("show", "hosts"), lambda: show_hosts(sw)),
-            (("show", "clock"), lambda: "*" + _ios_time(sw.now())),
-            (("show", "ip", "interface", "brief"), lambda: show_ip_interface_brief(sw)),
-            (("show", "interfaces"), lambda: show_interfaces(sw)),
-            (("show", "interfaces", IFNAME), lambda i: show_interfaces(sw, i)),
             (("show", "interfaces", "status"), lambda: show_interfaces_status(sw)),
             (("show", "interfaces", "switchport"), lambda: show_switchport(sw)),
             (("show", "interfaces", IFNAME, "switchport"), lambda i: show_switchport(sw, i)),
-            (("show", "power", "inline"), lambda: show_power_inline(sw)),
-            (("show", "power", "inline", IFNAME), lambda i: show_power_inline(sw, i)),
+            (("show", "power", AT), self._power_inline),
+            (("show", "lldp"), lambda: show_lldp(sw)),
             (("show", "lldp", "neighbors"), lambda: show_lldp_neighbors(sw)),
             (("show", "lldp", "neighbors", IFNAME), lambda i: show_lldp_neighbors(sw, i)),
             (("show", "lldp", "neighbors", "detail"), lambda: show_lldp_detail(sw)),
@@ -167,6 +235,20 @@ class IOSSession:
                 lambda a, b, _: self._differences(a, b),
             ),
         ]
+
+    def _power_inline(self, at: At) -> str:
+        """`show power inline [interface]`: only where there is PoE, as IOS has it."""
+        tokens = tokenize(at.text)
+        word, column = tokens[0]
+        if not self.switch.hardware.has_poe or not "inline".startswith(word.lower()):
+            raise Rejection(at.column + column)
+        rest = at.text[tokens[1][1] :] if len(tokens) > 1 else ""
+        if not rest:
+            return show_power_inline(self.switch)
+        interface = self.switch.config.resolve_interface("".join(rest.split()))
+        if interface is None or not self.switch.hardware.poe_max(interface):
+            raise Rejection(at.column + tokens[1][1])
+        return show_power_inline(self.switch, interface)
 
     def _logout(self) -> str:
         self._closed = True
@@ -297,9 +379,9 @@ class IOSSession:
         if base_text is None or new_text is None:
             missing = base if base_text is None else new
             return f"%Error opening {missing} (No such file or directory)"
-        old_state = ConfigState.blank(self.switch.port_count)
+        old_state = ConfigState(self.switch.hardware)
         old_state.apply_text(base_text)
-        new_state = ConfigState.blank(self.switch.port_count)
+        new_state = ConfigState(self.switch.hardware)
         new_state.apply_text(new_text)
         lines = contextual_diff(old_state.render(), new_state.render())
         if not lines:
@@ -331,7 +413,7 @@ class IOSSession:
 
 
 # -------------------------------------------------------------------------------------------------
-# Paths, pipes, diffs
+# Paths and pipes
 
 
 def resolve_path(path: str) -> tuple[str, str]:
@@ -384,528 +466,3 @@ def _pipe(output: str, pipe: str) -> str:
                 picked.append(line)
         return "\n".join(picked)
     raise Rejection(message="% Invalid input detected at '^' marker.")
-
-
-def config_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """Config text as (top-level line, its indented children); comments dropped."""
-    blocks: list[tuple[str, list[str]]] = []
-    for line in text.splitlines():
-        if not line.strip() or line.strip().startswith("!") or line.strip() == "end":
-            continue
-        if line.startswith(" ") and blocks:
-            blocks[-1][1].append(line.strip())
-        else:
-            blocks.append((line.strip(), []))
-    return blocks
-
-
-def contextual_diff(old: str, new: str) -> list[str]:
-    """`show archive config differences` in IOS's contextual form (+/- per line)."""
-    old_blocks = dict(config_blocks(old))
-    new_blocks = dict(config_blocks(new))
-    out: list[str] = []
-    for parent, children in new_blocks.items():
-        if parent not in old_blocks:
-            out += [f"+{parent}", *[f" +{c}" for c in children]]
-            continue
-        added = [c for c in children if c not in old_blocks[parent]]
-        removed = [c for c in old_blocks[parent] if c not in children]
-        if added or removed:
-            out += [parent, *[f" -{c}" for c in removed], *[f" +{c}" for c in added]]
-    for parent, children in old_blocks.items():
-        if parent not in new_blocks:
-            out += [f"-{parent}", *[f" -{c}" for c in children]]
-    return out
-
-
-def incremental_diff(state: ConfigState, text: str) -> list[str] | None:
-    """Lines of `text` that would change the running config (with their parent line), as
-    `show archive config incremental-diffs` lists them; None when a line is invalid."""
-    trial = state.copy()
-    context = GLOBAL
-    parent: str | None = None
-    parent_shown = False
-    out: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("!"):
-            continue
-        before = trial.render()
-        try:
-            new_context, _ = trial.apply(context, line)
-        except Rejection:
-            return None
-        if new_context == EXEC:
-            break
-        changed = trial.render() != before
-        if new_context != context and new_context != GLOBAL:
-            parent, parent_shown = stripped, False
-            if changed:
-                out.append(stripped)
-                parent_shown = True
-        elif new_context == GLOBAL and context != GLOBAL and not line.startswith(" "):
-            parent = None
-            if changed:
-                out.append(stripped)
-        elif changed:
-            if parent is not None and new_context != GLOBAL:
-                if not parent_shown:
-                    out.append(parent)
-                    parent_shown = True
-                out.append(f" {stripped}")
-            else:
-                out.append(stripped)
-        context = new_context
-    return out
-
-
-# -------------------------------------------------------------------------------------------------
-# Show commands
-
-
-def _ios_time(when: datetime) -> str:
-    """'10:15:30 UTC Mon Jan 6 2025' (no zero-padded day, portably)."""
-    return f"{when:%H:%M:%S} UTC {when:%a %b} {when.day} {when:%Y}"
-
-
-def _uptime_text(seconds: float) -> str:
-    # A switch in a lab has been up a while; the offset keeps the text realistic.
-    minutes = int(seconds // 60) + 3 * 24 * 60 + 4 * 60 + 7
-    weeks, minutes = divmod(minutes, 7 * 24 * 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = []
-    for value, unit in ((weeks, "week"), (days, "day"), (hours, "hour"), (minutes, "minute")):
-        if value or unit == "minute":
-            parts.append(f"{value} {unit}{'' if value == 1 else 's'}")
-    return ", ".join(parts)
-
-
-def show_version(sw: SimulatedSwitch) -> str:
-    uptime = _uptime_text(sw.uptime_seconds())
-    return f"""\
-Cisco IOS XE Software, Version 17.09.04a
-Cisco IOS Software [Cupertino], Catalyst L3 Switch Software (CAT9K_LITE_IOSXE), \
-Version 17.9.4a, RELEASE SOFTWARE (fc3)
-Technical Support: http://www.cisco.com/techsupport
-Copyright (c) 1986-2023 by Cisco Systems, Inc.
-Compiled Fri 20-Oct-23 10:44 by mcpre
-
-ROM: IOS-XE ROMMON
-BOOTLDR: System Bootstrap, Version 17.9.1r, RELEASE SOFTWARE (P)
-
-{sw.hostname} uptime is {uptime}
-Uptime for this control processor is {uptime}
-System returned to ROM by Reload Command
-System image file is "flash:packages.conf"
-Last reload reason: Reload Command
-
-cisco {sw.model} (ARM64) processor with 600671K/3071K bytes of memory.
-Processor board ID {sw.serial}
-{sw.port_count} Gigabit Ethernet interfaces
-2048K bytes of non-volatile configuration memory.
-1966000K bytes of physical memory.
-11353194K bytes of Flash at flash:.
-
-Base Ethernet MAC Address          : {sw.base_mac}
-Model Number                       : {sw.model}
-System Serial Number               : {sw.serial}
-
-Configuration register is 0x102"""
-
-
-def show_hosts(sw: SimulatedSwitch) -> str:
-    domain = sw.config.domain
-    return "\n".join(
-        [
-            f"Default domain is {domain}" if domain else "Default domain is not set",
-            "Name/address lookup uses static mappings",
-            "",
-            "Codes: UN - unknown, EX - expired, OK - OK, ?? - revalidate",
-            "       temp - temporary, perm - permanent",
-            "       NA - Not Applicable None - Not defined",
-            "",
-            "Host                      Port  Flags      Age Type   Address(es)",
-        ]
-    )
-
-
-def _link_words(status: PortStatus) -> tuple[str, str, str]:
-    """(status, protocol, IOS reason) as `show interfaces` words them."""
-    if not status.admin_up:
-        return "administratively down", "down", "disabled"
-    if status.oper_up:
-        return "up", "up", "connected"
-    return "down", "down", "notconnect"
-
-
-def show_ip_interface_brief(sw: SimulatedSwitch) -> str:
-    rows = ["Interface              IP-Address      OK? Method Status                Protocol"]
-    for status in sw.ports():
-        state, protocol, _ = _link_words(status)
-        rows.append(f"{status.name:<23}unassigned      YES unset  {state:<22}{protocol}")
-    return "\n".join(rows)
-
-
-def show_interfaces(sw: SimulatedSwitch, interface: str | None = None) -> str:
-    blocks = []
-    for status in _selected(sw, interface):
-        state, protocol, reason = _link_words(status)
-        mac = sw.port_mac(status.name)
-        up = status.oper_up
-        lines = [
-            f"{status.name} is {state}, line protocol is {protocol} ({reason}) ",
-            f"  Hardware is Gigabit Ethernet, address is {mac} (bia {mac})",
-        ]
-        if status.config.description is not None:
-            lines.append(f"  Description: {status.config.description}")
-        lines += [
-            f"  MTU 1500 bytes, BW {1000000 if up else 10000} Kbit/sec, DLY 10 usec, ",
-            "     reliability 255/255, txload 1/255, rxload 1/255",
-            "  Encapsulation ARPA, loopback not set",
-            "  Keepalive set (10 sec)",
-            "  Full-duplex, 1000Mb/s, media type is 10/100/1000BaseTX"
-            if up
-            else "  Auto-duplex, Auto-speed, media type is 10/100/1000BaseTX",
-            "  input flow-control is on, output flow-control is unsupported ",
-            "  ARP type: ARPA, ARP Timeout 04:00:00",
-            "  Last input never, output never, output hang never",
-            '  Last clearing of "show interface" counters never',
-            "  Input queue: 0/2000/0/0 (size/max/drops/flushes); Total output drops: 0",
-            "  Queueing strategy: fifo",
-            "  Output queue: 0/40 (size/max)",
-            "  5 minute input rate 0 bits/sec, 0 packets/sec",
-            "  5 minute output rate 0 bits/sec, 0 packets/sec",
-            "     0 packets input, 0 bytes, 0 no buffer",
-            "     Received 0 broadcasts (0 multicasts)",
-            "     0 runts, 0 giants, 0 throttles ",
-            "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
-            "     0 watchdog, 0 multicast, 0 pause input",
-            "     0 input packets with dribble condition detected",
-            "     0 packets output, 0 bytes, 0 underruns",
-            "     0 output errors, 0 collisions, 1 interface resets",
-            "     0 unknown protocol drops",
-            "     0 babbles, 0 late collision, 0 deferred",
-            "     0 lost carrier, 0 no carrier, 0 pause output",
-            "     0 output buffer failures, 0 output buffers swapped out",
-        ]
-        blocks.append("\n".join(lines))
-    return "\n".join(blocks)
-
-
-def show_interfaces_status(sw: SimulatedSwitch) -> str:
-    rows = ["", "Port         Name               Status       Vlan       Duplex  Speed Type "]
-    for status in sw.ports():
-        _, _, reason = _link_words(status)
-        config = status.config
-        vlan = "trunk" if config.mode == "trunk" else str(config.access_vlan)
-        duplex, speed = ("a-full", "a-1000") if status.oper_up else ("auto", "auto")
-        name = (config.description or "")[:18]
-        rows.append(
-            f"{short_interface(status.name):<13}{name:<19}{reason:<13}{vlan:<11}"
-            f"{duplex:>6} {speed:>6} 10/100/1000BaseTX"
-        )
-    return "\n".join(rows)
-
-
-def _vlan_label(sw: SimulatedSwitch, vlan: int) -> str:
-    if vlan == 1:
-        return "1 (default)"
-    return f"{vlan} ({sw.config.vlans.get(vlan) or f'VLAN{vlan:04d}'})"
-
-
-def show_switchport(sw: SimulatedSwitch, interface: str | None = None) -> str:
-    blocks = []
-    for status in _selected(sw, interface):
-        config = status.config
-        if config.mode == "trunk":
-            admin_mode, oper_mode = "trunk", "trunk" if status.oper_up else "down"
-        elif config.mode == "access":
-            admin_mode, oper_mode = "static access", "static access" if status.oper_up else "down"
-        else:
-            admin_mode, oper_mode = "dynamic auto", "static access" if status.oper_up else "down"
-        allowed = (
-            "ALL"
-            if config.allowed_vlans is None
-            else (format_vlan_list(config.allowed_vlans) or "NONE")
-        )
-        voice = "none" if config.voice_vlan is None else _vlan_label(sw, config.voice_vlan)
-        blocks.append(
-            "\n".join(
-                [
-                    f"Name: {short_interface(status.name)}",
-                    "Switchport: Enabled",
-                    f"Administrative Mode: {admin_mode}",
-                    f"Operational Mode: {oper_mode}",
-                    "Administrative Trunking Encapsulation: dot1q",
-                    "Operational Trunking Encapsulation: "
-                    + ("dot1q" if oper_mode == "trunk" else "native"),
-                    "Negotiation of Trunking: " + ("On" if config.mode == "trunk" else "Off"),
-                    f"Access Mode VLAN: {_vlan_label(sw, config.access_vlan)}",
-                    f"Trunking Native Mode VLAN: {_vlan_label(sw, config.native_vlan or 1)}",
-                    "Administrative Native VLAN tagging: enabled",
-                    f"Voice VLAN: {voice}",
-                    "Administrative private-vlan host-association: none ",
-                    "Administrative private-vlan mapping: none ",
-                    "Administrative private-vlan trunk native VLAN: none",
-                    "Administrative private-vlan trunk Native VLAN tagging: enabled",
-                    "Administrative private-vlan trunk encapsulation: dot1q",
-                    "Administrative private-vlan trunk normal VLANs: none",
-                    "Administrative private-vlan trunk associations: none",
-                    "Administrative private-vlan trunk mappings: none",
-                    "Operational private-vlan: none",
-                    f"Trunking VLANs Enabled: {allowed}",
-                    "Pruning VLANs Enabled: 2-1001",
-                    "Capture Mode Disabled",
-                    "Capture VLANs Allowed: ALL",
-                    "",
-                    "Protected: false",
-                    "Unknown unicast blocked: disabled",
-                    "Unknown multicast blocked: disabled",
-                    "Appliance trust: none",
-                    "",
-                ]
-            )
-        )
-    return "\n".join(blocks)
-
-
-def _poe_class(watts: float) -> str:
-    for limit, poe_class in ((4.0, "1"), (7.0, "2"), (15.4, "3"), (30.0, "4")):
-        if watts <= limit:
-            return poe_class
-    return "4"
-
-
-def _poe_label(device: Device) -> str:
-    if device.kind == "phone" and device.platform.startswith("Cisco "):
-        return device.platform.removeprefix("Cisco ")
-    return "Ieee PD"
-
-
-def show_power_inline(sw: SimulatedSwitch, interface: str | None = None) -> str:
-    statuses = _selected(sw, interface)
-    rows = []
-    for status in statuses:
-        admin = "off" if status.config.poe_never else "auto"
-        if status.poe_on and status.device is not None:
-            oper, device, poe_class = "on", _poe_label(status.device), _poe_class(status.poe_watts)
-        else:
-            oper, device, poe_class = "off", "n/a", "n/a"
-        rows.append(
-            f"{short_interface(status.name):<10}{admin:<7}{oper:<11}{status.poe_watts:<8.1f}"
-            f"{device[:19]:<20}{poe_class:<6}30.0"
-        )
-    table = [
-        "Interface Admin  Oper       Power   Device              Class Max",
-        "                            (Watts)                            ",
-        "--------- ------ ---------- ------- ------------------- ----- ----",
-        *rows,
-    ]
-    if interface is not None:
-        return "\n".join(table)
-    used = sum(s.poe_watts for s in sw.ports())
-    powered = sum(1 for s in sw.ports() if s.poe_on)
-    return "\n".join(
-        [
-            "Module   Available     Used     Remaining",
-            "          (Watts)     (Watts)    (Watts) ",
-            "------   ---------   --------   ---------",
-            f"1        {POE_BUDGET:>9.1f}  {used:>9.1f}  {POE_BUDGET - used:>10.1f}",
-            *table,
-            "--------- ------ ---------- ------- ------------------- ----- ----",
-            f"Totals:          {powered:<4} on             {used:.1f}",
-        ]
-    )
-
-
-def _lldp_port_id(device: Device) -> str:
-    if device.kind == "phone":
-        return device.mac.replace(".", "").upper() + ":P1"
-    if device.kind == "access_point":
-        return "GigabitEthernet0"
-    return device.mac
-
-
-def _lldp_port_description(device: Device) -> str:
-    return {"phone": ": SW PORT", "access_point": ": GigabitEthernet0"}.get(
-        device.kind, " - not advertised"
-    )
-
-
-def show_lldp_neighbors(sw: SimulatedSwitch, interface: str | None = None) -> str:
-    neighbours = _neighbours(sw, interface)
-    rows = [
-        "Capability codes:",
-        "    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device",
-        "    (W) WLAN Access Point, (P) Repeater, (S) Station, (O) Other",
-        "",
-        "Device ID           Local Intf     Hold-time  Capability      Port ID",
-    ]
-    for name, device in neighbours:
-        capability = _LLDP_CAPABILITIES.get(device.kind, "O")
-        rows.append(
-            f"{device.name[:20]:<20}{short_interface(name):<15}{180:<11}{capability:<16}"
-            f"{_lldp_port_id(device)}"
-        )
-    rows += ["", f"Total entries displayed: {len(neighbours)}"]
-    return "\n".join(rows)
-
-
-def show_lldp_detail(sw: SimulatedSwitch, interface: str | None = None) -> str:
-    neighbours = _neighbours(sw, interface)
-    blocks = []
-    for name, device in neighbours:
-        capability = _LLDP_CAPABILITIES.get(device.kind, "O")
-        description = device.platform or "not advertised"
-        if device.kind == "phone":
-            description = f"{device.platform}, V1, sip88xx.14-1-1-0001-136"
-        blocks.append(
-            "\n".join(
-                [
-                    "------------------------------------------------",
-                    f"Local Intf: {short_interface(name)}",
-                    f"Chassis id: {device.mac}",
-                    f"Port id: {_lldp_port_id(device)}",
-                    f"Port Description{_lldp_port_description(device)}",
-                    f"System Name: {device.name}",
-                    "",
-                    "System Description: ",
-                    description,
-                    "",
-                    "Time remaining: 163 seconds",
-                    f"System Capabilities: {capability}",
-                    f"Enabled Capabilities: {capability}",
-                    "Management Addresses - not advertised",
-                    "Auto Negotiation - supported, enabled",
-                    "Physical media capabilities:",
-                    "    1000baseT(FD)",
-                    "    100base-TX(FD)",
-                    "Media Attachment Unit type: 30",
-                    "Vlan ID: - not advertised",
-                    "",
-                ]
-            )
-        )
-    return "\n".join(["", *blocks, "", f"Total entries displayed: {len(neighbours)}"])
-
-
-_CPU_MACS = ("0100.0ccc.cccc", "0100.0ccc.cccd", "0180.c200.0000", "0180.c200.0002")
-
-
-def show_mac_table(
-    sw: SimulatedSwitch, interface: str | None = None, vlan: int | None = None
-) -> str:
-    rows = []
-    if interface is None and vlan is None:
-        rows = [f" All    {mac}    STATIC      CPU" for mac in _CPU_MACS]
-    for entry in sw.mac_table():
-        if interface is not None and entry.interface != interface:
-            continue
-        if vlan is not None and entry.vlan != vlan:
-            continue
-        rows.append(
-            f"{entry.vlan:>4}    {entry.mac}    DYNAMIC     {short_interface(entry.interface)}"
-        )
-    return "\n".join(
-        [
-            "          Mac Address Table",
-            "-------------------------------------------",
-            "",
-            "Vlan    Mac Address       Type        Ports",
-            "----    -----------       --------    -----",
-            *rows,
-            f"Total Mac Addresses for this criterion: {len(rows)}",
-        ]
-    )
-
-
-def show_running_config(sw: SimulatedSwitch, interface: str | None = None) -> str:
-    text = sw.running_config()
-    if interface is not None:
-        lines = [f"interface {interface}", *sw.config.ports[interface].render()]
-        text = "!\n" + "\n".join(lines) + "\nend\n"
-    stamp = _ios_time(sw.last_change)
-    header = [
-        "Building configuration...",
-        "",
-        f"Current configuration : {len(text.encode())} bytes",
-    ]
-    if interface is None:
-        header += ["!", f"! Last configuration change at {stamp}"]
-    return "\n".join(header) + "\n" + text.rstrip("\n")
-
-
-def show_startup_config(sw: SimulatedSwitch) -> str:
-    text = sw.startup_config
-    return f"Using {len(text.encode())} out of 2097152 bytes\n" + text.rstrip("\n")
-
-
-def show_vlan_brief(sw: SimulatedSwitch) -> str:
-    members: dict[int, list[str]] = {1: []}
-    for vlan in sw.config.vlans:
-        members.setdefault(vlan, [])
-    for status in sw.ports():
-        if status.config.mode != "trunk":
-            members.setdefault(status.config.access_vlan, []).append(short_interface(status.name))
-    rows = [
-        "",
-        "VLAN Name                             Status    Ports",
-        "---- -------------------------------- --------- -------------------------------",
-    ]
-    for vlan in sorted(members):
-        name = "default" if vlan == 1 else (sw.config.vlans.get(vlan) or f"VLAN{vlan:04d}")
-        ports = members[vlan]
-        chunks = [", ".join(ports[i : i + 4]) for i in range(0, len(ports), 4)] or [""]
-        rows.append(f"{vlan:<5}{name:<33}active    {chunks[0]}".rstrip())
-        rows += [f"{'':<48}{chunk}" for chunk in chunks[1:]]
-    for vlan, name in (
-        (1002, "fddi-default"),
-        (1003, "token-ring-default"),
-        (1004, "fddinet-default"),
-        (1005, "trnet-default"),
-    ):
-        rows.append(f"{vlan:<5}{name:<33}act/unsup")
-    return "\n".join(rows)
-
-
-def show_archive(sw: SimulatedSwitch) -> str:
-    archive = sw.config.archive
-    if archive is None:
-        return "Archive feature not enabled"
-    maximum = next((c.split()[1] for c in archive if c.startswith("maximum ")), "10")
-    path = next((c.split()[1] for c in archive if c.startswith("path ")), None)
-    if path is None:
-        return "Archive path not specified"
-    rows = [
-        f"The maximum archive configurations allowed is {maximum}.",
-        "There are currently 0 archive configurations saved.",
-        f"The next archive file will be named {path}-1",
-        " Archive #  Name",
-    ]
-    rows += [f"   {n:<2}" for n in range(1, int(maximum) + 1)]
-    return "\n".join(rows)
-
-
-def show_rollback_timer(sw: SimulatedSwitch) -> str:
-    pending = sw.pending_revert
-    if pending is None:
-        return "%No Rollback Confirmed Change pending"
-    remaining = max(0, int(pending.deadline - sw.clock()))
-    return "\n".join(
-        [
-            f"Time configured: {_ios_time(pending.configured)}",
-            "Timer type: Rollback Confirmed Change",
-            f"User: {pending.user}",
-            f"Timer value: {pending.minutes} min",
-            f"Time remaining: {remaining // 60}:{remaining % 60:02d}",
-        ]
-    )
-
-
-def _selected(sw: SimulatedSwitch, interface: str | None) -> list[PortStatus]:
-    return [sw.port(interface)] if interface is not None else sw.ports()
-
-
-def _neighbours(sw: SimulatedSwitch, interface: str | None) -> list[tuple[str, Device]]:
-    return [(n, d) for n, d in sw.lldp_neighbors() if interface is None or n == interface]

@@ -12,7 +12,7 @@ import asyncio
 import errno
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCP_ENABLED_LINE = "ip scp server enable"
+# What IOS's SCP server answers: without `ip scp server enable`, and to a login it will not
+# let copy (no AAA exec authorization, or a login below privilege 15).
+SCP_DISABLED = "Administratively disabled."
+SCP_REFUSED = "Privilege denied."
 
 
 class Session(Protocol):
@@ -41,6 +44,9 @@ class Session(Protocol):
 
     @property
     def closed(self) -> bool: ...
+
+    @property
+    def echo(self) -> bool: ...
 
     def execute(self, line: str) -> str: ...
 
@@ -107,7 +113,8 @@ async def _run_shell(
                     after_cr = char == "\r"
                     write(echo + "\r\n")
                     echo = ""
-                    output = await run(line) if line.strip() else ""
+                    # An empty line is nothing to IOS, except as a (wrong) password.
+                    output = await run(line) if line.strip() or not session.echo else ""
                     line = ""
                     if output and not output.endswith("\n"):
                         output += "\n"
@@ -120,10 +127,10 @@ async def _run_shell(
                 if char in _BACKSPACES:
                     if line:
                         line = line[:-1]
-                        echo += "\b \b"
+                        echo += "\b \b" if session.echo else ""
                 elif char.isprintable():
                     line += char
-                    echo += char
+                    echo += char if session.echo else ""  # a password is not echoed
                 # other control characters (netmiko's is_alive NUL, ^C) are ignored
             if session.closed:
                 break
@@ -171,9 +178,19 @@ class FlashSFTPServer(asyncssh.SFTPServer):
     def __init__(self, chan: asyncssh.SSHServerChannel, switch: SimulatedSwitch):
         super().__init__(chan)
         self._switch = switch
+        self._username = chan.get_extra_info("username") or ""
 
     def map_path(self, path: bytes) -> bytes:
         raise asyncssh.SFTPPermissionDenied("not supported on this device")
+
+    def _authorize(self) -> None:
+        """Like IOS: the SCP server answers only with `ip scp server enable`, AAA exec
+        authorization and a login at privilege 15 (switch.scp_allowed)."""
+        with self._switch.lock:
+            if not self._switch.config.scp_server:
+                raise asyncssh.SFTPPermissionDenied(SCP_DISABLED)
+            if not self._switch.scp_allowed(self._username):
+                raise asyncssh.SFTPPermissionDenied(SCP_REFUSED)
 
     def _read(self, name: str) -> bytes | None:
         with self._switch.lock:
@@ -181,6 +198,7 @@ class FlashSFTPServer(asyncssh.SFTPServer):
         return None if text is None else text.encode()
 
     def stat(self, path: bytes) -> asyncssh.SFTPAttrs:
+        self._authorize()
         name = flash_name(path)
         if not name:
             return asyncssh.SFTPAttrs(type=FILEXFER_TYPE_DIRECTORY, permissions=0o40755)
@@ -192,6 +210,7 @@ class FlashSFTPServer(asyncssh.SFTPServer):
     lstat = stat
 
     def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> _FlashFile:
+        self._authorize()
         name = flash_name(path)
         if not name:
             raise asyncssh.SFTPFailure("flash:/ is a directory")
@@ -200,9 +219,6 @@ class FlashSFTPServer(asyncssh.SFTPServer):
             if existing is None:
                 raise asyncssh.SFTPNoSuchFile(f"flash:/{name}: no such file")
             return _FlashFile(name, writing=False, data=bytearray(existing))
-        # Like IOS: the SCP server answers only with `ip scp server enable` configured.
-        if SCP_ENABLED_LINE not in self._switch.running_config():
-            raise asyncssh.SFTPPermissionDenied("SCP server not enabled")
         keep = b"" if existing is None or pflags & FXF_TRUNC else existing
         return _FlashFile(name, writing=True, data=bytearray(keep))
 
@@ -238,6 +254,7 @@ class FlashSFTPServer(asyncssh.SFTPServer):
         pass
 
     async def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
+        self._authorize()
         if flash_name(path):
             raise asyncssh.SFTPNoSuchPath("not a directory")
         with self._switch.lock:
@@ -247,6 +264,7 @@ class FlashSFTPServer(asyncssh.SFTPServer):
             yield asyncssh.SFTPName(name.encode(), attrs=attrs)
 
     def remove(self, path: bytes) -> None:
+        self._authorize()
         name = flash_name(path)
         with self._switch.lock:
             if self._switch.flash.pop(name, None) is None:
@@ -285,12 +303,19 @@ class _SwitchSSHServer(asyncssh.SSHServer):
         return await loop.run_in_executor(None, self._switch.check_login, username, password)
 
 
+def fingerprint(key: asyncssh.SSHKey) -> str:
+    """`SHA256:...`, as `ssh` prints a host key's fingerprint."""
+    return str(key.get_fingerprint("sha256"))
+
+
 class SimulatorServer:
     """SSH listeners for simulated switches, on an event loop of their own.
 
     `switches` holds (switch, host, port); port 0 picks a free one. `start()` returns the
     ports bound, in order. `session_factory(switch, username)` makes the CLI session of a
-    login; it defaults to ios_cli.IOSSession.
+    login; it defaults to ios_cli.IOSSession. `host_keys` are the switches' SSH host keys by
+    hostname (a lab keeps them across restarts); a switch without one gets a new ed25519 key,
+    and `host_keys` afterwards holds every switch's key.
     """
 
     def __init__(
@@ -298,9 +323,11 @@ class SimulatorServer:
         switches: list[tuple[SimulatedSwitch, str, int]],
         *,
         session_factory: SessionFactory | None = None,
+        host_keys: Mapping[str, asyncssh.SSHKey] | None = None,
     ):
         self._switches = list(switches)
         self._factory = session_factory
+        self.host_keys: dict[str, asyncssh.SSHKey] = dict(host_keys or {})
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._acceptors: list[asyncssh.SSHAcceptor] = []
@@ -333,9 +360,12 @@ class SimulatorServer:
         return future.result(timeout=30)
 
     async def _listen(self, factory: SessionFactory) -> list[int]:
-        host_key = asyncssh.generate_private_key("ssh-ed25519")  # ephemeral, memory only
         ports = []
         for switch, host, port in self._switches:
+            host_key = self.host_keys.get(switch.hostname)
+            if host_key is None:  # a switch of its own: a key of its own, in memory only
+                host_key = asyncssh.generate_private_key("ssh-ed25519")
+                self.host_keys[switch.hostname] = host_key
             try:
                 acceptor = await asyncssh.create_server(
                     lambda sw=switch: _SwitchSSHServer(sw, self._live),
