@@ -100,8 +100,7 @@ def lab_of(in_process: bool) -> Iterator[Lab]:
     with SimulatorServer(fleet) as server:
         bound = [(s, h, p) for (s, h, _), p in zip(fleet, server.ports, strict=True)]
         keys = {
-            name: key.export_public_key().decode().strip()
-            for name, key in server.host_keys.items()
+            name: key.export_public_key().decode().strip() for name, key in server.host_keys.items()
         }
         yield Lab(bound, login, in_process=False, host_keys=keys)
 

@@ -118,7 +118,9 @@ async def test_a_commit_left_unconfirmed_is_reverted_and_said(
 ) -> None:
     before = switch_config(gateway, "lon1-1f-sw1", "GigabitEthernet1/0/3")
     await half_done(seeded, gateway, "1F-003", confirm=False)
-    assert "switchport voice vlan 200" in switch_config(gateway, "lon1-1f-sw1", "GigabitEthernet1/0/3")
+    assert "switchport voice vlan 200" in switch_config(
+        gateway, "lon1-1f-sw1", "GigabitEthernet1/0/3"
+    )
     assert gateway.simulators.switch("lon1-1f-sw1").pending_revert is not None
 
     (settled,) = await switch_changes.settle_abandoned(seeded, gateway, "qa")
@@ -148,7 +150,9 @@ async def test_a_change_confirmed_on_the_switch_but_never_recorded_is_recorded(
     assert await role_of(seeded, "1F-003") == "voice"
     (row,) = await change_rows(seeded)
     assert row.state is SwitchChangeState.CONFIRMED
-    assert "switchport voice vlan 200" in switch_config(gateway, "lon1-1f-sw1", "GigabitEthernet1/0/3")
+    assert "switchport voice vlan 200" in switch_config(
+        gateway, "lon1-1f-sw1", "GigabitEthernet1/0/3"
+    )
 
 
 async def test_a_change_of_a_live_console_is_left_alone_and_blocks_the_switch(
