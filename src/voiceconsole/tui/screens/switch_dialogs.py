@@ -5,6 +5,7 @@ that was shown (the key seen in the first step is required in the second)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -53,8 +54,11 @@ class SwitchDialog(FormDialog):
 
 def onboarding_text(found: Onboarding) -> Text:
     text = Text()
-    text.append(f"{found.hostname}: {found.model} ({found.profile}), {found.os_version}\n")
-    text.append(f"SSH host key: {found.fingerprint}\n", style="bold")
+    version = re.search(r"Version ([^,\s]+)", found.os_version)
+    software = f", IOS {version.group(1)}" if version else ""
+    text.append(f"{found.hostname}: {found.model} ({found.profile}){software}\n")
+    text.append("SSH host key:\n")
+    text.append(f"  {found.fingerprint}\n", style="bold")
     poe = sum(p.poe for p in found.ports)
     up = sum(p.link_up for p in found.ports)
     text.append(f"{len(found.ports)} ports, {poe} with PoE, {up} with a link up\n")

@@ -17,13 +17,12 @@ from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.work import call_service
 
+# What fits 80 columns; the highlighted switch's key, login and findings are below the table.
 SWITCH_COLUMNS = (
     ("Switch", 16),
     ("Status", 16),
-    "Model",
-    "Ports",
-    "Patched",
-    "Key",
+    ("Model", 14),
+    ("Patched", 7),
     "Address",
 )
 STATUS_STYLE = {
@@ -42,14 +41,13 @@ def detail(switch: SwitchView | None) -> Text:
         return text
     text.append(switch.hostname, style="bold")
     text.append(f" · {switch.model or 'model not known'} · {switch.profile or 'no profile'}")
-    text.append(f" · login {switch.credentials_ref!r}")
-    if switch.simulated and not switch.fingerprint:
-        text.append(" · simulated in this console (no SSH key)", style="dim")
-    elif switch.fingerprint:
-        text.append(f" · key {switch.fingerprint}")
+    text.append(f" · {switch.ports} ports · login {switch.credentials_ref!r}\n")
+    if switch.fingerprint:
+        text.append(f"SSH host key {switch.fingerprint}\n")
+    elif switch.simulated:
+        text.append("Simulated: no SSH key until reached over SSH (--lab)\n", style="dim")
     else:
-        text.append(" · SSH key not pinned yet (pinned on first use)", style="yellow")
-    text.append("\n")
+        text.append("SSH key not pinned yet: pinned on first use\n", style="yellow")
     if switch.in_flight:
         text.append(
             "A role change is in flight on this switch; if its console is gone, c settles it.\n",
@@ -76,7 +74,7 @@ class SwitchesScreen(Screen[None]):
         Binding("t", "trust", "Trust key", id="switches.trust"),
         Binding("m", "map", "Map ports", id="switches.map"),
         Binding("x", "remove", "Remove", id="switches.remove"),
-        Binding("f5,ctrl+r", "refresh", "Refresh", id="switches.refresh"),
+        Binding("f5,ctrl+r", "refresh", "Refresh", id="switches.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="switches.back"),
     ]
 
@@ -124,9 +122,7 @@ class SwitchesScreen(Screen[None]):
                 plain(s.hostname),
                 plain(s.status, STATUS_STYLE[s.status]),
                 plain(s.model or "-"),
-                plain(str(s.ports)),
-                plain(str(s.patched)),
-                plain(_short_fingerprint(s)),
+                plain(f"{s.patched}/{s.ports}"),
                 plain(f"{s.address}:{s.port}"),
                 key=s.hostname,
             )
@@ -213,8 +209,3 @@ class SwitchesScreen(Screen[None]):
             return
         self.app.push_screen(RemoveSwitchDialog(switch), self._then_refresh)
 
-
-def _short_fingerprint(switch: SwitchView) -> str:
-    if switch.fingerprint:
-        return switch.fingerprint[:19] + "…"
-    return "in-process" if switch.simulated else "not pinned"
