@@ -197,7 +197,7 @@ async def test_refresh_reads_the_switch_and_updates_rows_in_place(make_app, cons
         assert row(app, "1F-001")[4:7] == ["down", "-", ""]
         assert row(app, "1F-001")[7] == ""
     found = await ports(console_db, "1F-001")
-    assert found["1F-001"][1].live.neighbour == ""
+    assert found["1F-001"][1].live["neighbour"] == ""
     assert found["1F-001"][1].checked_at is not None
 
 
@@ -206,13 +206,13 @@ async def test_typing_goes_on_while_a_switch_is_slow(make_app) -> None:
     released = threading.Event()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, *GRID)
-        slow = app.gateway.read_ports
+        slow = app.gateway.read
 
-        def read_ports(target: Any, interfaces: Any) -> Any:
+        def read(target: Any, interfaces: Any, check_vlans: Any = None) -> Any:
             released.wait(10)
-            return slow(target, interfaces)
+            return slow(target, interfaces, check_vlans)
 
-        app.gateway.read_ports = read_ports
+        app.gateway.read = read
         await pilot.press("f5")
         await until(pilot, lambda: "Reading" in text_of(app, "#status"))
         assert "Reading 1 switch(es)… 0 of 1 answered" in text_of(app, "#status")

@@ -159,6 +159,10 @@ def network_driver(
         optional_args |= {"alt_host_keys": True, "alt_key_file": str(known_hosts)}
     if credentials.secret:
         optional_args["secret"] = credentials.secret
+    else:
+        # Without a secret `enable` can only hang at its Password: prompt; a login below
+        # privilege 15 is told plainly by the session instead (`_privileged`).
+        optional_args["force_no_enable"] = True
     return driver_class(
         hostname=target.address,
         username=credentials.username,
@@ -175,6 +179,19 @@ _locks_guard = threading.Lock()
 def switch_lock(hostname: str) -> threading.Lock:
     with _locks_guard:
         return _locks.setdefault(hostname, threading.Lock())
+
+
+def _privileged(driver: Any, target: SwitchTarget) -> None:
+    """Refuse a session below privilege 15: most of what the console sends needs it."""
+    from voiceconsole.switches.ios_output import parse_privilege
+
+    level = parse_privilege(str(driver.cli(["show privilege"]).get("show privilege", "")))
+    if level is not None and level < 15:
+        raise SwitchError(
+            f"{target.hostname} ({target.address}:{target.port}) did not let "
+            f"{target.credentials_ref!r} reach privilege 15 (it logs in at level {level}): give "
+            "the account privilege 15, or add its enable secret (`secret`) to the credentials."
+        )
 
 
 def describe_failure(target: SwitchTarget, err: BaseException) -> str:
@@ -286,6 +303,7 @@ class Gateway:
                 log.info("opening %s failed", target.hostname, exc_info=True)
                 raise SwitchError(self._why_not_open(target, err)) from None
             try:
+                _privileged(driver, target)
                 yield driver
             finally:
                 try:
