@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import napalm
 import pytest
 import yaml
+from lab_process import LabScene, free_port
 from sqlalchemy import select, update
 from test_lab_command import lab_env, running_lab
-from test_onboarding import free_port
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, FloorPort, Switch, SwitchChange, SwitchPort
@@ -34,23 +32,21 @@ LABEL = "1F-003"  # a phone on Gi1/0/3, no role set
 INTERFACE = "GigabitEthernet1/0/3"
 
 
-class Scene:
+class Scene(LabScene):
+    """lon1-1f-sw1 of the sample, served by a lab of its own, and the database pointing at it."""
+
     def __init__(self, tmp_path: Path, seeded_template: Path) -> None:
-        self.tmp = tmp_path
-        self.port = free_port()
-        self.db = str(tmp_path / "console.db")
-        shutil.copy(seeded_template, self.db)
-        entry = next(
-            e
-            for e in yaml.safe_load((SAMPLE / "switches.yaml").read_text())
-            if e["hostname"] == HOSTNAME
-        )
-        entry["mgmt_port"] = self.port
-        (tmp_path / "inventory.yaml").write_text(yaml.safe_dump([entry]), encoding="utf-8")
+        entries = yaml.safe_load((SAMPLE / "switches.yaml").read_text(encoding="utf-8"))
+        entry = next(e for e in entries if e["hostname"] == HOSTNAME)
         rows = (SAMPLE / "lab_devices.csv").read_text(encoding="utf-8").splitlines()
-        keep = [rows[0], *(r for r in rows[1:] if r.startswith(f"{HOSTNAME},"))]
-        (tmp_path / "devices.csv").write_text("\n".join(keep) + "\n", encoding="utf-8")
-        (tmp_path / "handsets.csv").write_text("sip_address\n", encoding="utf-8")
+        port = free_port()
+        super().__init__(
+            tmp_path,
+            seeded_template,
+            port=port,
+            inventory=yaml.safe_dump([{**entry, "mgmt_port": port}]),
+            devices=[r for r in rows[1:] if r.startswith(f"{HOSTNAME},")],
+        )
         asyncio.run(self._point_at_lab())
 
     async def _point_at_lab(self) -> None:
@@ -64,22 +60,11 @@ class Scene:
         finally:
             await db.close()
 
-    def lab_args(self, stall: str) -> list[str]:
-        return [
-            "--switches", str(self.tmp / "inventory.yaml"),
-            "--devices", str(self.tmp / "devices.csv"),
-            "--handsets", str(self.tmp / "handsets.csv"),
-            "--host-keys", str(self.tmp / "host-keys"),
-            "--no-spares",
-            "--stall", f"{stall}=10",
-        ]  # fmt: skip
-
     @property
     def env(self) -> dict[str, str]:
-        credentials = self.tmp / "config" / "voiceconsole" / "switch-credentials.toml"
         return {
             **lab_env(self.tmp),
-            "VOICECONSOLE_SWITCH_CREDENTIALS": str(credentials),
+            "VOICECONSOLE_SWITCH_CREDENTIALS": str(self.credentials_file),
             "VOICECONSOLE_LAB": "1",
         }
 
@@ -93,20 +78,7 @@ class Scene:
         )
 
     def switch_says(self, command: str) -> str:
-        import tomllib
-
-        login = tomllib.loads(
-            Path(self.env["VOICECONSOLE_SWITCH_CREDENTIALS"]).read_text(encoding="utf-8")
-        )["lab"]
-        driver = napalm.get_network_driver("ios")(
-            "127.0.0.1", login["username"], login["password"],
-            optional_args={"port": self.port, "conn_timeout": 5},
-        )  # fmt: skip
-        driver.open()
-        try:
-            return str(driver.cli([command])[command])
-        finally:
-            driver.close()
+        return self.on_switch(command)
 
     def pending(self) -> bool:
         said = self.switch_says("show archive config rollback timer")
@@ -166,7 +138,7 @@ def set_voice(scene: Scene) -> subprocess.Popen[str]:
 def test_killed_between_commit_and_confirm_the_next_start_reports_it_reverted(
     scene: Scene,
 ) -> None:
-    with running_lab(scene.tmp, *scene.lab_args(r"^show interfaces switchport$")):
+    with running_lab(scene.tmp, *scene.lab_args("--stall", r"^show interfaces switchport$=10")):
         console = set_voice(scene)
         # NAPALM starts the revert timer, then copies the change in: wait for both.
         scene.kill_when(console, lambda: scene.pending() and scene.port_has_voice())
@@ -197,7 +169,7 @@ def test_killed_between_commit_and_confirm_the_next_start_reports_it_reverted(
 def test_killed_between_confirm_and_the_database_write_the_next_start_records_it(
     scene: Scene,
 ) -> None:
-    with running_lab(scene.tmp, *scene.lab_args(r"^write mem")):
+    with running_lab(scene.tmp, *scene.lab_args("--stall", r"^write mem=10")):
         console = set_voice(scene)
         scene.kill_when(console, lambda: scene.port_has_voice() and not scene.pending())
         role, states, _ = asyncio.run(scene.facts())

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import socket
-import tomllib
 from pathlib import Path
 from typing import Any
 
-import napalm
 import pytest
 from helpers import snapshot
+from lab_process import LabScene, free_port
 from test_lab_command import running_lab, ssh_lines
 
 from voiceconsole.cli.main import main
@@ -29,71 +26,28 @@ from voiceconsole.db.database import Database
 SPARE = "bench-c9300"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Bench:
+class Bench(LabScene):
     """A lab of one factory-default spare, and a console database beside it."""
 
     def __init__(self, tmp_path: Path, seeded_template: Path) -> None:
-        self.tmp = tmp_path
-        self.port = free_port()
-        self.db = str(tmp_path / "console.db")
-        shutil.copy(seeded_template, self.db)
-        (tmp_path / "inventory.yaml").write_text("[]\n", encoding="utf-8")
-        (tmp_path / "devices.csv").write_text(
-            "switch,interface,kind,mac,name,poe_watts,pc_behind_mac,pc_behind_name\n",
-            encoding="utf-8",
+        port = free_port()
+        super().__init__(
+            tmp_path,
+            seeded_template,
+            port=port,
+            spares=(
+                f"- hostname: {SPARE}\n  model: C9300-48UXM\n  mgmt_address: 127.0.0.1\n"
+                f"  mgmt_port: {port}\n  devices:\n"
+                "    - {interface: TwoGigabitEthernet1/0/1, kind: phone, mac: 02cc.0b13.0001, "
+                "name: SEP02CC0B130001, poe_watts: 6.3}\n"
+            ),
         )
-        (tmp_path / "handsets.csv").write_text("sip_address\n", encoding="utf-8")
-        (tmp_path / "spares.yaml").write_text(
-            f"- hostname: {SPARE}\n  model: C9300-48UXM\n  mgmt_address: 127.0.0.1\n"
-            f"  mgmt_port: {self.port}\n  devices:\n"
-            "    - {interface: TwoGigabitEthernet1/0/1, kind: phone, mac: 02cc.0b13.0001, "
-            "name: SEP02CC0B130001, poe_watts: 6.3}\n",
-            encoding="utf-8",
-        )
-
-    def lab_args(self, *more: str) -> list[str]:
-        return [
-            "--switches", str(self.tmp / "inventory.yaml"),
-            "--devices", str(self.tmp / "devices.csv"),
-            "--handsets", str(self.tmp / "handsets.csv"),
-            "--spares", str(self.tmp / "spares.yaml"),
-            "--host-keys", str(self.tmp / "host-keys"),
-            *more,
-        ]  # fmt: skip
-
-    @property
-    def credentials_file(self) -> Path:
-        return self.tmp / "config" / "voiceconsole" / "switch-credentials.toml"
-
-    def login(self) -> dict[str, str]:
-        return tomllib.loads(self.credentials_file.read_text(encoding="utf-8"))["lab"]
 
     def run(self, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
         capsys.readouterr()
         code = main([*args, "--db", self.db, "--actor", "engineer"])
         out, err = capsys.readouterr()
         return code, out, err
-
-    def on_switch(self, *lines: str) -> str:
-        """Type config lines on the switch, as an engineer on its console would."""
-        login = self.login()
-        driver = napalm.get_network_driver("ios")(
-            "127.0.0.1", login["username"], login["password"],
-            optional_args={"port": self.port, "conn_timeout": 5},
-        )  # fmt: skip
-        driver.open()
-        try:
-            if lines:
-                driver.device.send_config_set(list(lines))
-            return str(driver.cli(["dir flash:"])["dir flash:"])
-        finally:
-            driver.close()
 
     def snapshot(self) -> dict[str, Any]:
         async def read() -> dict[str, Any]:
@@ -195,7 +149,7 @@ def test_a_switch_with_the_archive_off_is_refused_before_any_diff_until_fixed(
             for line in fix
             if "<" not in line  # a password placeholder: that account has its level already
         ]
-        bench.on_switch(*lines)
+        bench.on_switch("dir flash:", *lines)
         code, out, _ = bench.run(capsys, "switches", "check", SPARE)
         assert code != 0
         assert f"{SPARE}: not ready" in out and "The archive is off" in out
@@ -212,7 +166,7 @@ def test_a_switch_with_the_archive_off_is_refused_before_any_diff_until_fixed(
         assert "+ switchport" not in out and "+interface" not in out  # no diff was taken
         assert bench.on_switch() == flash  # nothing was copied to the switch either
 
-        bench.on_switch(*fixes["archive"])
+        bench.on_switch("dir flash:", *fixes["archive"])
         code, out, err = bench.run(
             capsys, "ports", "set-role", "B2-001", "--site", "LON1", "--role", "voice", "--json"
         )

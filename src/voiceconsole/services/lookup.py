@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole import clock
-from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Product, Site, Switch
+from voiceconsole.db.models import Floor, Occupancy, Occupier, PhoneNumber, Product, Site, Switch
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.phone import national, to_e164
 
@@ -71,6 +71,16 @@ async def occupier_by_ref(session: AsyncSession, ref: str | int) -> Occupier:
 
 async def product_by_ref(session: AsyncSession, ref: str | int) -> Product:
     return await _by_ref(session, Product, ref, slug_code(str(ref)), "product")
+
+
+async def floor_id_of(session: AsyncSession, site: Site, name: str) -> int:
+    """The id of a site's floor by its name (`1F`)."""
+    found = await session.scalar(
+        select(Floor.id).where(Floor.site_id == site.id, Floor.name == name.strip())
+    )
+    if found is None:
+        raise NotFound(f"{site.code} has no floor {name.strip()!r}")
+    return found
 
 
 async def switch_by_name(session: AsyncSession, hostname: str) -> Switch:

@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from voiceconsole import clock
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import Floor, FloorPort, Occupancy, Site, Switch, SwitchPort
-from voiceconsole.domain.errors import NotFound
+from voiceconsole.db.models import FloorPort, Occupancy, Site, Switch, SwitchPort
 from voiceconsole.domain.port_roles import RoleError
 from voiceconsole.domain.port_state import PortState
 from voiceconsole.services.host_keys import pin_first_use
-from voiceconsole.services.lookup import site_by_ref
+from voiceconsole.services.lookup import floor_id_of, site_by_ref
 from voiceconsole.services.switch_work import (
     in_switch_thread,
     record_reading,
@@ -81,13 +80,7 @@ async def refresh_live_state(
     """
     async with db.read() as session:
         place = await site_by_ref(session, site)
-        floor_id = None
-        if floor:
-            floor_id = await session.scalar(
-                select(Floor.id).where(Floor.site_id == place.id, Floor.name == floor)
-            )
-            if floor_id is None:
-                raise NotFound(f"{place.code} has no floor {floor!r}")
+        floor_id = await floor_id_of(session, place, floor) if floor else None
         grouped = await _targets_for(session, place.id, floor_id, floor_port_ids)
         plans = await _plans_by_interface(session, place)
         vlans = role_vlans(await site_plans(session, place))

@@ -18,7 +18,6 @@ from sqlalchemy import delete, func, select, update
 from voiceconsole import clock
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
-    Floor,
     FloorPort,
     Site,
     Space,
@@ -33,7 +32,7 @@ from voiceconsole.domain.platforms import PROFILES, profile, profile_for_model
 from voiceconsole.domain.text import clean_text
 from voiceconsole.services import switch_changes
 from voiceconsole.services.host_keys import pin_first_use
-from voiceconsole.services.lookup import site_by_ref, switch_by_name
+from voiceconsole.services.lookup import floor_id_of, site_by_ref, switch_by_name
 from voiceconsole.services.port_readings import save_preflight
 from voiceconsole.services.switch_work import (
     in_switch_thread,
@@ -381,11 +380,9 @@ async def map_floor_ports(
                 select(SwitchPort.interface).where(SwitchPort.switch_id == found.id)
             )
         )
-        floor_id = await tx.session.scalar(
-            select(Floor.id).where(Floor.site_id == found.site_id, Floor.name == floor.strip())
-        )
-        if floor_id is None:
-            raise NotFound(f"the switch's site has no floor {floor!r}")
+        place = await tx.session.get(Site, found.site_id)
+        assert place is not None  # a switch's site is never deleted
+        floor_id = await floor_id_of(tx.session, place, floor)
         wanted = _wanted(pattern, interfaces, rows, known)
         mapped = []
         for label, interface, space in wanted:
