@@ -56,11 +56,18 @@ def test_short_forms_resolve_to_the_switchs_own_names(printed: str, long: str) -
 
 def test_a_name_the_switch_does_not_have_is_not_made_up() -> None:
     names = InterfaceNames(C9300_STACK, kinds=profile("catalyst-9300").kinds)
-    # Not on this switch, but its platform has the kind: the platform's name, not a generic one.
-    assert names.resolve("Fi3/0/7") == "FiveGigabitEthernet3/0/7"
-    assert names.resolve("Hu2/1/1") == "HundredGigE2/1/1"
+    assert names.resolve("Fi3/0/7") is None
+    assert names.resolve("Gi1/0/37") is None  # a 48-UXM's port 37 is TenGigabitEthernet
     assert names.resolve("Xy1/0/1") is None
     assert names("Xy1/0/1") == "Xy1/0/1"  # kept as printed
+
+
+def test_before_the_switch_is_read_its_platform_decides() -> None:
+    names = InterfaceNames((), kinds=profile("catalyst-9300").kinds)
+    # The platform's names, not a generic table's (FiftyGigabitEthernet, HundredGigabitEthernet).
+    assert names.resolve("Fi3/0/7") == "FiveGigabitEthernet3/0/7"
+    assert names.resolve("Hu2/1/1") == "HundredGigE2/1/1"
+    assert names.resolve("Fa0/1") is None  # no FastEthernet on a 9300
 
 
 def test_an_older_switch_numbers_ports_without_a_stack_member() -> None:
@@ -89,4 +96,7 @@ def test_short_and_long_forms_round_trip(long: str) -> None:
 
 def test_only_front_panel_ports_are_physical() -> None:
     assert is_physical("FiveGigabitEthernet1/0/2") and is_physical("FastEthernet0/1")
+    assert is_physical("GigabitEthernet0/1")  # a 3560-CX access port
     assert not any(is_physical(n) for n in ("Vlan1", "Port-channel1", "AppGigabitEthernet1/0/1"))
+    # The management ports (9300's in its VRF, 2960-X's): never a floor port.
+    assert not any(is_physical(n) for n in ("GigabitEthernet0/0", "FastEthernet0"))

@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voiceconsole.domain.port_roles import (
-    RoleError,
-    SwitchPortRole,
     PortCapabilities,
     PortSettings,
+    RoleError,
+    SwitchPortRole,
     VlanPlan,
     classify,
     render,

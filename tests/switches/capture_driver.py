@@ -39,22 +39,25 @@ def capture_file(folder: Path, command: str) -> Path | None:
 
 
 class CaptureConnection:
-    """What IOSDriver asks of netmiko, answered from files."""
+    """What IOSDriver asks of netmiko, answered from files (but for the commands `without`)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, without: tuple[str, ...] = ()) -> None:
         self.folder = folder
+        self.without = without
         self.sent: list[str] = []
 
     def send_command(self, command_string: str, **_: Any) -> str:
         self.sent.append(command_string)
         path = capture_file(self.folder, command_string)
-        return INVALID if path is None else path.read_text(encoding="utf-8")
+        if path is None or command_string in self.without:
+            return INVALID
+        return path.read_text(encoding="utf-8")
 
 
 class CaptureDriver(IOSDriver):
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, without: tuple[str, ...] = ()) -> None:
         super().__init__("capture", "reader", "-", optional_args={"canonical_int": False})
-        self.device = CaptureConnection(folder)
+        self.device = CaptureConnection(folder, without)
 
     def open(self) -> None:  # pragma: no cover - nothing to open
         pass

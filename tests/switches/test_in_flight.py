@@ -8,11 +8,14 @@ the process had gone. test_in_flight_kill.py does it with a real SIGKILL over SS
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, FloorPort, SwitchChange, SwitchChangeState
+from voiceconsole.domain.errors import Conflict, RuleViolation
 from voiceconsole.services import switch_changes
 from voiceconsole.services.floor_ports import floor_port_ids
 from voiceconsole.services.switch_ports import apply_role_change, plan_role_change
@@ -165,3 +168,76 @@ async def test_a_change_of_a_live_console_is_left_alone_and_blocks_the_switch(
     plan = await plan_role_change(seeded, gateway, ids, "data")
     (switch,) = plan.switches
     assert "still in flight on lon1-1f-sw1" in switch.error and not switch.diff
+
+
+async def test_a_second_change_on_a_switch_in_flight_is_refused_whole(
+    seeded: Database, gateway: Gateway
+) -> None:
+    """A colleague's console previewed before this one's change went in flight: its apply is
+    refused before anything reaches the switch (one change at a time per switch)."""
+    ids = await floor_port_ids(seeded, site=SITE, labels=["1F-004"])
+    theirs = await plan_role_change(seeded, gateway, ids, "data")
+    await half_done(seeded, gateway, "1F-003", confirm=False)  # ours, in flight
+    before = gateway.simulators.switch("lon1-1f-sw1").running_config()
+    with pytest.raises(Conflict, match="still in flight on lon1-1f-sw1"):
+        await apply_role_change(seeded, gateway, "colleague", theirs)
+    assert gateway.simulators.switch("lon1-1f-sw1").running_config() == before
+    assert [r.state for r in await change_rows(seeded)] == [SwitchChangeState.IN_FLIGHT]
+
+
+async def test_two_consoles_settling_at_once_record_it_once(
+    seeded: Database, gateway: Gateway, dead_console: None
+) -> None:
+    import asyncio
+
+    await half_done(seeded, gateway, "1F-003", confirm=True)
+    first, second = await asyncio.gather(
+        switch_changes.settle_abandoned(seeded, gateway, "noc1"),
+        switch_changes.settle_abandoned(seeded, gateway, "noc2"),
+    )
+    assert len(first) + len(second) == 1
+    async with seeded.read() as session:
+        entries = list(
+            await session.scalars(
+                select(AuditEntry).where(AuditEntry.action == "ports.role_settled")
+            )
+        )
+    assert len(entries) == 1
+
+
+async def test_a_change_of_a_console_elsewhere_is_settled_after_its_window_without_reverting(
+    seeded: Database, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A console on another machine: its change is left alone during its window; after it,
+    the ports are read, but a revert timer on the switch is not run out (it is not known to be
+    that change's)."""
+    monkeypatch.setattr(switch_changes, "this_console", lambda: "other-host:4242:1")
+    await half_done(seeded, gateway, "1F-003", confirm=False)
+    assert await switch_changes.settle_abandoned(seeded, gateway, "qa") == []
+    async with seeded.write() as session:
+        (row,) = await session.scalars(select(SwitchChange))
+        row.revert_deadline = row.revert_deadline - dt.timedelta(hours=1)
+        await session.commit()
+    (settled,) = await switch_changes.settle_abandoned(seeded, gateway, "qa")
+    assert not settled.reverted_now
+    assert gateway.simulators.switch("lon1-1f-sw1").pending_revert is not None  # left to run
+
+
+async def test_a_change_on_a_switch_gone_for_good_can_be_given_up(
+    seeded: Database, gateway: Gateway, dead_console: None
+) -> None:
+    await half_done(seeded, gateway, "1F-003", confirm=False)
+    with pytest.raises(RuleViolation, match="still in its revert window"):
+        await switch_changes.abandon(seeded, "qa", "lon1-1f-sw1")
+    async with seeded.write() as session:
+        (row,) = await session.scalars(select(SwitchChange))
+        row.revert_deadline = row.revert_deadline - dt.timedelta(hours=1)
+        await session.commit()
+    (given_up,) = await switch_changes.abandon(seeded, "qa", "lon1-1f-sw1")
+    assert given_up.state == "abandoned" and "could not be read" in given_up.sentence()
+    (row,) = await change_rows(seeded)
+    assert row.state is SwitchChangeState.DRIFT and "abandoned" in row.outcome
+    # The switch is free for changes again.
+    ids = await floor_port_ids(seeded, site=SITE, labels=["1F-004"])
+    plan = await plan_role_change(seeded, gateway, ids, "data")
+    assert not plan.switches[0].error, plan.switches[0].error

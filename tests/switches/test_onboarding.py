@@ -110,6 +110,11 @@ def test_add_pins_the_key_a_new_key_is_refused_and_trust_re_pins_it(
         assert "nothing was sent to it" in out and f"switches trust {SPARE}" in out
         assert bench.snapshot() == before  # no change, in the database either
 
+        # Without a fingerprint nothing is pinned: the key offered is shown, to be checked.
+        code, _, err = bench.run(capsys, "switches", "trust", SPARE)
+        assert code != 0 and f"offers {second}" in err and "--fingerprint" in err
+        assert bench.snapshot() == before
+
         # A wrong fingerprint (a person misread it) pins nothing.
         code, _, err = bench.run(capsys, "switches", "trust", SPARE, "--fingerprint", first)
         assert code != 0 and f"offers {second}, not {first}" in err

@@ -78,7 +78,7 @@ def test_allocate_and_patch(ports: Ports) -> None:
     code, _, err = ports.run(
         "patch", "1F-020", "--site", "LON1", "--switch", "lon1-1f-sw1", "--interface", "Gi1/0/99"
     )
-    assert code == 1 and "has no interface 'GigabitEthernet1/0/99'" in err
+    assert code == 1 and "has no interface 'Gi1/0/99'" in err
     code, _, err = ports.run(
         "patch",
         "1F-020",

@@ -141,7 +141,6 @@ async def test_user_text_with_markup_shows_literally(make_app, console_db) -> No
         assert f"Occupier: {MARKUP_NAME} at LON1" in screen_text(app)
 
 
-
 async def test_hidden_tabs_load_when_first_shown(make_app) -> None:
     """An occupier screen reads only what its first tab shows; the others load on demand."""
     app = make_app()
@@ -158,12 +157,21 @@ async def test_hidden_tabs_load_when_first_shown(make_app) -> None:
 async def test_back_on_a_list_shows_fresh_figures_at_the_same_row(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await press(pilot, "down", "enter", "down", "down", "down", "down", "down", "down",
-                    "down", "down")  # LON1, indigo-health
+        await press(
+            pilot, "down", "enter", "down", "down", "down", "down", "down", "down", "down", "down"
+        )  # LON1, indigo-health
         occupiers = app.screen.query_one("#occupiers", PagedTable)
         assert occupiers.selected_key == "indigo-health"
-        await press(pilot, "enter", "a", *["enter", "down", "down", "enter", "tab"], "7",
-                    "ctrl+s", "enter", "escape")
+        await press(
+            pilot,
+            "enter",
+            "a",
+            *["enter", "down", "down", "enter", "tab"],
+            "7",
+            "ctrl+s",
+            "enter",
+            "escape",
+        )
         assert isinstance(app.screen, SiteScreen)
         assert occupiers.selected_key == "indigo-health"
         row = occupiers.get_row("indigo-health")

@@ -29,8 +29,9 @@ def palette(*keys: str) -> Any:
 
 
 def test_palette_finds_a_number_typed_in_national_form(make_app, snap_compare) -> None:
-    assert snap_compare(make_app(), run_before=palette(*typed("020 7946 000")),
-                        terminal_size=(100, 30))
+    assert snap_compare(
+        make_app(), run_before=palette(*typed("020 7946 000")), terminal_size=(100, 30)
+    )
 
 
 async def _palette_open(app: Any, pilot: Any, text: str) -> None:
@@ -87,8 +88,9 @@ async def test_a_failing_worker_shows_the_dialog_and_the_console_carries_on(
 
 
 def test_ansi_theme_keeps_the_terminal_colours(make_app, snap_compare) -> None:
-    assert snap_compare(make_app(theme="ansi-dark"), terminal_size=(80, 24),
-                        run_before=palette("escape"))
+    assert snap_compare(
+        make_app(theme="ansi-dark"), terminal_size=(80, 24), run_before=palette("escape")
+    )
 
 
 async def test_user_keymap_rebinds_by_binding_id(make_app) -> None:
@@ -107,7 +109,8 @@ def test_settings_file(tmp_path) -> None:
     path = tmp_path / "console.toml"
     path.write_text('theme = "ansi-light"\ncursor_blink = false\n[keymap]\n"app.quit" = "ctrl+x"\n')
     assert load_console_settings(path) == ConsoleSettings(
-        theme="ansi-light", cursor_blink=False, keymap={"app.quit": "ctrl+x"})
+        theme="ansi-light", cursor_blink=False, keymap={"app.quit": "ctrl+x"}
+    )
     path.write_text("theme = [")
     with pytest.raises(SettingsError, match="cannot read the settings file"):
         load_console_settings(path)
@@ -120,16 +123,22 @@ async def test_start_applies_due_changes_and_says_so(console_db) -> None:
     from voiceconsole import clock
 
     with clock.frozen(FROZEN_NOW + dt.timedelta(days=15)):
-        app = VoiceconsoleApp(console_db, actor="qa",
-                              settings=ConsoleSettings(cursor_blink=False))
+        app = VoiceconsoleApp(console_db, actor="qa", settings=ConsoleSettings(cursor_blink=False))
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             shown = [n.message for n in app._notifications]
             assert any("marlow-recruitment at MAN1 is now QTY 8" in m for m in shown)
 
     async def pending(db: Any) -> Any:
-        return await schedule_change(db, "qa", occupier="marlow-recruitment", site="MAN1",
-                                     product="desk-line", quantity=8, effective_on=1)
+        return await schedule_change(
+            db,
+            "qa",
+            occupier="marlow-recruitment",
+            site="MAN1",
+            product="desk-line",
+            quantity=8,
+            effective_on=1,
+        )
 
     # applied already: asking for QTY 8 again is refused as no change
     with pytest.raises(Exception, match="already QTY 8"):

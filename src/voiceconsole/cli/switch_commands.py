@@ -11,7 +11,7 @@ from voiceconsole.cli.context import CommandTree, Context, read_csv_text, say
 from voiceconsole.cli.output import table
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
 from voiceconsole.domain.platforms import PROFILES
-from voiceconsole.services import host_keys, switch_inventory, switch_work
+from voiceconsole.services import host_keys, switch_changes, switch_inventory, switch_work
 
 
 def register(cli: CommandTree) -> None:
@@ -50,7 +50,10 @@ def register(cli: CommandTree) -> None:
     )
     trust.add_argument("switch", help="switch hostname")
     trust.add_argument(
-        "--fingerprint", metavar="SHA256:...", help="refuse unless the switch offers this key"
+        "--fingerprint",
+        metavar="SHA256:...",
+        help="the key's fingerprint as read on the switch's console; any other is refused "
+        "(without it, the key offered is shown and nothing is pinned)",
     )
 
     check = group.command(
@@ -60,6 +63,12 @@ def register(cli: CommandTree) -> None:
     )
     check.add_argument("switch", nargs="?", help="one switch (default: all, or --site)")
     check.add_argument("--site")
+    check.add_argument(
+        "--abandon",
+        action="store_true",
+        help="with SWITCH: give up its changes in flight that cannot be settled (the switch "
+        "is gone or replaced), once their revert window is over",
+    )
 
     mapping = group.command(
         "map", "patch floor ports to a switch's interfaces (by pattern or from a CSV)", mapped
@@ -172,9 +181,14 @@ async def trusted(args: argparse.Namespace, ctx: Context) -> None:
 
 
 async def checked(args: argparse.Namespace, ctx: Context) -> None:
+    if args.abandon and not args.switch:
+        raise InvalidInput("--abandon gives up the changes of one switch: name it")
     results = await switch_inventory.check_switches(
         ctx.db, _gateway(ctx), ctx.actor, site=args.site, hostname=args.switch
     )
+    if args.abandon:
+        for given_up in await switch_changes.abandon(ctx.db, ctx.actor, args.switch):
+            say(given_up.sentence())
 
     def text() -> None:
         for result in results:

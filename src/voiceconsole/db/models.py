@@ -348,7 +348,17 @@ class SwitchChange(Base):
     commit and confirm leaves a record to settle against what the switch shows."""
 
     __tablename__ = "switch_changes"
-    __table_args__ = (Index(None, "state", "switch_id"),)
+    __table_args__ = (
+        Index(None, "state", "switch_id"),
+        # One change in flight per switch, whichever console: the second one is refused.
+        Index(
+            "uq_switch_changes_in_flight",
+            "switch_id",
+            unique=True,
+            sqlite_where=text("state = 'in_flight'"),
+            postgresql_where=text("state = 'in_flight'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     switch_id: Mapped[int] = mapped_column(ForeignKey("switches.id", ondelete="CASCADE"))

@@ -90,9 +90,19 @@ def short_name(long_name: str) -> str:
     return f"{kind.short}{parsed.number}" if kind and parsed else long_name.strip()
 
 
+def is_management(long_name: str) -> bool:
+    """The out-of-band management port: GigabitEthernet0/0 (Catalyst 3650/3850/9000, in its
+    own VRF), FastEthernet0 or GigabitEthernet0 (2960-X, 3560-X). Never a floor port."""
+    parsed = InterfaceName.parse(long_name)
+    if parsed is None or parsed.kind.lower() not in ("gigabitethernet", "fastethernet"):
+        return False
+    return parsed.number in ("0", "0/0")
+
+
 def is_physical(long_name: str) -> bool:
+    """A front-panel port a floor port may be patched to (not the management port)."""
     kind = kind_of(long_name)
-    return bool(kind and kind.physical)
+    return bool(kind and kind.physical) and not is_management(long_name)
 
 
 def _matches(written: str, kind: str, short: str | None) -> int:
@@ -119,8 +129,9 @@ def _best(written: str, kinds: Iterable[str]) -> list[str]:
 class InterfaceNames:
     """Resolves names as any command prints them to one switch's own long names.
 
-    `known` are the switch's long names (from `get_interfaces`); `kinds` the long kinds its
-    platform may have, used for names the switch has not listed (or before it was read).
+    `known` are the switch's long names (from `get_interfaces`); once they are known, a name
+    that is not among them resolves to nothing. `kinds` are the long kinds its platform may
+    have, for resolving before the switch's names are known.
     """
 
     def __init__(self, known: Iterable[str] = (), kinds: Iterable[str] | None = None) -> None:
@@ -146,8 +157,8 @@ class InterfaceNames:
         on_switch = _best(parsed.kind, self._by_number.get(parsed.number, ()))
         if len(on_switch) == 1:
             return f"{on_switch[0]}{parsed.number}"
-        if on_switch:
-            return None
+        if on_switch or self._by_number:
+            return None  # ambiguous, or not among the switch's own names: none is made up
         by_kind = _best(parsed.kind, self._kinds)
         return f"{by_kind[0]}{parsed.number}" if len(by_kind) == 1 else None
 

@@ -17,7 +17,13 @@ from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.interfaces import canonical_interface
 from voiceconsole.domain.port_checks import Mismatch, PortFacts, mismatches
 from voiceconsole.domain.port_state import PortState
-from voiceconsole.services.lookup import name_search, occupancy_of, occupier_by_ref, site_by_ref
+from voiceconsole.services.lookup import (
+    name_search,
+    occupancy_of,
+    occupier_by_ref,
+    site_by_ref,
+    switch_by_name,
+)
 from voiceconsole.services.switch_work import ports_with_switches
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import View
@@ -240,9 +246,7 @@ async def patch_floor_port(
         floor_port = await tx.session.get(FloorPort, floor_port_id)
         if floor_port is None:
             raise NotFound("that floor port no longer exists; refresh the list")
-        found = await tx.session.scalar(select(Switch).where(Switch.hostname == switch.strip()))
-        if found is None:
-            raise NotFound(f"no switch {switch!r}")
+        found = await switch_by_name(tx.session, switch)
         if found.site_id != floor_port.site_id:
             raise RuleViolation(f"{found.hostname} is in another building than {floor_port.label}")
         known = await tx.session.scalars(

@@ -42,7 +42,7 @@ async def pin_first_use(db: Database, gateway: Gateway, actor: str, switches: It
 
 
 async def trust(
-    db: Database, gateway: Gateway, actor: str, hostname: str, *, expect: str | None = None
+    db: Database, gateway: Gateway, actor: str, hostname: str, *, expect: str | None
 ) -> tuple[str | None, str]:
     """Pin the key the switch offers now; (old fingerprint or None, new fingerprint).
 
@@ -57,7 +57,13 @@ async def trust(
     if not gateway.uses_ssh(target):
         raise RuleViolation(f"{switch.hostname} is simulated in this console: it has no SSH key")
     key = await in_switch_thread(gateway.fetch_host_key, target)
-    if expect and not _same_fingerprint(expect, key):
+    if not expect:
+        # Pinning is worth something only if a person compared the key with the switch's.
+        raise RuleViolation(
+            f"{switch.hostname} offers {fingerprint(key)}: compare it with the switch's own "
+            f"(`show ip ssh` on its console) and give it with --fingerprint"
+        )
+    if not _same_fingerprint(expect, key):
         raise RuleViolation(
             f"{switch.hostname} offers {fingerprint(key)}, not {expect.strip()}: nothing pinned"
         )

@@ -20,7 +20,7 @@ from voiceconsole.services.switch_work import (
     record_reading,
     role_vlans,
     site_plan,
-    site_plans,
+    switch_plans,
     target_of,
 )
 from voiceconsole.switches.gateway import Gateway, SwitchError
@@ -83,14 +83,18 @@ async def refresh_live_state(
         floor_id = await floor_id_of(session, place, floor) if floor else None
         grouped = await _targets_for(session, place.id, floor_id, floor_port_ids)
         plans = await _plans_by_interface(session, place)
-        vlans = role_vlans(await site_plans(session, place))
+        vlans = {
+            switch.id: role_vlans(await switch_plans(session, switch))
+            for switch, _ in grouped.values()
+            if switch.preflight_at is None
+        }
     if actor is not None:
         pinned = await pin_first_use(db, gateway, actor, [s for s, _ in grouped.values()])
         grouped = {s.id: (s, grouped[s.id][1]) for s in pinned}
 
     async def poll(switch: Switch, interfaces: list[str]) -> SwitchReading:
         target = target_of(switch)
-        check = vlans if switch.preflight_at is None else None
+        check = vlans.get(switch.id)  # a switch read for the first time is checked too
         try:
             found = await in_switch_thread(gateway.read, target, interfaces, check)
         except SwitchError as err:

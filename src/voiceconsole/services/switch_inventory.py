@@ -39,7 +39,7 @@ from voiceconsole.services.switch_work import (
     record_reading,
     role_vlans,
     site_plan,
-    site_plans,
+    switch_plans,
     target_of,
 )
 from voiceconsole.services.transaction import transaction
@@ -201,7 +201,7 @@ async def add_switch(
     chosen = profile(platform) if platform else None
     async with db.read() as session:
         place = await site_by_ref(session, site)
-        vlans = role_vlans(await site_plans(session, place))
+        vlans = role_vlans([site_plan(place)])  # no floor ports on it yet: the site's own
     target = SwitchTarget(
         hostname or address,
         address,
@@ -384,6 +384,18 @@ async def map_floor_ports(
         assert place is not None  # a switch's site is never deleted
         floor_id = await floor_id_of(tx.session, place, floor)
         wanted = _wanted(pattern, interfaces, rows, known)
+        if not wanted:
+            raise InvalidInput(
+                f"no interface of {found.hostname} to map: name them with --interfaces "
+                "(e.g. Gi2/1-48)"
+            )
+        labels = [label for label, _, _ in wanted]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise InvalidInput(
+                f"the labels {', '.join(twice[:5])} would be given to two interfaces each"
+                + (" (a stack: put {member} in the pattern)" if pattern else "")
+            )
         mapped = []
         for label, interface, space in wanted:
             mapped.append(await _patch(tx.session, found, floor_id, label, interface, space, known))
@@ -509,11 +521,7 @@ async def check_switches(
         elif site:
             query = query.where(Switch.site_id == (await site_by_ref(session, site)).id)
         switches = list(await session.scalars(query))
-        vlans_by_site = {}
-        for switch in switches:
-            if switch.site_id not in vlans_by_site:
-                place = await session.get(Site, switch.site_id)
-                vlans_by_site[switch.site_id] = role_vlans(await site_plans(session, place))
+        vlans = {s.id: role_vlans(await switch_plans(session, s)) for s in switches}
     if not switches:
         raise NotFound("no switch to check")
     switches = await pin_first_use(db, gateway, actor, switches)
@@ -524,9 +532,7 @@ async def check_switches(
     async def check(switch: Switch) -> SwitchCheck:
         mine = tuple(s for s in settled if s.hostname == switch.hostname)
         try:
-            findings = await in_switch_thread(
-                gateway.check, target_of(switch), vlans_by_site[switch.site_id]
-            )
+            findings = await in_switch_thread(gateway.check, target_of(switch), vlans[switch.id])
         except SwitchError as err:
             return SwitchCheck(switch.hostname, error=str(err), settled=mine)
         await save_preflight(db, switch.id, findings)

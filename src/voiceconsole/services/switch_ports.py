@@ -235,6 +235,16 @@ async def apply_role_change(
         ],
     )
 
+    loop = asyncio.get_running_loop()
+
+    def stamp(change_id: int) -> Callable[[], None]:
+        # Runs on the switch's thread just before its commit: the revert window starts now.
+        def run() -> None:
+            done = asyncio.run_coroutine_threadsafe(switch_changes.committing(db, change_id), loop)
+            done.result(timeout=60)
+
+        return run
+
     async def apply(switch_plan: SwitchPlan) -> tuple[SwitchPlan, ApplyResult]:
         changes = [p.change for p in switch_plan.ports]
         result = await in_switch_thread(
@@ -243,6 +253,7 @@ async def apply_role_change(
             changes,
             dict(switch_plan.vlans),
             expected_diff=switch_plan.diff,
+            before_commit=stamp(change_ids[switch_plan.switch_id]),
         )
         if progress is not None:
             progress(switch_plan, result)
@@ -260,8 +271,9 @@ async def apply_role_change(
         for switch_plan, result in answers:
             change_id = change_ids.get(switch_plan.switch_id)
             if change_id is not None:
-                record = await tx.session.get(SwitchChange, change_id)
-                if record is not None:
+                record = await tx.session.get(SwitchChange, change_id, with_for_update=True)
+                # Settled by a colleague meanwhile (this console looked gone): theirs stands.
+                if record is not None and record.state is SwitchChangeState.IN_FLIGHT:
                     record.state = SwitchChangeState.SETTLED
                     record.settled_at = now
                     record.outcome = "committed" if result.committed else result.error[:500]

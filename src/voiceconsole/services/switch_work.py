@@ -124,12 +124,19 @@ _VLAN_NAMES = {
 }
 
 
-async def site_plans(session, site: Site) -> list[VlanPlan]:  # type: ignore[no-untyped-def]
-    """The site's VLAN plan and each occupier's own at the site (their data VLANs)."""
+async def switch_plans(session, switch: Switch) -> list[VlanPlan]:  # type: ignore[no-untyped-def]
+    """The VLAN plans a switch's ports may need: its site's, and the own data VLAN of each
+    occupier with a floor port patched to it (not every tenant of the building)."""
+    site = await session.get(Site, switch.site_id)
     vlans = await session.scalars(
-        select(Occupancy.data_vlan).where(
-            Occupancy.site_id == site.id, Occupancy.data_vlan.is_not(None)
+        select(Occupancy.data_vlan)
+        .join(
+            FloorPort,
+            (FloorPort.occupier_id == Occupancy.occupier_id)
+            & (FloorPort.site_id == Occupancy.site_id),
         )
+        .join(SwitchPort, SwitchPort.id == FloorPort.switch_port_id)
+        .where(SwitchPort.switch_id == switch.id, Occupancy.data_vlan.is_not(None))
     )
     return [site_plan(site), *(site_plan(site, vlan) for vlan in sorted(set(vlans)))]
 

@@ -130,9 +130,23 @@ def commit_verified(
             driver.commit_config(revert_in=CONFIRM_WINDOW_SECONDS)
         else:
             driver.commit_config()
-    except napalm_errors.MergeConfigException as err:
-        # The driver has already rolled the merge back.
+    except (
+        napalm_errors.MergeConfigException,  # refused: the driver has rolled the merge back
+        napalm_errors.CommitConfirmException,  # no archive: nothing was started
+        napalm_errors.CommandErrorException,  # a commit of someone else pending: refused
+    ) as err:
         result.error = describe(err)
+        return
+    except Exception as err:
+        # Failed mid-commit (a timeout, a dropped session): the revert timer may be running.
+        log.info("commit failed", exc_info=True)
+        result.pending_revert = timed
+        undo = (
+            "the switch undoes anything it took within its revert window"
+            if timed
+            else "the change may be in place: read the ports again to see"
+        )
+        result.error = f"{describe(err)}; {undo}"
         return
     try:
         ports = read(driver, {c.interface for c in changes})

@@ -33,6 +33,7 @@ from typing import Any
 
 from voiceconsole.domain.platforms import profile as platform_profile
 from voiceconsole.domain.port_state import PortState
+from voiceconsole.domain.text import device_text
 from voiceconsole.switches.commit import (
     ApplyResult,
     PortChange,
@@ -303,7 +304,12 @@ class Gateway:
                 log.info("opening %s failed", target.hostname, exc_info=True)
                 raise SwitchError(self._why_not_open(target, err)) from None
             try:
-                _privileged(driver, target)
+                try:
+                    _privileged(driver, target)
+                except SwitchError:
+                    raise
+                except Exception as err:  # the session dropped, or the switch is silent
+                    raise SwitchError(describe_failure(target, err)) from None
                 yield driver
             finally:
                 try:
@@ -371,10 +377,10 @@ class Gateway:
         def work(driver: Any) -> Discovery:
             facts = driver.get_facts()
             return Discovery(
-                model=str(facts.get("model", "")),
-                os_version=str(facts.get("os_version", "")),
-                serial=str(facts.get("serial_number", "")),
-                hostname=str(facts.get("hostname", "")),
+                model=device_text(facts.get("model", ""), 64),
+                os_version=device_text(facts.get("os_version", "")),
+                serial=device_text(facts.get("serial_number", ""), 64),
+                hostname=device_text(facts.get("hostname", ""), 128),
                 ports=read_port_states(driver, None, target.kinds),
             )
 
@@ -382,8 +388,11 @@ class Gateway:
 
     def check(self, target: SwitchTarget, vlans: Mapping[int, str]) -> list[Finding]:
         """Preflight with every check, the SCP copy included."""
-        username = self.credentials(target).username
-        return self._guarded(target, lambda driver: run_preflight(driver, username, vlans))
+
+        def work(driver: Any) -> list[Finding]:
+            return run_preflight(driver, self.credentials(target).username, vlans)
+
+        return self._guarded(target, work)
 
     # -- changing --------------------------------------------------------------------------
 
@@ -392,17 +401,29 @@ class Gateway:
         is the load itself, see `_load`)."""
         username = self.credentials(target).username
         findings = run_preflight(driver, username, vlans, probe_scp=False)
-        if findings:
-            raise NotReady(target.hostname, findings)
+        # LLDP off costs the console its view of phones, not the change's safety: said by
+        # `switches check` and the readings, not a reason to refuse.
+        blocking = [finding for finding in findings if finding.check != "lldp"]
+        if blocking:
+            raise NotReady(target.hostname, blocking)
 
     def _load(self, driver: Any, target: SwitchTarget, changes: list[PortChange]) -> str:
+        import paramiko
         from napalm.base.exceptions import CommandErrorException, MergeConfigException
+        from scp import SCPException
 
         try:
             return load_and_compare(driver, changes)
-        except (CommandErrorException, MergeConfigException) as err:
-            if "scp" not in str(err).lower() and "transfer" not in str(err).lower():
+        except (CommandErrorException, MergeConfigException, SCPException) as err:
+            # A refused copy: the SCP server off, or the session without privilege 15.
+            if not isinstance(err, SCPException) and not re.search(
+                r"scp|transfer", str(err), re.IGNORECASE
+            ):
                 raise
+            username = self.credentials(target).username
+            finding = scp_config_finding(driver, username, " ".join(str(err).split())[:200])
+            raise NotReady(target.hostname, [finding]) from None
+        except paramiko.SSHException as err:  # the copy's channel refused by the switch
             username = self.credentials(target).username
             finding = scp_config_finding(driver, username, " ".join(str(err).split())[:200])
             raise NotReady(target.hostname, [finding]) from None
@@ -428,11 +449,13 @@ class Gateway:
         vlans: Mapping[int, str],
         *,
         expected_diff: str | None = None,
+        before_commit: Callable[[], None] | None = None,
     ) -> ApplyResult:
         """Commit `changes`, verify them, and confirm, or roll back; never raises for the switch.
 
-        `result.ports` holds the ports as read afterwards, except after a commit left
-        unconfirmed: what could be read then is about to be undone by the switch.
+        `before_commit` runs just before the commit (the in-flight record's deadline); if it
+        fails, nothing is committed. `result.ports` holds the ports as read afterwards, except
+        after a commit left unconfirmed: what could be read then is about to be undone.
         """
         result = ApplyResult(target.hostname)
         wanted = {change.interface for change in changes}
@@ -458,6 +481,8 @@ class Gateway:
                     if result.failed_ports:
                         result.error = "the switch shows other settings than the role asks for"
                 else:
+                    if before_commit is not None:
+                        before_commit()
                     commit_verified(
                         driver,
                         target.platform,
@@ -475,14 +500,17 @@ class Gateway:
             result.error = result.error or describe_failure(target, err)
         return result
 
-    def settle(self, target: SwitchTarget, interfaces: Iterable[str]) -> Settlement:
-        """For a change left in flight by a console that died: run out a revert timer of
-        ours that is still pending (the change was never verified), then read the ports."""
+    def settle(
+        self, target: SwitchTarget, interfaces: Iterable[str], *, may_revert: bool
+    ) -> Settlement:
+        """For a change left in flight by a console that died: when `may_revert` (the timer
+        can only be that change's), run out a revert timer still pending (the change was
+        never verified); then read the ports."""
         from napalm.base.exceptions import CommitConfirmException
 
         def work(driver: Any) -> Settlement:
             reverted = False
-            if driver.has_pending_commit():
+            if may_revert and driver.has_pending_commit():
                 try:
                     driver.rollback()  # `configure revert now`, only for our own login
                     reverted = True

@@ -169,27 +169,37 @@ def parse_lldp_detail(output: str) -> list[LldpNeighbour]:
         neighbours.append(neighbour)
         return neighbour
 
+    # A record starts only at the first line after a `----` rule (or of the output): a device
+    # cannot start one for another port by putting `Local Intf:` in its own description.
+    at_start = True
+    seen = set()
     for line in output.splitlines():
         stripped = line.strip()
         if stripped.startswith("----"):
-            current, in_description = None, False
+            current, in_description, at_start = None, False, True
+            seen: set[str] = set()
             continue
+        starting, at_start = at_start and bool(stripped), at_start and not stripped
         if in_description:
-            if stripped and current is not None and not current.system_description:
-                current.system_description = device_text(stripped)
-                continue
-            if not stripped:
+            # The description runs to the next blank line: what it says is text, not fields.
+            if stripped:
+                if current is not None and not current.system_description:
+                    current.system_description = device_text(stripped)
                 continue
             in_description = False
+            continue
         key, sep, value = stripped.partition(":")
         if not sep:
             # "System Name - not advertised" is written without a colon.
             continue
         key, value = key.strip(), value.strip()
-        if key == "Local Intf":
+        if current is not None and not starting and key in seen:
+            continue  # a field once per record: the first is the switch's own
+        seen.add(key)
+        if key == "Local Intf" and starting:
             current = start(device_text(value, 64))
-        elif key == "Chassis id":
-            if current is None or current.chassis_id:
+        elif key == "Chassis id" and (starting or (current is not None and not current.chassis_id)):
+            if current is None or starting:
                 current = start("")  # old IOS: a record starts at its chassis id
             current.chassis_id = device_text(value, 64)
         elif current is None:

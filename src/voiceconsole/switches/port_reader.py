@@ -67,7 +67,10 @@ def read_port_states(
     A port the switch does not list is left out; one it lists in some commands only is kept
     with what is known (no port is dropped for a missing row).
     """
-    status: dict[str, dict[str, Any]] = driver.get_interfaces()
+    # Names reach config lines (`interface ...`) and terminals: one printable line each.
+    status: dict[str, dict[str, Any]] = {
+        device_text(name, 64): facts for name, facts in driver.get_interfaces().items()
+    }
     names = InterfaceNames(status, kinds)
     switchports = {
         names(row.interface): row

@@ -24,7 +24,6 @@ from voiceconsole.switches.ios_output import (
 )
 from voiceconsole.switches.port_reader import show
 
-ARCHIVE_FIX = ("archive", " path flash:archive", " maximum 5")
 AAA_FIX = (
     "aaa new-model",
     "aaa authentication login default local",
@@ -67,10 +66,13 @@ def _archive(driver: Any) -> Finding | None:
     state = parse_archive(show(driver, "show archive") or "")
     if state.enabled:
         return None
+    # The archive goes on the switch's own file system: flash: on most, bootflash: on a 4500.
+    found = re.search(r"Directory of (\S+?):", show(driver, "dir") or "")
+    file_system = found.group(1) if found else "flash"
     return Finding(
         "archive",
         "The archive is off, and a change commits with a revert timer, which needs it.",
-        ARCHIVE_FIX,
+        ("archive", f" path {file_system}:archive", " maximum 5"),
     )
 
 
@@ -88,16 +90,22 @@ def _vlans(driver: Any, wanted: Mapping[int, str]) -> Finding | None:
     missing = sorted(set(wanted) - existing)
     if not missing:
         return None
+    named = ", ".join(str(vlan) for vlan in missing)
+    problem = (
+        f"VLAN{'s' if len(missing) > 1 else ''} {named} of this site's roles "
+        f"{'do' if len(missing) > 1 else 'does'} not exist on the switch."
+    )
+    vtp = re.search(r"VTP Operating Mode\s*:\s*(\w+)", show(driver, "show vtp status") or "")
+    if vtp and vtp.group(1).lower() == "client":
+        # A VTP client takes its VLANs from the VTP server; `vlan N` is refused here.
+        return Finding(
+            "vlans",
+            f"{problem} This switch is a VTP client: create them on the VTP server of its domain.",
+        )
     fix: list[str] = []
     for vlan in missing:
         fix += [f"vlan {vlan}", f" name {wanted[vlan]}"] if wanted[vlan] else [f"vlan {vlan}"]
-    listed = ", ".join(str(vlan) for vlan in missing)
-    return Finding(
-        "vlans",
-        f"VLAN{'s' if len(missing) > 1 else ''} {listed} of this site's roles "
-        f"{'do' if len(missing) > 1 else 'does'} not exist on the switch.",
-        tuple(fix),
-    )
+    return Finding("vlans", problem, tuple(fix))
 
 
 def scp_config_finding(driver: Any, username: str, reason: str) -> Finding:

@@ -361,7 +361,13 @@ class FloorPortsScreen(Screen[None]):
                     self.reread(reading.hostname)
 
             return await refresh_live_state(
-                app.db, app.gateway, site=site, floor=floor, progress=progress, started=started
+                app.db,
+                app.gateway,
+                site=site,
+                floor=floor,
+                progress=progress,
+                started=started,
+                actor=app.actor,
             )
 
         def done(readings: list[SwitchReading]) -> None:

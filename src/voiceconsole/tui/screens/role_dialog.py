@@ -176,7 +176,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
 
         call_service(
             self,
-            lambda: plan_role_change(app.db, app.gateway, ids, role),
+            lambda: plan_role_change(app.db, app.gateway, ids, role, actor=app.actor),
             shown,
             refused=refused,
             group="plan",

@@ -208,4 +208,3 @@ class SwitchesScreen(Screen[None]):
             self.app.bell()
             return
         self.app.push_screen(RemoveSwitchDialog(switch), self._then_refresh)
-

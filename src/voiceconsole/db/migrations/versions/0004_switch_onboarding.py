@@ -78,6 +78,14 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_switch_changes_state_switch_id"), ["state", "switch_id"], unique=False
         )
+        # One change in flight per switch, whichever console (a partial unique index).
+        batch_op.create_index(
+            "uq_switch_changes_in_flight",
+            ["switch_id"],
+            unique=True,
+            sqlite_where=sa.text("state = 'in_flight'"),
+            postgresql_where=sa.text("state = 'in_flight'"),
+        )
 
     with op.batch_alter_table("switch_ports", schema=None) as batch_op:
         batch_op.add_column(sa.Column("poe", sa.Boolean(), nullable=True))
@@ -115,6 +123,7 @@ def downgrade() -> None:
         batch_op.drop_column("poe")
 
     with op.batch_alter_table("switch_changes", schema=None) as batch_op:
+        batch_op.drop_index("uq_switch_changes_in_flight")
         batch_op.drop_index(batch_op.f("ix_switch_changes_state_switch_id"))
 
     op.drop_table("switch_changes")
