@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
@@ -19,9 +20,9 @@ from voiceconsole.tui.work import call_service
 
 # What fits 80 columns; the highlighted switch's key, login and findings are below the table.
 SWITCH_COLUMNS = (
-    ("Switch", 16),
+    ("Switch", 18),
     ("Status", 16),
-    ("Model", 14),
+    ("Model", 13),
     ("Patched", 7),
     "Address",
 )
@@ -87,7 +88,9 @@ class SwitchesScreen(Screen[None]):
         yield Header(icon="☎")
         yield Static(plain(f"Switches of {self.site}", "bold"), classes="screen-title", id="title")
         yield DataTable(id="switches", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="switch-detail")
+        # A switch with much missing has more lines of fixes than 80x24 shows: tab to scroll.
+        with VerticalScroll(id="detail-box"):
+            yield Static("", id="switch-detail")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
