@@ -36,6 +36,7 @@ from voiceconsole.tui.screens.handset_rows import (
 )
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.keyed_table import add_columns
 from voiceconsole.tui.work import call_service
 
 
@@ -81,9 +82,7 @@ class HandsetsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#handsets", DataTable)
-        for column in HANDSET_COLUMNS:
-            label, width = column if isinstance(column, tuple) else (column, None)
-            table.add_column(label, width=width)
+        add_columns(table, HANDSET_COLUMNS)
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.reload()
         table.focus()

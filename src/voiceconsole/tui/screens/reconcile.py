@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Header, Static
 from voiceconsole.services.reconcile import KINDS, Reconciliation, reconcile
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.keyed_table import add_columns, highlighted_key, refill
 from voiceconsole.tui.work import call_service
 
 RECONCILE_COLUMNS = (
@@ -66,9 +67,7 @@ class ReconcileScreen(Screen[None]):
             ("#findings", FINDING_COLUMNS),
         ):
             table = self.query_one(table_id, DataTable)
-            for column in columns:
-                label, width = column if isinstance(column, tuple) else (column, None)
-                table.add_column(label, width=width)
+            add_columns(table, columns)
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.action_refresh()
         self.query_one("#occupiers", DataTable).focus()
@@ -87,24 +86,23 @@ class ReconcileScreen(Screen[None]):
         )
 
     def _show(self, found: list[Reconciliation]) -> None:
-        table = self.query_one("#occupiers", DataTable)
-        keep = self._selected()
-        table.clear()
         self.found = {r.occupier: r for r in found}
-        for r in found:
-            over = r.active_numbers > r.voice_quantity
-            table.add_row(
-                plain(r.occupier),
-                count(r.voice_quantity),
-                count(r.active_numbers, warn=over),
-                count(r.logged_in, warn=r.logged_in < r.active_numbers),
-                count(r.handsets),
-                count(r.voice_ports),
-                state_text(r),
-                key=r.occupier,
+        rows = [
+            (
+                r.occupier,
+                (
+                    plain(r.occupier),
+                    count(r.voice_quantity),
+                    count(r.active_numbers, warn=r.active_numbers > r.voice_quantity),
+                    count(r.logged_in, warn=r.logged_in < r.active_numbers),
+                    count(r.handsets),
+                    count(r.voice_ports),
+                    state_text(r),
+                ),
             )
-        if keep in self.found:
-            table.move_cursor(row=table.get_row_index(keep))
+            for r in found
+        ]
+        refill(self.query_one("#occupiers", DataTable), rows)
         clean = sum(r.clean for r in found)
         findings = sum(len(r.findings) for r in found)
         self.query_one("#title", Static).update(
@@ -117,11 +115,7 @@ class ReconcileScreen(Screen[None]):
         self._show_findings()
 
     def _selected(self) -> str | None:
-        table = self.query_one("#occupiers", DataTable)
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return row_key.value
+        return highlighted_key(self.query_one("#occupiers", DataTable))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "occupiers":

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Header, Static
 from voiceconsole.services.switch_inventory import SwitchCheck, SwitchView, list_switches
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.keyed_table import add_columns, highlighted_key, refill
 from voiceconsole.tui.work import call_service
 
 # What fits 80 columns; the highlighted switch's key, login and findings are below the table.
@@ -95,9 +96,7 @@ class SwitchesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#switches", DataTable)
-        for column in SWITCH_COLUMNS:
-            label, width = column if isinstance(column, tuple) else (column, None)
-            table.add_column(label, width=width)
+        add_columns(table, SWITCH_COLUMNS)
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.action_refresh()
         table.focus()
@@ -116,21 +115,21 @@ class SwitchesScreen(Screen[None]):
         )
 
     def _show(self, found: list[SwitchView]) -> None:
-        table = self.query_one("#switches", DataTable)
-        keep = self.selected()
-        table.clear()
         self.found = {s.hostname: s for s in found}
-        for s in found:
-            table.add_row(
-                plain(s.hostname),
-                plain(s.status, STATUS_STYLE[s.status]),
-                plain(s.model or "-"),
-                plain(f"{s.patched}/{s.ports}"),
-                plain(f"{s.address}:{s.port}"),
-                key=s.hostname,
+        rows = [
+            (
+                s.hostname,
+                (
+                    plain(s.hostname),
+                    plain(s.status, STATUS_STYLE[s.status]),
+                    plain(s.model or "-"),
+                    plain(f"{s.patched}/{s.ports}"),
+                    plain(f"{s.address}:{s.port}"),
+                ),
             )
-        if keep is not None and keep.hostname in self.found:
-            table.move_cursor(row=table.get_row_index(keep.hostname))
+            for s in found
+        ]
+        refill(self.query_one("#switches", DataTable), rows)
         ready = sum(s.status == "ready" for s in found)
         self.query_one("#title", Static).update(
             plain(f"Switches of {self.site} · {len(found)} switch(es) · {ready} ready", "bold")
@@ -138,11 +137,7 @@ class SwitchesScreen(Screen[None]):
         self._show_detail()
 
     def selected(self) -> SwitchView | None:
-        table = self.query_one("#switches", DataTable)
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return self.found.get(str(row_key.value))
+        return self.found.get(highlighted_key(self.query_one("#switches", DataTable)) or "")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
