@@ -462,10 +462,10 @@ async def _patch(
     space_id = None
     if space:
         space_id = await session.scalar(
-            select(Space.id).where(Space.site_id == switch.site_id, Space.code == space)
+            select(Space.id).where(Space.floor_id == floor_id, Space.code == space)
         )
         if space_id is None:
-            raise NotFound(f"the switch's site has no space {space!r}")
+            raise NotFound(f"that floor has no space {space!r}")
     floor_port = await session.scalar(
         select(FloorPort).where(FloorPort.site_id == switch.site_id, FloorPort.label == label)
     )

@@ -93,28 +93,7 @@ def site_plan(site: Site, occupier_vlan: int | None = None) -> VlanPlan:
     )
 
 
-def role_vlans(plans: Iterable[VlanPlan], roles: Iterable[SwitchPortRole] | None = None):  # type: ignore[no-untyped-def]
-    """{vlan: name} of the VLANs these roles (None: every role) use under these plans, for a
-    switch's preflight: each must exist on the switch."""
-    names: dict[int, str] = {}
-    for plan in plans:
-        for role in roles if roles is not None else SwitchPortRole:
-            settings = settings_for(role, plan)
-            used = (settings.access_vlan, settings.voice_vlan, settings.native_vlan)
-            for vlan in (*used, *(settings.allowed_vlans or ())):
-                if vlan:
-                    names.setdefault(vlan, _VLAN_NAMES.get(vlan_role(plan, vlan), ""))
-    return names
-
-
-def vlan_role(plan: VlanPlan, vlan: int) -> str:
-    return next(
-        name
-        for name in ("data", "voice", "guest", "access_point", "printer")
-        if getattr(plan, name) == vlan
-    )
-
-
+# The names the preflight's fix lines give the VLANs of each role (`vlan 200` / ` name voice`).
 _VLAN_NAMES = {
     "data": "data",
     "voice": "voice",
@@ -122,6 +101,21 @@ _VLAN_NAMES = {
     "access_point": "ap",
     "printer": "printers",
 }
+
+
+def role_vlans(plans: Iterable[VlanPlan], roles: Iterable[SwitchPortRole] | None = None):  # type: ignore[no-untyped-def]
+    """{vlan: name} of the VLANs these roles (None: every role) use under these plans, for a
+    switch's preflight: each must exist on the switch."""
+    names: dict[int, str] = {}
+    for plan in plans:
+        named = {getattr(plan, field): name for field, name in _VLAN_NAMES.items()}
+        for role in roles if roles is not None else SwitchPortRole:
+            settings = settings_for(role, plan)
+            used = (settings.access_vlan, settings.voice_vlan, settings.native_vlan)
+            for vlan in (*used, *(settings.allowed_vlans or ())):
+                if vlan:
+                    names.setdefault(vlan, named[vlan])
+    return names
 
 
 async def switch_plans(session, switch: Switch) -> list[VlanPlan]:  # type: ignore[no-untyped-def]

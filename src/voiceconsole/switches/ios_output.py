@@ -9,7 +9,7 @@ the whole switch; and every string from the device is made one printable line wh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from voiceconsole.domain.text import device_text
 
@@ -339,13 +339,3 @@ def parse_archive(output: str) -> ArchiveState:
 def parse_privilege(output: str) -> int | None:
     found = re.search(r"privilege level is (\d+)", output, re.I)
     return int(found.group(1)) if found else None
-
-
-@dataclass
-class Readings:
-    """One switch's parsed answers, before names are resolved (for tests and the gateway)."""
-
-    switchports: list[SwitchportRow] = field(default_factory=list)
-    power: list[PowerRow] | None = None  # None: the switch has no PoE at all
-    lldp: list[LldpNeighbour] = field(default_factory=list)
-    macs: list[MacRow] = field(default_factory=list)

@@ -11,7 +11,7 @@ the IOS lines that fix it; a change on a switch with findings is refused before 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -149,11 +149,3 @@ def run_preflight(
     if probe_scp:
         checks.append(_scp(driver, username))
     return [finding for finding in checks if finding is not None]
-
-
-def vlan_names(plans: Iterable[tuple[str, int]]) -> dict[int, str]:
-    """{vlan: name} for the roles' VLANs, e.g. [("voice", 200)] -> {200: "voice"}."""
-    names: dict[int, str] = {}
-    for name, vlan in plans:
-        names.setdefault(vlan, name)
-    return names
