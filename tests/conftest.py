@@ -148,10 +148,14 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _provisioning_in_tmp(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Remote logins write provisioning files: never into the real user's data folder."""
+    """Remote logins write provisioning files (tests read them as another server's phones
+    would): never into the real user's data folder, nor with the user's own settings."""
     monkeypatch.setenv(
         "VOICECONSOLE_PROVISIONING_DIR", str(tmp_path_factory.mktemp("provisioning"))
     )
+    settings = tmp_path_factory.mktemp("settings") / "console.toml"
+    settings.write_text("[provisioning]\nwrite_files = true\n", encoding="utf-8")
+    monkeypatch.setenv("VOICECONSOLE_SETTINGS", str(settings))
 
 
 @pytest.fixture

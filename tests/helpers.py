@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import Base, PhoneNumber
+from voiceconsole.db.models import Base, HandsetLine, PhoneNumber
 from voiceconsole.services import occupiers, products, sites
 from voiceconsole.services.number_import import ImportRow, import_numbers
 
@@ -103,11 +103,15 @@ async def us_world(db: Database) -> None:
     await add_numbers(db, "NYC1", *NEW_YORK)
 
 
-async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, for "nothing changed" assertions."""
+async def snapshot(
+    db: Database, ignore: tuple[str, ...] = ()
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but `ignore`, for "nothing changed" assertions."""
     result = {}
     async with db.read() as session:
         for table in Base.metadata.sorted_tables:
+            if table.name in ignore:
+                continue
             rows = (await session.execute(select(table))).all()
             result[table.name] = sorted(tuple(map(repr, r)) for r in rows)
     return result
@@ -139,3 +143,15 @@ def interface_block(config: str, interface: str) -> list[str]:
     lines = config.splitlines()
     start = lines.index(f"interface {interface}")
     return lines[start + 1 : lines.index("!", start)]
+
+
+async def set_status(db: Database, e164: str, status: str) -> None:
+    """Put a number's handset line in a status, as the phone's doing would."""
+    async with db.write() as session:
+        number_id = (
+            await session.execute(select(PhoneNumber.id).where(PhoneNumber.e164 == e164))
+        ).scalar_one()
+        await session.execute(
+            update(HandsetLine).where(HandsetLine.number_id == number_id).values(status=status)
+        )
+        await session.commit()

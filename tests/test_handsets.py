@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import snapshot
+from helpers import set_status, snapshot
 
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
@@ -87,6 +87,12 @@ async def test_a_number_already_on_a_handset_moves_only_when_confirmed(db: Datab
     await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0003", move=True)
     assert await lines_of(db, ACME_DESK_1) == []
     assert await lines_of(db, ACME_DESK_2) == [(1, "+442079460003", "pending_resync")]
+    # Not taken by the phone yet: logging it in again asks the phone again, changing nothing.
+    before = await snapshot(db, ignore=("handsets",))
+    again = await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0003")
+    assert again.asked_again and again.resync is not None
+    assert await snapshot(db, ignore=("handsets",)) == before
+    await set_status(db, "+442079460003", "file_fetched")
     with pytest.raises(RuleViolation, match="already logged in to Acme desk 2"):
         await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0003", move=True)
 

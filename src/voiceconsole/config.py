@@ -94,23 +94,120 @@ class SettingsError(ValueError):
 
 ENV_PROVISIONING_DIR = "VOICECONSOLE_PROVISIONING_DIR"
 ENV_SIP_REGISTRAR = "VOICECONSOLE_SIP_REGISTRAR"
+ENV_PROVISIONING_URL = "VOICECONSOLE_PROVISIONING_URL"
 
 
 @dataclass(frozen=True)
 class ProvisioningSettings:
-    """Where remote handsets' provisioning files go (the folder the operator's provisioning
-    server serves) and the SIP registrar their lines register with."""
+    """Remote handsets' provisioning, from the `[provisioning]` table of `console.toml`:
+
+    directory = "/srv/provisioning"  # the provisioning root (default: in the user data dir)
+    registrar = "sip.voice.example"  # for sites that name no SIP registrar of their own
+    listen = "0.0.0.0:8089"          # `provisioning serve`: where phones fetch their files
+    url = "https://prov.example:8089" # what phones are staged with (default: from listen)
+    certificate = "/etc/voiceconsole/prov.pem"  # with private_key: HTTPS (and Basic auth)
+    private_key = "/etc/voiceconsole/prov.key"
+    write_files = false              # also write each phone's files into `directory`, for
+    file_mode = "0640"               #   another server (nginx, TFTP) to serve: their mode
+    file_group = "www-data"          #   and group, so that server can read them
+    poly_shared_files = ["site.cfg"] # Poly: shared settings files, after the phone's own
+    poly_firmware = "sip.ld"         # Poly: the firmware image the master file names
+    notify_timeout = 4.0             # seconds a re-sync request waits for the phone
+    retry_first = 30                 # seconds before retrying a phone that did not answer,
+    retry_max = 3600                 #   doubling each time up to this
+    registration_interval = 60       # seconds between registration checks of a line
+
+    $VOICECONSOLE_PROVISIONING_DIR, $VOICECONSOLE_SIP_REGISTRAR and
+    $VOICECONSOLE_PROVISIONING_URL override the file.
+    """
 
     directory: Path
-    registrar: str
+    registrar: str = "sip.voice.example"
+    listen: str = "0.0.0.0:8089"
+    url: str = ""
+    certificate: Path | None = None
+    private_key: Path | None = None
+    write_files: bool = False
+    file_mode: int = 0o600
+    file_group: str | None = None
+    poly_shared_files: tuple[str, ...] = ()
+    poly_firmware: str = "sip.ld"
     notify_timeout: float = 4.0
+    retry_first: float = 30.0
+    retry_max: float = 3600.0
+    registration_interval: float = 60.0
+
+    @property
+    def tls(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def base_url(self) -> str:
+        if self.url:
+            return self.url.rstrip("/")
+        host, _, port = self.listen.rpartition(":")
+        host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "[::]") else host
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
 
-def provisioning_settings() -> ProvisioningSettings:
-    directory = os.environ.get(ENV_PROVISIONING_DIR)
-    return ProvisioningSettings(
-        Path(directory)
-        if directory
-        else user_data_path("voiceconsole", appauthor=False) / "provisioning",
-        os.environ.get(ENV_SIP_REGISTRAR, "sip.voice.example"),
-    )
+def _provisioning_table(path: Path) -> dict[str, object]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise SettingsError(f"cannot read the settings file {path}: {err}") from None
+    table = data.get("provisioning", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [provisioning] is a table of settings")
+    return table
+
+
+def provisioning_settings(path: Path | None = None) -> ProvisioningSettings:
+    """The settings, checked: a wrong type or an unknown key names the file and the key."""
+    path = path or settings_path()
+    table = dict(_provisioning_table(path))
+    known = set(ProvisioningSettings.__dataclass_fields__)
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise SettingsError(f"{path}: [provisioning] has no setting {', '.join(unknown)}")
+    values: dict[str, object] = {}
+    try:
+        for name in ("directory", "certificate", "private_key"):
+            if name in table:
+                values[name] = Path(str(table[name]))
+        for name in ("registrar", "listen", "url", "poly_firmware"):
+            if name in table:
+                values[name] = _typed(table[name], str, name)
+        if "file_group" in table:
+            values["file_group"] = _typed(table["file_group"], str, "file_group")
+        if "write_files" in table:
+            values["write_files"] = _typed(table["write_files"], bool, "write_files")
+        if "file_mode" in table:
+            values["file_mode"] = int(_typed(table["file_mode"], str, "file_mode"), 8)
+        if "poly_shared_files" in table:
+            shared = table["poly_shared_files"]
+            if not isinstance(shared, list) or not all(isinstance(f, str) for f in shared):
+                raise ValueError("poly_shared_files is a list of file names")
+            values["poly_shared_files"] = tuple(shared)
+        for name in ("notify_timeout", "retry_first", "retry_max", "registration_interval"):
+            if name in table:
+                values[name] = float(_typed(table[name], (int, float), name))  # type: ignore[arg-type]
+    except ValueError as err:
+        raise SettingsError(f"{path}: [provisioning] {err}") from None
+    if bool(values.get("certificate")) != bool(values.get("private_key")):
+        raise SettingsError(f"{path}: [provisioning] certificate and private_key go together")
+    if os.environ.get(ENV_PROVISIONING_DIR):
+        values["directory"] = Path(os.environ[ENV_PROVISIONING_DIR])
+    if os.environ.get(ENV_SIP_REGISTRAR):
+        values["registrar"] = os.environ[ENV_SIP_REGISTRAR]
+    if os.environ.get(ENV_PROVISIONING_URL):
+        values["url"] = os.environ[ENV_PROVISIONING_URL]
+    values.setdefault("directory", user_data_path("voiceconsole", appauthor=False) / "provisioning")
+    return ProvisioningSettings(**values)  # type: ignore[arg-type]
+
+
+def _typed(value: object, kind: type | tuple[type, ...], name: str) -> object:
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise ValueError(f"{name} has the wrong type ({value!r})")
+    return value

@@ -54,6 +54,15 @@ def register(cli: CommandTree) -> None:
     edit.add_argument("--main-number-policy", choices=["auto", "manual"])
     edit.add_argument("--cooldown-days", type=int)
     edit.add_argument("--low-stock-threshold", type=int)
+    edit.add_argument("--sip-registrar", help='its phones\' SIP registrar ("" for the default)')
+    edit.add_argument("--sip-port", type=int)
+    edit.add_argument("--sip-transport", choices=["udp", "tcp", "tls"])
+    edit.add_argument("--sip-outbound-proxy", help='"" for none')
+    edit.add_argument(
+        "--sip-registration-check",
+        action=argparse.BooleanOptionalAction,
+        help="ask the registrar whether fetched lines registered (SIP OPTIONS over UDP)",
+    )
 
     product = cli.group("products", "voice products")
     product.command("list", "the products on offer", products_list)
@@ -180,6 +189,11 @@ async def sites_edit(args: argparse.Namespace, ctx: Context) -> None:
             "main_number_policy",
             "cooldown_days",
             "low_stock_threshold",
+            "sip_registrar",
+            "sip_port",
+            "sip_transport",
+            "sip_outbound_proxy",
+            "sip_registration_check",
         )
         if getattr(args, key) is not None
     }

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -30,6 +31,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from voiceconsole import clock
+from voiceconsole.domain.handsets import HandsetState, SipTransport
 from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
 
@@ -126,6 +128,18 @@ class Site(Base):
     guest_vlan: Mapped[int] = mapped_column(Integer, default=300, server_default="300")
     access_point_vlan: Mapped[int] = mapped_column(Integer, default=400, server_default="400")
     printer_vlan: Mapped[int] = mapped_column(Integer, default=500, server_default="500")
+    # The site's SIP service, written into its handsets' provisioning files. No registrar:
+    # the console-wide one (settings). A registration check asks the registrar, with a SIP
+    # OPTIONS to each line's address, whether the line reaches a phone.
+    sip_registrar: Mapped[str | None] = mapped_column(String(255), default=None)
+    sip_port: Mapped[int] = mapped_column(Integer, default=5060, server_default="5060")
+    sip_transport: Mapped[SipTransport] = mapped_column(
+        _enum(SipTransport, "sip_transport"), default=SipTransport.UDP, server_default="udp"
+    )
+    sip_outbound_proxy: Mapped[str | None] = mapped_column(String(255), default=None)
+    sip_registration_check: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sa_false()
+    )
 
 
 class Floor(Base):
@@ -427,6 +441,19 @@ class Handset(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     # Where the phone answers SIP (its re-sync NOTIFY goes there); learnt or set by hand.
     sip_address: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[HandsetState] = mapped_column(
+        _enum(HandsetState, "handset_state"), default=HandsetState.DEPLOYED
+    )
+    # The phone's own login to the provisioning server (its user is the MAC's 12 hex
+    # digits): it may fetch its own files and no other phone's. Set when the phone is staged.
+    provisioning_secret: Mapped[str] = mapped_column(String(64))
+    # Re-sync retries of a phone that did not answer: how many so far and when the next.
+    resync_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_resync_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_resync_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    def __repr__(self) -> str:
+        return f"Handset(id={self.id}, mac={self.mac!r}, state={self.state})"
 
 
 class LineCredentials(Base):
@@ -443,6 +470,24 @@ class LineCredentials(Base):
         return f"LineCredentials(number_id={self.number_id}, username={self.username!r})"
 
 
+class ProvisioningFetch(Base):
+    """One request to the provisioning server: which phone (None: not known), which file,
+    from where, and the answer. An observation, not a user action: no audit entry."""
+
+    __tablename__ = "provisioning_fetches"
+    __table_args__ = (Index(None, "handset_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handsets.id", ondelete="SET NULL"), default=None
+    )
+    file: Mapped[str] = mapped_column(String(255))
+    address: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
+    lines: Mapped[int] = mapped_column(Integer, default=0)  # lines the file carried
+
+
 class HandsetLine(Base):
     """A number logged in to a handset, on one of its line keys. A number is logged in to at
     most one handset at a time (hot-desking moves it)."""
@@ -456,8 +501,7 @@ class HandsetLine(Base):
     line_key: Mapped[int] = mapped_column(Integer)
     # "remote" or "manual" (domain.handsets.LoginMethod)
     method: Mapped[str] = mapped_column(String(16))
-    # "logged_in"; "pending_resync" until a remotely provisioned phone has re-synced;
-    # "manual_pending" until the engineer says the manual login is done.
+    # domain.handsets.LineStatus: how far the line is known to have got onto the phone.
     status: Mapped[str] = mapped_column(String(16))
     logged_in_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     logged_in_by: Mapped[str] = mapped_column(String(64))

@@ -21,9 +21,52 @@ class ProvisioningFormat(StrEnum):
 
 
 class LineStatus(StrEnum):
+    """How far a line is known to have got onto its phone, from least to most known.
+
+    A remote line: `pending_resync` (in the file; the phone has not answered a re-sync
+    request) -> `notified` (it answered; it has not been seen fetching its file, e.g. when
+    another server serves the files) -> `file_fetched` (our provisioning server served it the
+    file that has the line) -> `registered` (a registration check found the line registered).
+    A manual line: `manual_pending` until the engineer says it is done, then `logged_in`.
+    """
+
     LOGGED_IN = "logged_in"
-    PENDING_RESYNC = "pending_resync"  # provisioned, the phone has not confirmed a re-sync
-    MANUAL_PENDING = "manual_pending"  # waiting for the engineer to say it is done
+    PENDING_RESYNC = "pending_resync"
+    NOTIFIED = "notified"
+    FILE_FETCHED = "file_fetched"
+    REGISTERED = "registered"
+    MANUAL_PENDING = "manual_pending"
+
+
+# A remote line moves only forward through these (an answer arriving after a fetch that it
+# prompted must not move the line back).
+REMOTE_PROGRESS = (
+    LineStatus.PENDING_RESYNC,
+    LineStatus.NOTIFIED,
+    LineStatus.FILE_FETCHED,
+    LineStatus.REGISTERED,
+)
+
+
+def earlier_than(status: LineStatus) -> tuple[str, ...]:
+    """The remote statuses before `status`: those a new observation may move on from."""
+    return tuple(s.value for s in REMOTE_PROGRESS[: REMOTE_PROGRESS.index(status)])
+
+
+class HandsetState(StrEnum):
+    """Where a handset is in its life. Only a deployed one (given to an occupier) takes a
+    login; faulty and retired ones have their lines logged out when they are marked."""
+
+    IN_STOCK = "in_stock"
+    DEPLOYED = "deployed"
+    FAULTY = "faulty"
+    RETIRED = "retired"
+
+
+class SipTransport(StrEnum):
+    UDP = "udp"
+    TCP = "tcp"
+    TLS = "tls"
 
 
 _HEX = re.compile(r"[^0-9a-fA-F]")
@@ -63,6 +106,7 @@ class HandsetFacts:
     site_id: int
     line_keys: int
     used_keys: frozenset[int]
+    state: HandsetState = HandsetState.DEPLOYED
 
 
 def check_login(
@@ -77,6 +121,13 @@ def check_login(
     `logged_in_on` is the handset the number is logged in to now (None: none). Logging it in
     elsewhere moves it (hot-desking), but only when the user said so (`move`).
     """
+    if handset.state in (HandsetState.FAULTY, HandsetState.RETIRED):
+        raise RuleViolation(
+            f"{handset.label} is {handset.state.value}: it takes no login "
+            "(back to stock once repaired)"
+            if handset.state is HandsetState.FAULTY
+            else f"{handset.label} is retired: it takes no login"
+        )
     if number.state is not NumberState.ACTIVE:
         raise RuleViolation(
             f"{number.e164} is {number.state.value}: only an active number is logged in "
@@ -103,6 +154,21 @@ def check_login(
             "log a number out first"
         )
     return free[0]
+
+
+def check_state_change(
+    label: str, now: HandsetState, to: HandsetState, *, has_occupier: bool
+) -> None:
+    """Which moves of a handset's life are allowed: retired is for good; a faulty phone goes
+    back to stock (repaired) or is retired; deployed means given to an occupier."""
+    if now is to:
+        raise RuleViolation(f"{label} is already {to.value.replace('_', ' ')}")
+    if now is HandsetState.RETIRED:
+        raise RuleViolation(f"{label} is retired: it stays retired")
+    if to is HandsetState.DEPLOYED and not has_occupier:
+        raise RuleViolation(f"give {label} to an occupier to deploy it (move it)")
+    if now is HandsetState.FAULTY and to is HandsetState.DEPLOYED:
+        raise RuleViolation(f"{label} is faulty: put it back in stock once repaired")
 
 
 def manual_instructions(steps: str, *, extension: str, pin: str) -> str:

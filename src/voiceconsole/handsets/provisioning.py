@@ -1,20 +1,31 @@
 """Provisioning files: what a remote-capable handset downloads to know its lines.
 
-Two real families: Yealink reads `<mac>.cfg` as `key = value` lines (`account.N.*`); Poly
-(Polycom) reads `<mac>.cfg` as an XML document whose attributes are the settings
-(`reg.N.*`). Both are written whole into the provisioning directory that the operator's
-provisioning server serves, readable by its owner only: they hold SIP secrets.
+Each family's layout follows its vendor's administrator guide; `tests/handsets/golden/` holds
+the files with, beside each setting, the document and section it comes from.
+
+- Yealink (T3x/T4x/T5x): the phone reads the common file, then its own `<mac>.cfg`, both
+  `key = value` lines under a `#!version:1.0.0.1` first line. Ours is the per-MAC file: the
+  accounts (`account.N.*`) and `sip.notify_reboot_enable = 0`, without which every re-sync
+  request reboots the phone (its default is 1) and drops calls on its other lines.
+- Poly (VVX): `<mac>.cfg` is the phone's *master* file, an `APPLICATION` element whose
+  `CONFIG_FILES` names the files that hold settings, the first listed winning. Ours names the
+  phone's own settings file `<mac>-lines.cfg` (never `<mac>-phone.cfg`: that is the name of the
+  overrides file the phone uploads), then the operator's shared files, if any.
+
+Values are single lines (a newline would start another setting) and free text is escaped for
+XML. The SIP secrets are in these files and nowhere else outside the database.
 """
 
 from __future__ import annotations
 
+import grp
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from voiceconsole.domain.handsets import ProvisioningFormat
+from voiceconsole.domain.handsets import ProvisioningFormat, SipTransport
 
 
 @dataclass(frozen=True)
@@ -26,70 +37,201 @@ class ProvisionedLine:
     secret: str = field(repr=False)
 
 
+@dataclass(frozen=True)
+class SipService:
+    """A site's SIP service, as its phones' lines register with it."""
+
+    registrar: str
+    port: int = 5060
+    transport: SipTransport = SipTransport.UDP
+    outbound_proxy: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneFile:
+    name: str
+    content: str = field(repr=False)
+    has_lines: bool  # the file that carries the line settings (and secrets)
+
+
+def mac_digits(mac: str) -> str:
+    """`aa:bb:cc:00:11:22` -> `aabbcc001122`: how both families name a phone's files."""
+    return mac.replace(":", "").lower()
+
+
 def file_name(mac: str) -> str:
-    """`aa:bb:cc:00:11:22` -> `aabbcc001122.cfg`, as both families look for it."""
-    return mac.replace(":", "").lower() + ".cfg"
+    """The file the phone asks for first: Yealink's per-MAC file, Poly's master file."""
+    return mac_digits(mac) + ".cfg"
+
+
+def poly_lines_file(mac: str) -> str:
+    return mac_digits(mac) + "-lines.cfg"
 
 
 def _one_line(text: str) -> str:
-    """A value on one line: a newline would start another setting."""
     return " ".join(text.split())
 
 
-def render_yealink(lines: list[ProvisionedLine], registrar: str, line_keys: int) -> str:
-    out = ["#!version:1.0.0.1", "## written by voiceconsole; changes here are overwritten"]
+# Yealink's `account.X.sip_server.Y.transport_type`; Poly's `reg.x.server.y.transport`.
+YEALINK_TRANSPORT = {SipTransport.UDP: "0", SipTransport.TCP: "1", SipTransport.TLS: "2"}
+POLY_TRANSPORT = {
+    SipTransport.UDP: "UDPOnly",
+    SipTransport.TCP: "TCPOnly",
+    SipTransport.TLS: "TLS",
+}
+
+# Yealink ignores a blank value (the phone keeps what it had); %NULL% clears it, so a line
+# that moved away leaves no login behind on the phone.
+YEALINK_CLEAR = "%NULL%"
+
+
+def render_yealink(lines: list[ProvisionedLine], service: SipService, line_keys: int) -> str:
+    out = [
+        "#!version:1.0.0.1",
+        "## written by voiceconsole; changes here are overwritten",
+        "sip.notify_reboot_enable = 0",
+    ]
     by_key = {line.key: line for line in lines}
     for key in range(1, line_keys + 1):
         line = by_key.get(key)
+        account = f"account.{key}"
         if line is None:
-            out.append(f"account.{key}.enable = 0")
+            out += [
+                f"{account}.enable = 0",
+                f"{account}.label = {YEALINK_CLEAR}",
+                f"{account}.display_name = {YEALINK_CLEAR}",
+                f"{account}.user_name = {YEALINK_CLEAR}",
+                f"{account}.auth_name = {YEALINK_CLEAR}",
+                f"{account}.password = {YEALINK_CLEAR}",
+            ]
             continue
+        proxy = service.outbound_proxy
         out += [
-            f"account.{key}.enable = 1",
-            f"account.{key}.label = {_one_line(line.label)}",
-            f"account.{key}.display_name = {_one_line(line.label)}",
-            f"account.{key}.user_name = {line.username}",
-            f"account.{key}.auth_name = {line.username}",
-            f"account.{key}.password = {line.secret}",
-            f"account.{key}.sip_server.1.address = {registrar}",
+            f"{account}.enable = 1",
+            f"{account}.label = {_one_line(line.label)}",
+            f"{account}.display_name = {_one_line(line.label)}",
+            f"{account}.user_name = {line.username}",
+            f"{account}.auth_name = {line.username}",
+            f"{account}.password = {line.secret}",
+            f"{account}.sip_server.1.address = {service.registrar}",
+            f"{account}.sip_server.1.port = {service.port}",
+            f"{account}.sip_server.1.transport_type = {YEALINK_TRANSPORT[service.transport]}",
+            f"{account}.outbound_proxy_enable = {1 if proxy else 0}",
+            f"{account}.outbound_proxy.1.address = {proxy or YEALINK_CLEAR}",
         ]
     return "\n".join(out) + "\n"
 
 
-def render_polycom(lines: list[ProvisionedLine], registrar: str, line_keys: int) -> str:
+POLY_HEADER = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def render_poly_master(mac: str, shared_files: tuple[str, ...], firmware: str) -> str:
+    """The master file: which firmware, which settings files (the phone's own first)."""
+    files = ", ".join((poly_lines_file(mac), *shared_files))
+    directories = (
+        "MISC_FILES",
+        "LOG_FILE_DIRECTORY",
+        "OVERRIDES_DIRECTORY",
+        "CONTACTS_DIRECTORY",
+        "LICENSE_DIRECTORY",
+        "USER_PROFILES_DIRECTORY",
+        "CALL_LISTS_DIRECTORY",
+        "COREFILE_DIRECTORY",
+    )
+    attributes = "\n  ".join(
+        [
+            f"APP_FILE_PATH={quoteattr(firmware)}",
+            f"CONFIG_FILES={quoteattr(files)}",
+            *(f'{name}=""' for name in directories),
+        ]
+    )
+    return (
+        POLY_HEADER
+        + "<!-- written by voiceconsole; changes here are overwritten -->\n"
+        + f"<APPLICATION\n  {attributes}\n/>\n"
+    )
+
+
+def render_poly_lines(lines: list[ProvisionedLine], service: SipService, line_keys: int) -> str:
     attributes = []
     by_key = {line.key: line for line in lines}
     for key in range(1, line_keys + 1):
         line = by_key.get(key)
+        reg = f"reg.{key}"
         if line is None:
-            attributes.append(f'reg.{key}.address=""')
+            attributes += [
+                f'{reg}.address=""',
+                f'{reg}.label=""',
+                f'{reg}.displayName=""',
+                f'{reg}.auth.userId=""',
+                f'{reg}.auth.password=""',
+            ]
             continue
         attributes += [
-            f"reg.{key}.address={quoteattr(line.username)}",
-            f"reg.{key}.label={quoteattr(_one_line(line.label))}",
-            f"reg.{key}.displayName={quoteattr(_one_line(line.label))}",
-            f"reg.{key}.auth.userId={quoteattr(line.username)}",
-            f"reg.{key}.auth.password={quoteattr(line.secret)}",
-            f"reg.{key}.server.1.address={quoteattr(registrar)}",
+            f"{reg}.address={quoteattr(line.username)}",
+            f"{reg}.label={quoteattr(_one_line(line.label))}",
+            f"{reg}.displayName={quoteattr(_one_line(line.label))}",
+            f"{reg}.auth.userId={quoteattr(line.username)}",
+            f"{reg}.auth.password={quoteattr(line.secret)}",
+            f"{reg}.server.1.address={quoteattr(service.registrar)}",
+            f'{reg}.server.1.port="{service.port}"',
+            f'{reg}.server.1.transport="{POLY_TRANSPORT[service.transport]}"',
+            f"{reg}.outboundProxy.address={quoteattr(service.outbound_proxy or '')}",
+            f'{reg}.lineKeys="1"',
         ]
-    body = "\n  ".join(attributes)
+    body = "\n    ".join(attributes)
     return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        "<!-- written by voiceconsole; changes here are overwritten -->\n"
-        f"<polycomConfig>\n <reg\n  {body}\n />\n</polycomConfig>\n"
+        POLY_HEADER
+        + "<!-- written by voiceconsole; changes here are overwritten -->\n"
+        + "<polycomConfig>\n"
+        + '  <voIpProt voIpProt.SIP.specialEvent.checkSync.alwaysReboot="0"/>\n'
+        + f"  <reg\n    {body}\n  />\n"
+        + "</polycomConfig>\n"
     )
 
 
-def render(
-    fmt: ProvisioningFormat, lines: list[ProvisionedLine], registrar: str, line_keys: int
-) -> str:
+@dataclass(frozen=True)
+class SharedFiles:
+    """What the operator's own shared files are called (they are served from the
+    provisioning folder as they are): Poly's shared settings files listed after the phone's
+    own, and the firmware image its master file names."""
+
+    poly_config: tuple[str, ...] = ()
+    poly_firmware: str = "sip.ld"
+
+
+def phone_files(
+    fmt: ProvisioningFormat,
+    mac: str,
+    lines: list[ProvisionedLine],
+    service: SipService,
+    line_keys: int,
+    shared: SharedFiles = SharedFiles(),
+) -> list[PhoneFile]:
+    """Every file that is this phone's own, the one with its lines marked."""
     if fmt is ProvisioningFormat.YEALINK_CFG:
-        return render_yealink(lines, registrar, line_keys)
-    return render_polycom(lines, registrar, line_keys)
+        return [PhoneFile(file_name(mac), render_yealink(lines, service, line_keys), True)]
+    return [
+        PhoneFile(
+            file_name(mac),
+            render_poly_master(mac, shared.poly_config, shared.poly_firmware),
+            False,
+        ),
+        PhoneFile(poly_lines_file(mac), render_poly_lines(lines, service, line_keys), True),
+    ]
 
 
-def write_file(directory: Path, name: str, content: str) -> Path:
-    """Write `name` whole (a temporary file renamed over it), mode 0600 from the start."""
+@dataclass(frozen=True)
+class FileAccess:
+    """How files are left for another server to serve: mode, and group when it is not ours."""
+
+    mode: int = 0o600
+    group: str | None = None
+
+
+def write_file(directory: Path, name: str, content: str, access: FileAccess = FileAccess()) -> Path:
+    """Write `name` whole: a temporary file (mode 0600 until it is complete) renamed over it,
+    then given its mode and group, so no reader ever sees half a file."""
     directory.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
     try:
@@ -97,7 +239,9 @@ def write_file(directory: Path, name: str, content: str) -> Path:
             out.write(content)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, 0o600)
+        if access.group is not None:
+            os.chown(temporary, -1, grp.getgrnam(access.group).gr_gid)
+        os.chmod(temporary, access.mode)
         target = directory / name
         os.replace(temporary, target)
     except BaseException:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from voiceconsole.domain.text import device_text
 
 SIP_PORT = 5060
 
@@ -33,32 +36,80 @@ def parse_address(text: str) -> tuple[str, int]:
     return (host or text), int(port or SIP_PORT)
 
 
-def check_sync_request(
-    host: str, port: int, local: tuple[str, int], branch: str, tag: str
+def _host_part(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def sip_request(
+    method: str,
+    uri: str,
+    local: tuple[str, int],
+    branch: str,
+    tag: str,
+    extra: tuple[str, ...] = (),
 ) -> bytes:
     local_host, local_port = local
-    target = f"[{host}]" if ":" in host else host
     lines = [
-        f"NOTIFY sip:{target}:{port} SIP/2.0",
-        f"Via: SIP/2.0/UDP {local_host}:{local_port};branch=z9hG4bK{branch};rport",
+        f"{method} {uri} SIP/2.0",
+        f"Via: SIP/2.0/UDP {_host_part(local_host)}:{local_port};branch=z9hG4bK{branch};rport",
         "Max-Forwards: 70",
-        f"From: <sip:voiceconsole@{local_host}>;tag={tag}",
-        f"To: <sip:{target}:{port}>",
-        f"Call-ID: {branch}@{local_host}",
-        "CSeq: 1 NOTIFY",
-        f"Contact: <sip:voiceconsole@{local_host}:{local_port}>",
-        "Event: check-sync;reboot=false",
-        "Subscription-State: terminated",
+        f"From: <sip:voiceconsole@{_host_part(local_host)}>;tag={tag}",
+        f"To: <{uri}>",
+        f"Call-ID: {branch}@{_host_part(local_host)}",
+        f"CSeq: 1 {method}",
+        f"Contact: <sip:voiceconsole@{_host_part(local_host)}:{local_port}>",
+        *extra,
         "User-Agent: voiceconsole",
         "Content-Length: 0",
         "",
         "",
     ]
-    return "\r\n".join(lines).encode("ascii")
+    return "\r\n".join(lines).encode("utf-8")
 
 
-def send_check_sync(address: str, *, timeout: float = 4.0) -> NotifyResult:
+def check_sync_request(
+    host: str, port: int, user: str, local: tuple[str, int], branch: str, tag: str
+) -> bytes:
+    """The re-sync NOTIFY, addressed `user@host` as the vendors' examples are (a phone may
+    match the user part against its lines)."""
+    return sip_request(
+        "NOTIFY",
+        f"sip:{user}@{_host_part(host)}:{port}",
+        local,
+        branch,
+        tag,
+        ("Event: check-sync;reboot=false", "Subscription-State: terminated"),
+    )
+
+
+def send_check_sync(address: str, user: str, *, timeout: float = 4.0) -> NotifyResult:
     """Send the NOTIFY and wait for a final answer (blocks; run it in a thread)."""
+    host, port = parse_address(address)
+    return _transact(
+        address,
+        lambda local, branch, tag: check_sync_request(host, port, user, local, branch, tag),
+        timeout,
+    )
+
+
+def send_options(registrar: str, port: int, user: str, *, timeout: float = 4.0) -> NotifyResult:
+    """An OPTIONS to a line's address through its registrar: a registered line is routed on
+    to the phone, which answers 200; an unregistered one gets 404 or 480 from the registrar."""
+    target = f"{_host_part(registrar)}:{port}"
+    return _transact(
+        target,
+        lambda local, branch, tag: sip_request(
+            "OPTIONS", f"sip:{user}@{target}", local, branch, tag, ("Accept: application/sdp",)
+        ),
+        timeout,
+    )
+
+
+def _transact(
+    address: str,
+    request_of: Callable[[tuple[str, int], str, str], bytes],
+    timeout: float,
+) -> NotifyResult:
     host, port = parse_address(address)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     branch, tag = secrets.token_hex(8), secrets.token_hex(4)
@@ -67,8 +118,7 @@ def send_check_sync(address: str, *, timeout: float = 4.0) -> NotifyResult:
             sock.connect((host, port))
         except OSError as err:
             return NotifyResult(False, reason=f"cannot reach {address}: {err.strerror or err}")
-        local = sock.getsockname()[:2]
-        request = check_sync_request(host, port, local, branch, tag)
+        request = request_of(sock.getsockname()[:2], branch, tag)
         deadline = time.monotonic() + timeout
         interval = 0.5
         next_send = time.monotonic()
@@ -110,4 +160,5 @@ def _final_status(data: bytes, branch: str) -> int | None:
 
 
 def _status_line(data: bytes) -> str:
-    return data.decode("utf-8", "replace").partition("\r\n")[0]
+    # The reason phrase comes from outside: one printable line.
+    return device_text(data.decode("utf-8", "replace").partition("\r\n")[0])[:120]

@@ -9,6 +9,7 @@ phone or the engineer confirms it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -31,15 +32,19 @@ from voiceconsole.db.models import (
 from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.handsets import (
     HandsetFacts,
+    HandsetState,
     LineStatus,
     LoginMethod,
     NumberFacts,
     check_login,
+    check_state_change,
     normalise_mac,
 )
 from voiceconsole.domain.port_state import PortState
 from voiceconsole.domain.text import clean_text
+from voiceconsole.handsets.sip import parse_address
 from voiceconsole.services.lookup import (
+    handset_by_ref,
     numbers_by_ref,
     occupancy_of,
     occupier_by_ref,
@@ -48,9 +53,27 @@ from voiceconsole.services.lookup import (
 from voiceconsole.services.provisioning import (
     ResyncOutcome,
     ensure_credentials,
+    new_provisioning_secret,
     provision_handset,
 )
-from voiceconsole.services.transaction import transaction
+from voiceconsole.services.transaction import Transaction, transaction
+
+# A line in these states is not on the phone yet: logging it in again asks the phone again.
+RESYNC_AGAIN = (LineStatus.PENDING_RESYNC.value, LineStatus.NOTIFIED.value)
+
+
+def checked_sip_address(text: str | None) -> str | None:
+    """host[:port] where the phone answers SIP, or None; refused when it is not one."""
+    if text is None or not text.strip():
+        return None
+    text = clean_text(text, "SIP address", max_len=64)
+    try:
+        host, port = parse_address(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a SIP address (host or host:port)") from None
+    if not host or not 0 < port < 65536 or any(c.isspace() for c in host):
+        raise InvalidInput(f"{text!r} is not a SIP address (host or host:port, port 1-65535)")
+    return text
 
 
 @dataclass(frozen=True)
@@ -65,6 +88,11 @@ class HandsetView:
     line_keys: int
     login_method: str
     lines: tuple[tuple[int, str, str], ...]  # (line key, E.164, status)
+    state: str = HandsetState.DEPLOYED.value
+    sip_address: str | None = None
+    # Why the last re-sync request got no answer, and when it is tried again ("" / None).
+    resync_problem: str = ""
+    next_resync_at: dt.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -82,6 +110,10 @@ class HandsetView:
             "line_keys": self.line_keys,
             "login_method": self.login_method,
             "lines": [{"key": k, "number": n, "status": s} for k, n, s in self.lines],
+            "state": self.state,
+            "sip_address": self.sip_address,
+            "resync_problem": self.resync_problem,
+            "next_resync_at": self.next_resync_at.isoformat() if self.next_resync_at else None,
         }
 
 
@@ -92,17 +124,6 @@ async def _model(session: AsyncSession, code: str) -> DeviceModel:
             await session.scalars(select(DeviceModel.code).order_by(DeviceModel.code))
         )
         raise NotFound(f"no device model {code.strip()!r} (known: {known or 'none'})")
-    return found
-
-
-async def _handset(session: AsyncSession, ref: str | int) -> Handset:
-    """A handset by id or MAC (any notation)."""
-    if isinstance(ref, int) or str(ref).isdigit():
-        found = await session.get(Handset, int(ref))
-    else:
-        found = await session.scalar(select(Handset).where(Handset.mac == normalise_mac(str(ref))))
-    if found is None:
-        raise NotFound(f"no handset {ref}")
     return found
 
 
@@ -130,6 +151,10 @@ async def _view(session: AsyncSession, handset: Handset) -> HandsetView:
         model.line_keys,
         model.login_method,
         tuple((key, e164, status) for key, e164, status in lines),
+        handset.state.value,
+        handset.sip_address,
+        handset.last_resync_reason,
+        handset.next_resync_at,
     )
 
 
@@ -150,8 +175,7 @@ async def add_handset(
     `sip_address` (host[:port]) is where the phone is told to re-sync after a remote login.
     """
     mac = normalise_mac(mac)
-    if sip_address is not None:
-        sip_address = clean_text(sip_address, "SIP address", max_len=64, required=False) or None
+    sip_address = checked_sip_address(sip_address)
     label = clean_text(label, "handset label", required=False) if label else ""
     async with transaction(db, actor) as tx:
         device = await _model(tx.session, model)
@@ -179,6 +203,8 @@ async def add_handset(
             floor_port_id=port_id,
             label=label,
             sip_address=sip_address,
+            state=HandsetState.DEPLOYED if holder else HandsetState.IN_STOCK,
+            provisioning_secret=new_provisioning_secret(),
         )
         tx.session.add(handset)
         await tx.session.flush()
@@ -219,13 +245,29 @@ class LoginResult:
     # A remote model's provisioning and re-sync (None: a manual model, nothing sent).
     resync: ResyncOutcome | None = None
     moved_from: ResyncOutcome | None = None  # the handset a hot-desk move took it from
+    # The line was there already, not yet taken by the phone: it was only asked again.
+    asked_again: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
             "handset": self.handset.to_dict(),
             "resync": self.resync.to_dict() if self.resync else None,
             "moved_from": self.moved_from.to_dict() if self.moved_from else None,
+            "asked_again": self.asked_again,
         }
+
+
+async def _not_taken_yet(db: Database, handset: str | int, number: str) -> int | None:
+    """The handset's id when the number is on it but the phone has not taken the line yet."""
+    async with db.read() as session:
+        target = await handset_by_ref(session, handset)
+        (found,) = await numbers_by_ref(session, [number])
+        status = await session.scalar(
+            select(HandsetLine.status).where(
+                HandsetLine.number_id == found.id, HandsetLine.handset_id == target.id
+            )
+        )
+        return target.id if status in RESYNC_AGAIN else None
 
 
 async def login_number(
@@ -236,8 +278,15 @@ async def login_number(
     A remote model is then provisioned and told to re-sync (after the commit); so is the
     handset a hot-desk move took the number from.
     """
+    again = await _not_taken_yet(db, handset, number)
+    if again is not None:
+        # Logging in a line the phone has not taken yet: ask the phone again instead.
+        resync = await provision_handset(db, again)
+        async with db.read() as session:
+            view = await _view(session, await handset_by_ref(session, again))
+        return LoginResult(view, resync, asked_again=True)
     async with transaction(db, actor) as tx:
-        target = await _handset(tx.session, handset)
+        target = await handset_by_ref(tx.session, handset)
         device = await _model(tx.session, target.model)
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
         used = frozenset(
@@ -260,6 +309,7 @@ async def login_number(
                 target.site_id,
                 device.line_keys,
                 used,
+                target.state,
             ),
             logged_in_on=current_name,
             move=move,
@@ -300,7 +350,7 @@ async def login_number(
     resync = await provision_handset(db, handset_id)
     moved_from = await provision_handset(db, previous_handset) if previous_handset else None
     async with db.read() as session:
-        view = await _view(session, await _handset(session, handset_id))
+        view = await _view(session, await handset_by_ref(session, handset_id))
     return LoginResult(view, resync, moved_from)
 
 
@@ -417,13 +467,13 @@ class HandsetImportRefused(InvalidInput):
         super().__init__(f"{bad} of {len(report.rows)} row(s) refused; nothing was imported")
 
 
-IMPORT_COLUMNS = ("mac", "model", "occupier", "floor_port", "label")
+IMPORT_COLUMNS = ("mac", "model", "occupier", "floor_port", "label", "sip_address")
 
 
 async def import_handsets(
     db: Database, actor: str, rows: Sequence[dict[str, str]], *, site: str, dry_run: bool = False
 ) -> HandsetImportReport:
-    """Handsets from CSV rows (columns: mac, model, occupier, floor_port, label), all or none.
+    """Handsets from CSV rows (columns: IMPORT_COLUMNS, sip_address optional), all or none.
 
     Each row is checked as `add_handset` checks one, and against the other rows (a MAC twice).
     """
@@ -467,6 +517,7 @@ async def import_handsets(
                 if mac in seen:
                     raise InvalidInput("the same MAC is on an earlier row")
                 label = clean_text(row.get("label") or "", "label", required=False)
+                sip_address = checked_sip_address(row.get("sip_address"))
             except InvalidInput as err:
                 reports.append(HandsetRowReport(line, given, False, str(err)))
                 continue
@@ -479,6 +530,9 @@ async def import_handsets(
                     mac=mac,
                     floor_port_id=ports.get(port),
                     label=label,
+                    sip_address=sip_address,
+                    state=HandsetState.DEPLOYED if occupier else HandsetState.IN_STOCK,
+                    provisioning_secret=new_provisioning_secret(),
                 )
             )
             reports.append(HandsetRowReport(line, mac, True, "ok"))
@@ -526,6 +580,166 @@ async def locate_handsets(db: Database, actor: str, *, site: str) -> list[tuple[
                 after=[{"handset": h, "floor_port": p} for h, p in moved],
             )
         return moved
+
+
+async def _free_lines(tx: Transaction, handset: Handset) -> list[str]:
+    """Inside an inventory action: log the handset's lines out (their numbers, E.164)."""
+    rows = (
+        await tx.session.execute(
+            select(HandsetLine.number_id, PhoneNumber.e164)
+            .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
+            .where(HandsetLine.handset_id == handset.id)
+            .order_by(HandsetLine.line_key)
+        )
+    ).all()
+    await log_out_numbers(tx.session, [r.number_id for r in rows])
+    return [r.e164 for r in rows]
+
+
+@dataclass(frozen=True)
+class InventoryResult:
+    handset: HandsetView
+    logged_out: tuple[str, ...] = ()  # numbers whose lines the change logged out
+    resync: ResyncOutcome | None = None  # the phone told of its lines' going
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "handset": self.handset.to_dict(),
+            "logged_out": list(self.logged_out),
+            "resync": self.resync.to_dict() if self.resync else None,
+        }
+
+
+async def _after_inventory(db: Database, handset_id: int, logged_out: list[str]) -> InventoryResult:
+    resync = await provision_handset(db, handset_id) if logged_out else None
+    async with db.read() as session:
+        view = await _view(session, await handset_by_ref(session, handset_id))
+    return InventoryResult(view, tuple(logged_out), resync)
+
+
+UNSET = object()  # edit_handset: a field not given keeps its value
+
+
+async def edit_handset(
+    db: Database,
+    actor: str,
+    *,
+    handset: str | int,
+    label: str | None = None,
+    floor_port: str | object | None = UNSET,
+    sip_address: str | object | None = UNSET,
+) -> HandsetView:
+    """Change what is known of a handset: its label, floor port, SIP address."""
+    async with transaction(db, actor) as tx:
+        found = await handset_by_ref(tx.session, handset)
+        before = await _view(tx.session, found)
+        if label is not None:
+            found.label = clean_text(label, "handset label", required=False) if label else ""
+        if floor_port is not UNSET:
+            found.floor_port_id = await _floor_port_id(tx.session, found.site_id, floor_port)
+        if sip_address is not UNSET:
+            found.sip_address = checked_sip_address(sip_address)  # type: ignore[arg-type]
+        await tx.session.flush()
+        after = await _view(tx.session, found)
+        if after == before:
+            tx.no_change()
+            return after
+        tx.audit(
+            "handset.edit",
+            f"changed handset {after.name}",
+            site_id=found.site_id,
+            occupier_id=found.occupier_id,
+            before=before,
+            after=after,
+        )
+        return after
+
+
+async def _floor_port_id(session: AsyncSession, site_id: int, label: object) -> int | None:
+    if not label:
+        return None
+    text = str(label).strip().upper()
+    port_id = await session.scalar(
+        select(FloorPort.id).where(FloorPort.site_id == site_id, FloorPort.label == text)
+    )
+    if port_id is None:
+        site = await session.get(Site, site_id)
+        raise NotFound(f"{site.code if site else 'the site'} has no floor port {text}")
+    return port_id
+
+
+async def move_handset(
+    db: Database, actor: str, *, handset: str | int, occupier: str | None
+) -> InventoryResult:
+    """Give a handset to another occupier of its site (deployed), or back to stock (None).
+    Its lines are logged out: the numbers on it are the old occupier's."""
+    async with transaction(db, actor) as tx:
+        found = await handset_by_ref(tx.session, handset)
+        name = found.label or found.mac
+        if found.state in (HandsetState.FAULTY, HandsetState.RETIRED):
+            raise RuleViolation(f"{name} is {found.state.value}: it cannot be given out")
+        place = await tx.session.get(Site, found.site_id)
+        assert place is not None
+        holder = None
+        if occupier:
+            holder = await occupier_by_ref(tx.session, occupier)
+            await occupancy_of(tx.session, holder, place)
+        new_id = holder.id if holder else None
+        if new_id == found.occupier_id:
+            where = holder.code if holder else "in stock"
+            raise RuleViolation(f"{name} is already {'with ' if holder else ''}{where}")
+        before, old_id = await _view(tx.session, found), found.occupier_id
+        logged_out = await _free_lines(tx, found)
+        found.occupier_id = new_id
+        found.state = HandsetState.DEPLOYED if holder else HandsetState.IN_STOCK
+        await tx.session.flush()
+        after = await _view(tx.session, found)
+        to = f"to {holder.code}" if holder else "back to stock"
+        out = f", {len(logged_out)} line(s) logged out" if logged_out else ""
+        tx.audit(
+            "handset.move",
+            f"moved handset {name} {to}{out}",
+            subjects=[(place.id, old_id), (place.id, new_id)],
+            before=before,
+            after=after,
+        )
+        handset_id = found.id
+    return await _after_inventory(db, handset_id, logged_out)
+
+
+async def set_handset_state(
+    db: Database, actor: str, *, handset: str | int, state: str, reason: str = ""
+) -> InventoryResult:
+    """Mark a handset faulty or retired (its lines logged out first), or back in stock once
+    repaired. `reason` goes into the journal."""
+    try:
+        to = HandsetState(state)
+    except ValueError:
+        known = ", ".join(s.value for s in HandsetState)
+        raise InvalidInput(f"{state!r} is not a handset state ({known})") from None
+    async with transaction(db, actor) as tx:
+        found = await handset_by_ref(tx.session, handset)
+        name = found.label or found.mac
+        check_state_change(name, found.state, to, has_occupier=found.occupier_id is not None)
+        before, old_id = await _view(tx.session, found), found.occupier_id
+        logged_out = await _free_lines(tx, found) if to is not HandsetState.DEPLOYED else []
+        if to is HandsetState.IN_STOCK:
+            found.occupier_id = None
+        found.state = to
+        await tx.session.flush()
+        after = await _view(tx.session, found)
+        why = f": {clean_text(reason, 'reason', required=False)}" if reason.strip() else ""
+        out = f", {len(logged_out)} line(s) logged out" if logged_out else ""
+        tx.audit(
+            f"handset.{to.value}",
+            f"marked handset {name} {to.value.replace('_', ' ')}{out}{why}",
+            site_id=found.site_id,
+            occupier_id=old_id,
+            before=before,
+            after=after,
+        )
+        handset_id = found.id
+    return await _after_inventory(db, handset_id, logged_out)
 
 
 async def manual_steps_by_model(db: Database) -> dict[str, str]:

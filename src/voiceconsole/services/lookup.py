@@ -11,8 +11,18 @@ from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole import clock
-from voiceconsole.db.models import Floor, Occupancy, Occupier, PhoneNumber, Product, Site, Switch
+from voiceconsole.db.models import (
+    Floor,
+    Handset,
+    Occupancy,
+    Occupier,
+    PhoneNumber,
+    Product,
+    Site,
+    Switch,
+)
 from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
+from voiceconsole.domain.handsets import normalise_mac
 from voiceconsole.domain.phone import national, to_e164
 
 T = TypeVar("T", Site, Occupier, Product)
@@ -185,3 +195,15 @@ def site_today(site: Site, now: dt.datetime | None = None) -> dt.date:
 
 def site_today_in(timezone: str, now: dt.datetime | None = None) -> dt.date:
     return (now or clock.utcnow()).astimezone(ZoneInfo(timezone)).date()
+
+
+async def handset_by_ref(session: AsyncSession, ref: str | int) -> Handset:
+    """A handset by id or MAC (any notation; 12 digits are a MAC, not an id)."""
+    text = str(ref).strip()
+    if isinstance(ref, int) or (text.isdigit() and len(text) < 12):
+        found = await session.get(Handset, int(ref))
+    else:
+        found = await session.scalar(select(Handset).where(Handset.mac == normalise_mac(str(ref))))
+    if found is None:
+        raise NotFound(f"no handset {ref}")
+    return found

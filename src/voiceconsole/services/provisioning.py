@@ -1,34 +1,71 @@
-"""Remote login: write a handset's provisioning file and ask the phone to re-sync.
+"""Remote login: each phone's files, the re-sync request, and what the phone was seen to do.
 
-Runs after the login (or logout) has been committed, so the file never shows a line the
-database does not have. The file is written whole, mode 0600, into the provisioning folder;
-then a SIP NOTIFY (check-sync) goes to the phone. Only a phone that answers moves its lines to
-`logged_in`; one that does not stays `pending_resync`, said plainly, never claimed done.
-Setting the lines' status is an observation of the phone, not a user action: no audit entry.
+A login (or logout) is committed first, so a file never shows a line the database does not
+have. Then the phone is asked to re-sync (a SIP NOTIFY). What a line's status says is only what
+was observed (domain.handsets.LineStatus): the phone answered the request (`notified`), our
+provisioning server served it the file that has the line (`file_fetched`), a registration
+check found the line registered (`registered`). A phone that does not answer stays
+`pending_resync` and is asked again later, waiting longer each time.
+
+The phone's files are made from the database whenever they are asked for, so the server never
+serves a stale file; with `write_files` they are also written into the provisioning folder
+for another server (nginx, TFTP) to serve, with the mode and group the settings give.
+
+Status changes are observations of the phone, not user actions: no audit entry. The SIP
+secrets go into the files only: never into a view, a log line, JSON or the journal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voiceconsole import clock
 from voiceconsole.config import ProvisioningSettings, provisioning_settings
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import DeviceModel, Handset, HandsetLine, LineCredentials, PhoneNumber
-from voiceconsole.domain.handsets import LineStatus, LoginMethod, ProvisioningFormat
-from voiceconsole.handsets.provisioning import ProvisionedLine, file_name, render, write_file
-from voiceconsole.handsets.sip import send_check_sync
+from voiceconsole.db.models import (
+    DeviceModel,
+    Handset,
+    HandsetLine,
+    LineCredentials,
+    PhoneNumber,
+    ProvisioningFetch,
+    Site,
+)
+from voiceconsole.domain.errors import RuleViolation
+from voiceconsole.domain.handsets import (
+    HandsetState,
+    LineStatus,
+    LoginMethod,
+    ProvisioningFormat,
+    SipTransport,
+    earlier_than,
+)
+from voiceconsole.handsets.provisioning import (
+    FileAccess,
+    PhoneFile,
+    ProvisionedLine,
+    SharedFiles,
+    SipService,
+    mac_digits,
+    phone_files,
+    write_file,
+)
+from voiceconsole.handsets.sip import send_check_sync, send_options
+from voiceconsole.services.lookup import handset_by_ref, numbers_by_ref, site_by_ref
 
 
 @dataclass(frozen=True)
 class ResyncOutcome:
     handset: str
-    file: str  # the file's name in the provisioning folder
-    resynced: bool
+    file: str  # the file the phone asks for first
+    resynced: bool  # the phone answered the re-sync request
     reason: str = ""
 
     def to_dict(self) -> dict[str, object]:
@@ -52,52 +89,392 @@ async def ensure_credentials(session: AsyncSession, number: PhoneNumber) -> None
         )
 
 
+def new_provisioning_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+async def site_service(
+    session: AsyncSession, site_id: int, settings: ProvisioningSettings
+) -> SipService:
+    site = await session.get(Site, site_id)
+    assert site is not None
+    return SipService(
+        site.sip_registrar or settings.registrar,
+        site.sip_port,
+        site.sip_transport,
+        site.sip_outbound_proxy,
+    )
+
+
+async def _model(session: AsyncSession, handset: Handset) -> DeviceModel | None:
+    return await session.scalar(select(DeviceModel).where(DeviceModel.code == handset.model))
+
+
+async def _files(
+    session: AsyncSession, handset: Handset, model: DeviceModel, settings: ProvisioningSettings
+) -> list[PhoneFile]:
+    rows = await session.execute(
+        select(
+            HandsetLine.line_key,
+            PhoneNumber.e164,
+            PhoneNumber.label,
+            LineCredentials.username,
+            LineCredentials.secret,
+        )
+        .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
+        .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
+        .where(HandsetLine.handset_id == handset.id)
+    )
+    lines = [
+        ProvisionedLine(r.line_key, r.e164, r.label or r.e164, r.username, r.secret) for r in rows
+    ]
+    return phone_files(
+        ProvisioningFormat(model.provisioning_format),
+        handset.mac,
+        lines,
+        await site_service(session, handset.site_id, settings),
+        model.line_keys,
+        SharedFiles(settings.poly_shared_files, settings.poly_firmware),
+    )
+
+
+def _name(handset: Handset) -> str:
+    return handset.label or handset.mac
+
+
+async def _notify_user(session: AsyncSession, handset: Handset) -> str:
+    """The user part of the re-sync request: the phone's first line, else its MAC."""
+    first = await session.scalar(
+        select(LineCredentials.username)
+        .join(HandsetLine, HandsetLine.number_id == LineCredentials.number_id)
+        .where(HandsetLine.handset_id == handset.id)
+        .order_by(HandsetLine.line_key)
+        .limit(1)
+    )
+    return first or mac_digits(handset.mac)
+
+
+def retry_delay(attempts: int, settings: ProvisioningSettings) -> dt.timedelta:
+    """How long to wait after the `attempts`-th unanswered request: doubling, capped."""
+    return dt.timedelta(
+        seconds=min(settings.retry_first * 2 ** max(attempts - 1, 0), settings.retry_max)
+    )
+
+
 async def provision_handset(
     db: Database, handset_id: int, *, settings: ProvisioningSettings | None = None
 ) -> ResyncOutcome | None:
-    """Write the file of a remote handset and ask it to re-sync; None for a manual model."""
+    """Write the files of a remote handset (if the settings say so) and ask it to re-sync;
+    None for a manual model."""
     settings = settings or provisioning_settings()
     async with db.read() as session:
         handset = await session.get(Handset, handset_id)
         assert handset is not None
-        model = await session.scalar(select(DeviceModel).where(DeviceModel.code == handset.model))
+        model = await _model(session, handset)
         if model is None or model.login_method != LoginMethod.REMOTE.value:
             return None
-        rows = await session.execute(
-            select(HandsetLine.line_key, PhoneNumber.e164, PhoneNumber.label, LineCredentials)
-            .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
-            .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
-            .where(HandsetLine.handset_id == handset.id)
-        )
-        lines = [
-            ProvisionedLine(key, e164, label or e164, creds.username, creds.secret)
-            for key, e164, label, creds in rows
-        ]
-        name = handset.label or handset.mac
-        mac, address = handset.mac, handset.sip_address
-    content = render(
-        ProvisioningFormat(model.provisioning_format), lines, settings.registrar, model.line_keys
-    )
-    try:
-        await asyncio.to_thread(write_file, settings.directory, file_name(mac), content)
-    except OSError as err:
-        return ResyncOutcome(name, file_name(mac), False, f"the file could not be written: {err}")
+        files = await _files(session, handset, model, settings)
+        user = await _notify_user(session, handset)
+        name, address = _name(handset), handset.sip_address
+    first = files[0].name if files else ""
+    if settings.write_files:
+        access = FileAccess(settings.file_mode, settings.file_group)
+        try:
+            for phone_file in files:
+                await asyncio.to_thread(
+                    write_file, settings.directory, phone_file.name, phone_file.content, access
+                )
+        except (OSError, KeyError) as err:  # KeyError: no such group
+            return ResyncOutcome(name, first, False, f"the file could not be written: {err}")
     if not address:
-        return ResyncOutcome(
-            name, file_name(mac), False, "no SIP address is known for it to be told to re-sync"
-        )
-    heard = await asyncio.to_thread(send_check_sync, address, timeout=settings.notify_timeout)
+        reason = "no SIP address is known for it to be told to re-sync"
+        await _record_attempt(db, handset_id, False, reason, settings)
+        return ResyncOutcome(name, first, False, f"pending re-sync: {reason}")
+    heard = await asyncio.to_thread(send_check_sync, address, user, timeout=settings.notify_timeout)
+    reason = "" if heard.answered else (heard.reason or f"the phone answered {heard.status}")
+    await _record_attempt(db, handset_id, heard.answered, reason, settings)
     if heard.answered:
-        async with db.write() as session:
+        return ResyncOutcome(name, first, True)
+    return ResyncOutcome(name, first, False, f"pending re-sync: {reason}")
+
+
+async def _record_attempt(
+    db: Database, handset_id: int, answered: bool, reason: str, settings: ProvisioningSettings
+) -> None:
+    async with db.write() as session:
+        handset = await session.get(Handset, handset_id)
+        assert handset is not None
+        if answered:
             await session.execute(
                 update(HandsetLine)
                 .where(
                     HandsetLine.handset_id == handset_id,
-                    HandsetLine.status == LineStatus.PENDING_RESYNC.value,
+                    HandsetLine.status.in_(earlier_than(LineStatus.NOTIFIED)),
                 )
-                .values(status=LineStatus.LOGGED_IN.value)
+                .values(status=LineStatus.NOTIFIED.value)
+            )
+            handset.resync_attempts, handset.next_resync_at = 0, None
+            handset.last_resync_reason = ""
+        else:
+            handset.resync_attempts += 1
+            handset.next_resync_at = clock.utcnow() + retry_delay(handset.resync_attempts, settings)
+            handset.last_resync_reason = reason
+        await session.commit()
+
+
+async def resync(
+    db: Database,
+    *,
+    site: str | None = None,
+    handset: str | int | None = None,
+    number: str | None = None,
+    settings: ProvisioningSettings | None = None,
+) -> list[ResyncOutcome]:
+    """Ask phones to re-sync now: one handset, the handset a number is on, or every handset
+    of a site with a line still pending. Sends nothing to a manual model."""
+    async with db.read() as session:
+        if handset is not None:
+            ids = [(await handset_by_ref(session, handset)).id]
+        elif number is not None:
+            (found,) = await numbers_by_ref(session, [number])
+            on = await session.scalar(
+                select(HandsetLine.handset_id).where(HandsetLine.number_id == found.id)
+            )
+            if on is None:
+                raise RuleViolation(f"{found.e164} is not logged in to any handset")
+            ids = [on]
+        else:
+            place = await site_by_ref(session, site or "")
+            ids = list(
+                await session.scalars(
+                    select(Handset.id)
+                    .join(HandsetLine, HandsetLine.handset_id == Handset.id)
+                    .where(
+                        Handset.site_id == place.id,
+                        HandsetLine.status == LineStatus.PENDING_RESYNC.value,
+                    )
+                    .distinct()
+                )
+            )
+    return await _provision_each(db, ids, settings)
+
+
+async def _provision_each(
+    db: Database, handset_ids: Sequence[int], settings: ProvisioningSettings | None
+) -> list[ResyncOutcome]:
+    done = []
+    for handset_id in sorted(set(handset_ids)):
+        outcome = await provision_handset(db, handset_id, settings=settings)
+        if outcome is not None:
+            done.append(outcome)
+    return done
+
+
+async def due_resyncs(
+    db: Database, settings: ProvisioningSettings | None = None
+) -> list[ResyncOutcome]:
+    """The retries that are due: phones with a pending line whose next attempt has come."""
+    async with db.read() as session:
+        ids = list(
+            await session.scalars(
+                select(Handset.id)
+                .join(HandsetLine, HandsetLine.handset_id == Handset.id)
+                .where(
+                    HandsetLine.status == LineStatus.PENDING_RESYNC.value,
+                    Handset.next_resync_at.is_not(None),
+                    Handset.next_resync_at <= clock.utcnow(),
+                )
+                .distinct()
+            )
+        )
+    return await _provision_each(db, ids, settings)
+
+
+# --- the provisioning server's side ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneLogin:
+    """A phone's login to the provisioning server: its user is the MAC's 12 hex digits."""
+
+    handset_id: int
+    user: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"PhoneLogin(handset_id={self.handset_id}, user={self.user!r})"
+
+
+async def phone_login(db: Database, user: str) -> PhoneLogin | None:
+    """The login of the phone whose user is `user`; None for no such phone or a retired one."""
+    if len(user) != 12 or not all(c in "0123456789abcdef" for c in user.lower()):
+        return None
+    mac = ":".join(user.lower()[i : i + 2] for i in range(0, 12, 2))
+    async with db.read() as session:
+        found = await session.scalar(select(Handset).where(Handset.mac == mac))
+        if found is None or found.state is HandsetState.RETIRED:
+            return None
+        return PhoneLogin(found.id, user.lower(), found.provisioning_secret)
+
+
+def owner_of(name: str) -> str | None:
+    """The MAC digits a file name belongs to (`aabbcc001122.cfg`, `aabbcc001122-x.cfg`), or
+    None for a shared file."""
+    stem = name.split(".", 1)[0].split("-", 1)[0].lower()
+    if len(stem) == 12 and all(c in "0123456789abcdef" for c in stem):
+        return stem
+    return None
+
+
+async def phone_file(
+    db: Database,
+    login: PhoneLogin,
+    name: str,
+    address: str,
+    settings: ProvisioningSettings | None = None,
+) -> str | None:
+    """One of the phone's own files, made from the database now; None if it has no such
+    file. Serving the file that has the lines moves them to `file_fetched`, in the same
+    transaction that records the fetch."""
+    settings = settings or provisioning_settings()
+    async with db.write() as session:
+        handset = await session.get(Handset, login.handset_id)
+        model = await _model(session, handset) if handset is not None else None
+        if handset is None or model is None or model.login_method != LoginMethod.REMOTE.value:
+            return None
+        files = {f.name: f for f in await _files(session, handset, model, settings)}
+        served = files.get(name.lower())
+        if served is None:
+            return None
+        lines = 0
+        if served.has_lines:
+            lines = len(
+                list(
+                    await session.scalars(
+                        select(HandsetLine.id).where(HandsetLine.handset_id == handset.id)
+                    )
+                )
+            )
+            await session.execute(
+                update(HandsetLine)
+                .where(
+                    HandsetLine.handset_id == handset.id,
+                    HandsetLine.status.in_(earlier_than(LineStatus.FILE_FETCHED)),
+                )
+                .values(status=LineStatus.FILE_FETCHED.value)
+            )
+            # The phone came back by itself (a reboot, its own timer): no retry is owed.
+            handset.resync_attempts, handset.next_resync_at = 0, None
+            handset.last_resync_reason = ""
+        session.add(
+            ProvisioningFetch(
+                handset_id=handset.id, file=name, address=address, status=200, lines=lines
+            )
+        )
+        await session.commit()
+        return served.content
+
+
+async def record_fetch(
+    db: Database, handset_id: int | None, name: str, address: str, status: int
+) -> None:
+    """A request the server answered without a phone's own file (refused, shared, missing)."""
+    async with db.write() as session:
+        session.add(
+            ProvisioningFetch(
+                handset_id=handset_id, file=name[:255], address=address[:64], status=status
+            )
+        )
+        await session.commit()
+
+
+@dataclass(frozen=True)
+class FetchView:
+    at: dt.datetime
+    handset: str | None
+    file: str
+    address: str
+    status: int
+    lines: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "at": self.at.isoformat(),
+            "handset": self.handset,
+            "file": self.file,
+            "address": self.address,
+            "status": self.status,
+            "lines": self.lines,
+        }
+
+
+async def list_fetches(
+    db: Database, *, handset: str | int | None = None, limit: int = 50
+) -> list[FetchView]:
+    """The provisioning server's latest requests, newest first (of one handset, or all)."""
+    async with db.read() as session:
+        query = (
+            select(ProvisioningFetch, Handset.label, Handset.mac)
+            .outerjoin(Handset, Handset.id == ProvisioningFetch.handset_id)
+            .order_by(ProvisioningFetch.id.desc())
+            .limit(limit)
+        )
+        if handset is not None:
+            found = await handset_by_ref(session, handset)
+            query = query.where(ProvisioningFetch.handset_id == found.id)
+        return [
+            FetchView(f.at, (label or mac) if mac else None, f.file, f.address, f.status, f.lines)
+            for f, label, mac in await session.execute(query)
+        ]
+
+
+# --- registration checks ---------------------------------------------------------------------
+
+
+async def check_registrations(db: Database, settings: ProvisioningSettings | None = None) -> int:
+    """Ask the registrar about each fetched line of a site that has the check enabled (UDP
+    only); returns how many were found registered."""
+    settings = settings or provisioning_settings()
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(HandsetLine.id, LineCredentials.username, Handset.site_id)
+                .join(Handset, Handset.id == HandsetLine.handset_id)
+                .join(Site, Site.id == Handset.site_id)
+                .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
+                .where(
+                    HandsetLine.status == LineStatus.FILE_FETCHED.value,
+                    Site.sip_registration_check.is_(True),
+                    # The check speaks SIP over UDP only.
+                    Site.sip_transport == SipTransport.UDP,
+                )
+            )
+        ).all()
+        services = {
+            site_id: await site_service(session, site_id, settings)
+            for site_id in {r.site_id for r in rows}
+        }
+    registered = []
+    for row in rows:
+        service = services[row.site_id]
+        heard = await asyncio.to_thread(
+            send_options,
+            service.outbound_proxy or service.registrar,
+            service.port,
+            row.username,
+            timeout=settings.notify_timeout,
+        )
+        if heard.answered:
+            registered.append(row.id)
+    if registered:
+        async with db.write() as session:
+            await session.execute(
+                update(HandsetLine)
+                .where(
+                    HandsetLine.id.in_(registered),
+                    HandsetLine.status == LineStatus.FILE_FETCHED.value,
+                )
+                .values(status=LineStatus.REGISTERED.value)
             )
             await session.commit()
-        return ResyncOutcome(name, file_name(mac), True)
-    reason = heard.reason or f"the phone answered {heard.status}"
-    return ResyncOutcome(name, file_name(mac), False, f"pending re-sync: {reason}")
+    return len(registered)

@@ -35,7 +35,7 @@ from voiceconsole.db.models import (
     SwitchPort,
 )
 from voiceconsole.domain.errors import Conflict
-from voiceconsole.domain.handsets import normalise_mac
+from voiceconsole.domain.handsets import HandsetState, SipTransport, normalise_mac
 from voiceconsole.domain.platforms import profile_for_model
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import slugify
@@ -43,6 +43,7 @@ from voiceconsole.services import numbers, voice_services
 from voiceconsole.services.large_demo import generate
 from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
 from voiceconsole.services.number_import import ImportRow, import_numbers
+from voiceconsole.services.provisioning import new_provisioning_secret
 from voiceconsole.services.transaction import Transaction, batch, transaction
 from voiceconsole.services.views import View
 
@@ -115,6 +116,7 @@ async def _load_structure(tx: Transaction, directory: Path) -> None:
             **{k: v for k, v in item.items() if k != "floors"},
         )
         site.main_number_policy = MainNumberPolicy(item["main_number_policy"])
+        site.sip_transport = SipTransport(item.get("sip_transport", "udp"))
         session.add(site)
         await session.flush()
         sites[site.code] = site
@@ -194,6 +196,8 @@ async def _load_structure(tx: Transaction, directory: Path) -> None:
                 label=row["label"],
                 # `voiceconsole lab` answers re-sync requests at these (simulated phones).
                 sip_address=row.get("sip_address") or None,
+                state=HandsetState.DEPLOYED if row["occupier"] else HandsetState.IN_STOCK,
+                provisioning_secret=new_provisioning_secret(),
             )
         )
     tx.audit(

@@ -20,6 +20,7 @@ from voiceconsole.db.models import (
 )
 from voiceconsole.domain.allocation import BATCH_SIZES
 from voiceconsole.domain.errors import Conflict, InvalidInput
+from voiceconsole.domain.handsets import SipTransport
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import clean_code, clean_text
 from voiceconsole.services.lookup import name_search, site_by_ref
@@ -107,17 +108,46 @@ async def create_site(
     return view
 
 
+def _sip_host(value: str | None) -> str | None:
+    """A registrar or proxy host name (or address); "" clears it."""
+    if value is None or not value.strip():
+        return None
+    host = clean_text(value, "SIP host", max_len=255)
+    if any(c.isspace() or c in '/@;<>"' for c in host):
+        raise InvalidInput(f"{host!r} is not a host name or address")
+    return host
+
+
+def _sip_port(value: int) -> int:
+    if not 0 < int(value) < 65536:
+        raise InvalidInput("the SIP port must be between 1 and 65535")
+    return int(value)
+
+
+def _sip_transport(value: str) -> SipTransport:
+    try:
+        return SipTransport(str(value).strip().lower())
+    except ValueError:
+        raise InvalidInput(f"the SIP transport is udp, tcp or tls, not {value!r}") from None
+
+
 _EDITABLE = {
     "name": lambda v: clean_text(v, "site name"),
     "timezone": _timezone,
     "main_number_policy": _policy,
     "cooldown_days": lambda v: _days(v, "cooldown"),
     "low_stock_threshold": _threshold,
+    "sip_registrar": _sip_host,
+    "sip_port": _sip_port,
+    "sip_transport": _sip_transport,
+    "sip_outbound_proxy": _sip_host,
+    "sip_registration_check": bool,
 }
 
 
 async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteView:
-    """Change a site's name, time zone, main-number policy, cooldown or low-stock threshold.
+    """Change a site's name, time zone, main-number policy, cooldown, low-stock threshold or
+    SIP service (registrar, port, transport, outbound proxy, registration check).
 
     The code and country are fixed: numbers and switches hang off them.
     """

@@ -29,6 +29,12 @@ class SiteView(View):
     main_number_policy: str
     cooldown_days: int
     low_stock_threshold: int | None
+    # The SIP service its handsets' lines register with (None: the console-wide registrar).
+    sip_registrar: str | None = None
+    sip_port: int = 5060
+    sip_transport: str = "udp"
+    sip_outbound_proxy: str | None = None
+    sip_registration_check: bool = False
 
     @classmethod
     def of(cls, site: Site) -> SiteView:
@@ -41,6 +47,11 @@ class SiteView(View):
             site.main_number_policy.value,
             site.cooldown_days,
             site.low_stock_threshold,
+            site.sip_registrar,
+            site.sip_port,
+            site.sip_transport.value,
+            site.sip_outbound_proxy,
+            site.sip_registration_check,
         )
 
 
