@@ -1,121 +1,31 @@
-"""Remote login against a real SIP peer: sipp plays the phone and receives the re-sync NOTIFY.
-
-sipp comes from Debian's `sip-tester` package; `.ci/run` installs it. Without it these tests
-skip, saying why, unless CI or VOICECONSOLE_REQUIRE_SIPP is set: then they fail.
-"""
+"""Remote login against a real SIP peer: sipp plays the phone and receives the re-sync NOTIFY,
+and the console writes the files for another server to serve (the tests' settings)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from phones import (
+    ACME_DESK_1,
+    BRIGHTWATER_RECEPTION,
+    SIPP,
+    Phone,
+    db,
+    free_udp_port,
+    phone,
+    secret_of,
+    set_address,
+)
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import Handset, LineCredentials, PhoneNumber
 from voiceconsole.services.handsets import login_number, logout_number
 
-HERE = Path(__file__).parent
-ACME_DESK_1 = "02:cc:01:01:00:01"  # yealink-t54w (sample data)
-BRIGHTWATER_RECEPTION = "02:cc:01:01:00:05"  # poly-vvx450
-SIPP = shutil.which("sipp")
-REQUIRED = bool(os.environ.get("CI") or os.environ.get("VOICECONSOLE_REQUIRE_SIPP"))
-
-if SIPP is None and not REQUIRED:
+if SIPP is None and not os.environ.get("CI") and not os.environ.get("VOICECONSOLE_REQUIRE_SIPP"):
     pytest.skip("sipp is not installed (Debian package sip-tester)", allow_module_level=True)
 
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Phone:
-    """sipp as a phone on loopback: answers one NOTIFY with 200 OK, logs what it got."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        assert SIPP is not None, "sipp is required here (Debian package sip-tester)"
-        self.port = free_udp_port()
-        self.log = tmp_path / "sipp-messages.log"
-        self.process = subprocess.Popen(
-            [
-                SIPP,
-                "-sf",
-                str(HERE / "phone_uas.xml"),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-m",
-                "1",
-                "-nostdin",
-                "-trace_msg",
-                "-message_file",
-                str(self.log),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            cwd=tmp_path,
-        )
-        self._wait_listening()
-
-    def _wait_listening(self) -> None:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                try:
-                    probe.bind(("127.0.0.1", self.port))
-                except OSError:
-                    return  # taken: sipp is listening
-            if self.process.poll() is not None:
-                raise AssertionError(f"sipp stopped: {self.process.stderr.read()!r}")  # type: ignore[union-attr]
-            time.sleep(0.05)
-        raise AssertionError("sipp did not start listening")
-
-    def received(self) -> str:
-        self.process.wait(timeout=10)  # -m 1: it ends after the one exchange
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture
-def phone(tmp_path: Path) -> Iterator[Phone]:
-    made = Phone(tmp_path)
-    yield made
-    made.stop()
-
-
-@pytest.fixture
-def db(seeded: Database) -> Database:
-    return seeded
-
-
-async def set_address(db: Database, mac: str, address: str) -> None:
-    async with db.write() as session:
-        await session.execute(update(Handset).where(Handset.mac == mac).values(sip_address=address))
-        await session.commit()
-
-
-async def secret_of(db: Database, e164: str) -> str:
-    async with db.read() as session:
-        return (
-            await session.execute(
-                select(LineCredentials.secret)
-                .join(PhoneNumber, PhoneNumber.id == LineCredentials.number_id)
-                .where(PhoneNumber.e164 == e164)
-            )
-        ).scalar_one()
+__all__ = ["db", "phone"]  # fixtures
 
 
 async def test_remote_login_writes_the_file_and_the_phone_is_told(

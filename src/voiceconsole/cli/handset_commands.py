@@ -9,7 +9,8 @@ from pathlib import Path
 
 from voiceconsole.cli.context import CommandTree, Context, read_csv_text
 from voiceconsole.cli.output import print_json, table
-from voiceconsole.services import handsets
+from voiceconsole.services import handsets, provisioning
+from voiceconsole.services.provisioning import ResyncOutcome
 
 
 def register(cli: CommandTree) -> None:
@@ -57,15 +58,60 @@ def register(cli: CommandTree) -> None:
     )
     done.add_argument("number")
 
+    again = group.command(
+        "resync",
+        "ask phones to fetch their files again: a handset, a number's handset, or every "
+        "handset of a site with a line pending (exit 3 if a phone did not answer)",
+        handsets_resync,
+    )
+    which = again.add_mutually_exclusive_group(required=True)
+    which.add_argument("--site", help="every handset there with a line pending re-sync")
+    which.add_argument("--handset", help="its MAC address or id")
+    which.add_argument("--number", help="the handset this number is logged in to")
+
+    edit = group.command(
+        "edit", "change a handset's label, floor port or SIP address", handsets_edit
+    )
+    edit.add_argument("handset", help="its MAC address or id")
+    edit.add_argument("--label")
+    edit.add_argument("--floor-port", help='the floor port it is plugged into ("" for none)')
+    edit.add_argument("--sip-address", help='host[:port] ("" for none)')
+
+    move = group.command(
+        "move", "give a handset to an occupier of its site, or back to stock", handsets_move
+    )
+    move.add_argument("handset", help="its MAC address or id")
+    to = move.add_mutually_exclusive_group(required=True)
+    to.add_argument("--to", metavar="OCCUPIER")
+    to.add_argument("--stock", action="store_true", help="back to stock")
+
+    mark = group.command(
+        "mark",
+        "mark a handset faulty or retired (its lines are logged out), or in stock",
+        handsets_mark,
+    )
+    mark.add_argument("handset", help="its MAC address or id")
+    mark.add_argument("state", choices=["faulty", "retired", "in_stock"])
+    mark.add_argument("--reason", default="", help="why, for the journal")
+
+    staging = group.command(
+        "staging",
+        "what to set on a phone so it fetches its files: the provisioning URL, its user and "
+        "password (the one place the password is shown)",
+        handsets_staging,
+    )
+    staging.add_argument("handset", help="its MAC address or id")
+
 
 def _print(found: list[handsets.HandsetView]) -> None:
     table(
-        ["HANDSET", "MAC", "MODEL", "OCCUPIER", "PORT", "LOGIN", "LINES"],
+        ["HANDSET", "MAC", "MODEL", "STATE", "OCCUPIER", "PORT", "LOGIN", "LINES"],
         [
             [
                 h.label or "-",
                 h.mac,
                 h.model,
+                h.state.replace("_", " "),
                 h.occupier or "-",
                 h.floor_port or "-",
                 h.login_method,
@@ -103,13 +149,81 @@ async def handsets_login(args: argparse.Namespace, ctx: Context) -> None:
     )
 
     def text() -> None:
+        if done.asked_again:
+            print(f"{args.number} was on {done.handset.name} already: the phone was asked again")
         _print([done.handset])
-        for resync in (done.resync, done.moved_from):
-            if resync is not None:
-                said = "re-synced" if resync.resynced else resync.reason
-                print(f"{resync.handset}: {resync.file} written; {said}")
+        _print_resyncs([r for r in (done.resync, done.moved_from) if r is not None])
 
     ctx.emit(done, text)
+
+
+def _print_resyncs(outcomes: list[ResyncOutcome]) -> None:
+    for outcome in outcomes:
+        said = "the phone answered the re-sync request" if outcome.resynced else outcome.reason
+        print(f"{outcome.handset}: {said}")
+
+
+EXIT_PENDING = 3  # `handsets resync`: a phone did not answer (its lines stay pending)
+
+
+async def handsets_resync(args: argparse.Namespace, ctx: Context) -> None:
+    outcomes = await provisioning.resync(
+        ctx.db, site=args.site, handset=args.handset, number=args.number
+    )
+
+    def text() -> None:
+        _print_resyncs(outcomes)
+        if not outcomes:
+            print("no handset to ask (no line is pending re-sync there)")
+
+    ctx.emit(outcomes, text)
+    if any(not o.resynced for o in outcomes):
+        raise SystemExit(EXIT_PENDING)
+
+
+async def handsets_edit(args: argparse.Namespace, ctx: Context) -> None:
+    changes: dict[str, object] = {}
+    if args.floor_port is not None:
+        changes["floor_port"] = args.floor_port or None
+    if args.sip_address is not None:
+        changes["sip_address"] = args.sip_address or None
+    view = await handsets.edit_handset(
+        ctx.db, ctx.actor, handset=args.handset, label=args.label, **changes
+    )
+    ctx.emit(view, lambda: _print([view]))
+
+
+def _print_inventory(done: handsets.InventoryResult) -> None:
+    _print([done.handset])
+    if done.logged_out:
+        print(f"logged out: {', '.join(done.logged_out)}")
+    _print_resyncs([done.resync] if done.resync else [])
+
+
+async def handsets_move(args: argparse.Namespace, ctx: Context) -> None:
+    done = await handsets.move_handset(
+        ctx.db, ctx.actor, handset=args.handset, occupier=None if args.stock else args.to
+    )
+    ctx.emit(done, lambda: _print_inventory(done))
+
+
+async def handsets_mark(args: argparse.Namespace, ctx: Context) -> None:
+    done = await handsets.set_handset_state(
+        ctx.db, ctx.actor, handset=args.handset, state=args.state, reason=args.reason
+    )
+    ctx.emit(done, lambda: _print_inventory(done))
+
+
+async def handsets_staging(args: argparse.Namespace, ctx: Context) -> None:
+    staged = await provisioning.staging(ctx.db, args.handset)
+
+    def text() -> None:
+        print(f"provisioning URL: {staged.url}")
+        print(f"user:             {staged.user}")
+        print(f"password:         {staged.password}")
+        print(f"the phone asks for {staged.first_file} first")
+
+    ctx.emit(staged.to_dict(), text)
 
 
 async def handsets_logout(args: argparse.Namespace, ctx: Context) -> None:

@@ -13,19 +13,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import dataclasses
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platformdirs import user_data_path
 
 from voiceconsole.cli.context import CommandTree, Context, say
-from voiceconsole.config import sample_data_dir
-from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.config import provisioning_settings, sample_data_dir
+from voiceconsole.db.database import Database
+from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
+from voiceconsole.services.provisioning import provisioning_format, staging
 from voiceconsole.switches.credentials import credentials_file, ensure_entry
+
+if TYPE_CHECKING:
+    from voiceconsole.handsets.phone_simulator import PhoneSpec
 
 LAB_CREDENTIALS = "lab"
 LAB_USERNAME = "admin"
+LAB_PROVISIONING = "127.0.0.1:8089"
 
 
 def default_host_keys_dir() -> Path:
@@ -33,8 +41,12 @@ def default_host_keys_dir() -> Path:
 
 
 def register(cli: CommandTree) -> None:
-    lab = cli.command("lab", "serve the sample switches as SSH simulators on loopback", lab_serve)
-    lab.set_defaults(needs_db=False)
+    lab = cli.command(
+        "lab",
+        "serve the sample switches as SSH simulators on loopback, and the sample phones with "
+        "a provisioning server they fetch their files from",
+        lab_serve,
+    )
     lab.add_argument(
         "--switches",
         type=Path,
@@ -78,15 +90,22 @@ def register(cli: CommandTree) -> None:
         "(a switch slow mid-change, to stop a console between commit and confirm)",
     )
     lab.add_argument(
+        "--provisioning-listen",
+        default=LAB_PROVISIONING,
+        metavar="HOST:PORT",
+        help=f"where the lab's provisioning server listens (default {LAB_PROVISIONING})",
+    )
+    lab.add_argument(
         "--new-host-keys",
         action="store_true",
         help="give every switch a new host key (what replaced switches look like)",
     )
 
 
-async def lab_serve(args: argparse.Namespace, ctx: Context | None) -> None:
+async def lab_serve(args: argparse.Namespace, ctx: Context) -> None:
     # Deferred: asyncssh, NAPALM and the simulator load only for the command that serves them.
     from voiceconsole.handsets.phone_simulator import SimulatedPhones
+    from voiceconsole.services.provisioning_server import run_provisioning_server
     from voiceconsole.switches.simulator.host_keys import load_host_keys
     from voiceconsole.switches.simulator.lab import (
         LabDataError,
@@ -139,26 +158,55 @@ async def lab_serve(args: argparse.Namespace, ctx: Context | None) -> None:
         )
         say("the console reaches these with `voiceconsole --lab`; Ctrl-C stops the lab")
 
-    phones = SimulatedPhones(sample_phone_addresses(args.handsets))
+    settings = dataclasses.replace(provisioning_settings(), listen=args.provisioning_listen)
+    specs = await lab_phones(ctx.db, args.handsets, settings.base_url)
+    phones = SimulatedPhones(specs)
     try:
         phones.start()
     except OSError as err:
         raise InvalidInput(str(err)) from None
     say(f"phones answer re-sync requests at {', '.join(phones.addresses) or 'no address'}")
-    stop = threading.Event()
+    stop, served = threading.Event(), asyncio.Event()
+    provisioning = None
+    if any(spec.login for spec in specs):
+        provisioning = asyncio.create_task(
+            run_provisioning_server(
+                ctx.db,
+                settings,
+                served,
+                ready=lambda url: say(f"the phones fetch their files from {url}"),
+            )
+        )
+        await asyncio.sleep(0)  # let it bind before the ready line is printed
     try:
         await asyncio.to_thread(serve_lab, [*fleet, *spares], stop, ready=ready, host_keys=keys)
     except PortInUseError as err:
         raise InvalidInput(str(err)) from None
     finally:
         stop.set()
+        served.set()
         phones.stop()
+        if provisioning is not None:
+            await provisioning
 
 
-def sample_phone_addresses(handsets: Path | None) -> list[str]:
-    """The SIP addresses of the handsets file's phones (the remote ones have one)."""
+async def lab_phones(db: Database, handsets: Path | None, url: str) -> list[PhoneSpec]:
+    """The handsets file's phones (the remote ones have a SIP address), each staged with its
+    provisioning login from the database, as a staging engineer would have set it."""
+    from voiceconsole.handsets.phone_simulator import PhoneLogin, PhoneSpec
+
     path = handsets or sample_data_dir() / "handsets.csv"
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as rows:
-        return [row["sip_address"] for row in csv.DictReader(rows) if row.get("sip_address")]
+        listed = [row for row in csv.DictReader(rows) if row.get("sip_address")]
+    specs = []
+    for row in listed:
+        try:
+            staged = await staging(db, row["mac"]) if row.get("mac") else None
+            family = await provisioning_format(db, row["mac"]) if staged else ""
+        except (NotFound, RuleViolation):
+            staged, family = None, ""
+        login = PhoneLogin(url, staged.user, staged.password) if staged else None
+        specs.append(PhoneSpec(row["sip_address"], row.get("mac", ""), family, login))
+    return specs

@@ -19,6 +19,7 @@ from voiceconsole.cli import (
     lab_command,
     number_commands,
     port_commands,
+    provisioning_commands,
     reconcile_command,
     service_commands,
     switch_commands,
@@ -82,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     port_commands.register(tree)
     switch_commands.register(tree)
     handset_commands.register(tree)
+    provisioning_commands.register(tree)
     reconcile_command.register(tree)
     lab_command.register(tree)
     web_command.register(tree)

@@ -1,17 +1,46 @@
-"""Simulated phones for `voiceconsole lab`: each answers a re-sync NOTIFY with 200 OK.
+"""Simulated phones for `voiceconsole lab`: each answers a re-sync NOTIFY with 200 OK and
+then, like a real phone, fetches its files from the provisioning server with its own login.
 
 One UDP socket per phone address, all served by one thread; enough SIP to answer a NOTIFY
 (the response copies Via, From, To, Call-ID and CSeq, as RFC 3261 asks), and a 405 to
-anything else. Which NOTIFYs a phone got is kept, for tests.
+anything else. A Yealink asks for the common file, then its own `<mac>.cfg`; a Poly asks for
+its master file `<mac>.cfg`, then each file its CONFIG_FILES names. Which NOTIFYs a phone got
+and what it fetched are kept, for tests.
 """
 
 from __future__ import annotations
 
+import re
 import selectors
 import socket
+import ssl
 import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
 
+from voiceconsole.handsets.provisioning import REALM
 from voiceconsole.handsets.sip import parse_address
+
+YEALINK_COMMON = "y000000000000.cfg"
+
+
+@dataclass(frozen=True)
+class PhoneLogin:
+    """Where a phone fetches its files and with which login (as it was staged)."""
+
+    url: str
+    user: str
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PhoneSpec:
+    address: str  # host:port where it answers SIP
+    mac: str = ""
+    family: str = ""  # "yealink_cfg" or "polycom_xml" (domain.handsets.ProvisioningFormat)
+    login: PhoneLogin | None = None  # None: it answers re-syncs and fetches nothing
+
 
 _COPIED = ("via", "from", "to", "call-id", "cseq")
 
@@ -42,12 +71,48 @@ def answer(request: bytes) -> tuple[bytes, bool] | None:
     return response.encode("ascii", "replace"), check_sync
 
 
-class SimulatedPhones:
-    """Phones at `addresses` (host:port), answering in a daemon thread until stopped."""
+def fetch(login: PhoneLogin, name: str, timeout: float = 5.0) -> tuple[int, str]:
+    """GET one file with the phone's login (digest, or basic over HTTPS): (status, text)."""
+    url = f"{login.url.rstrip('/')}/{name}"
+    passwords = urllib.request.HTTPPasswordMgr()
+    passwords.add_password(REALM, login.url, login.user, login.secret)
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.HTTPDigestAuthHandler(passwords)]
+    if url.startswith("https:"):
+        # The lab's certificate is its own: a staged phone trusts it as it was told to.
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+        handlers.append(urllib.request.HTTPBasicAuthHandler(passwords))
+    opener = urllib.request.build_opener(*handlers)
+    try:
+        with opener.open(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, ""
+    except (urllib.error.URLError, OSError) as err:
+        return 0, str(err)
 
-    def __init__(self, addresses: list[str]) -> None:
-        self.addresses = addresses
-        self.resyncs: dict[str, int] = {address: 0 for address in addresses}
+
+def files_to_fetch(spec: PhoneSpec, first: str) -> list[str]:
+    """After the first file: what the phone asks for next (a Poly: its CONFIG_FILES)."""
+    found = re.search(r'CONFIG_FILES="([^"]*)"', first)
+    if spec.family != "polycom_xml" or found is None:
+        return []
+    return [name.strip() for name in found.group(1).split(",") if name.strip()]
+
+
+class SimulatedPhones:
+    """Phones answering in a daemon thread until stopped (a plain address: a phone that only
+    answers re-syncs)."""
+
+    def __init__(self, phones: list[PhoneSpec] | list[str]) -> None:
+        self.specs = [p if isinstance(p, PhoneSpec) else PhoneSpec(p) for p in phones]
+        self.addresses = [spec.address for spec in self.specs]
+        self.resyncs: dict[str, int] = {address: 0 for address in self.addresses}
+        # What each phone fetched, in order: (file, HTTP status).
+        self.fetched: dict[str, list[tuple[str, int]]] = {a: [] for a in self.addresses}
+        self._by_address = {spec.address: spec for spec in self.specs}
+        self._fetching = threading.Lock()
         self._selector = selectors.DefaultSelector()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -86,6 +151,23 @@ class SimulatedPhones:
                 if check_sync:
                     self.resyncs[key.data] += 1
                 sock.sendto(response, sender)
+                spec = self._by_address[key.data]
+                if check_sync and spec.login is not None:
+                    threading.Thread(
+                        target=self.provision, args=(spec,), name="lab-phone-fetch", daemon=True
+                    ).start()
+
+    def provision(self, spec: PhoneSpec) -> None:
+        """What a phone does after a check-sync: fetch its files, in its vendor's order."""
+        assert spec.login is not None
+        mac_file = spec.mac.replace(":", "").lower() + ".cfg"
+        with self._fetching:  # one fetch round per phone set at a time, as tests expect
+            names = [YEALINK_COMMON, mac_file] if spec.family == "yealink_cfg" else [mac_file]
+            for name in names:
+                status, text = fetch(spec.login, name)
+                self.fetched[spec.address].append((name, status))
+                for more in files_to_fetch(spec, text) if status == 200 else []:
+                    self.fetched[spec.address].append((more, fetch(spec.login, more)[0]))
 
     def stop(self) -> None:
         self._stop.set()

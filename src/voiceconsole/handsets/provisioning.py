@@ -20,12 +20,35 @@ from __future__ import annotations
 
 import grp
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from voiceconsole.domain.handsets import ProvisioningFormat, SipTransport
+
+# The realm of the provisioning server's digest logins (a phone is staged with it in mind).
+REALM = "voiceconsole provisioning"
+
+
+@dataclass(frozen=True)
+class Login:
+    handset_id: int
+    user: str  # the MAC's 12 hex digits
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Login(handset_id={self.handset_id}, user={self.user!r})"
+
+
+def owner_of(name: str) -> str | None:
+    """The MAC digits a file name belongs to (`aabbcc001122.cfg`, `aabbcc001122-x.cfg`), or
+    None for a shared file."""
+    stem = re.split(r"[.-]", name, maxsplit=1)[0].lower()
+    if len(stem) == 12 and all(c in "0123456789abcdef" for c in stem):
+        return stem
+    return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,11 +49,13 @@ from voiceconsole.domain.handsets import (
 )
 from voiceconsole.handsets.provisioning import (
     FileAccess,
+    Login,
     PhoneFile,
     ProvisionedLine,
     SharedFiles,
     SipService,
     mac_digits,
+    owner_of,
     phone_files,
     write_file,
 )
@@ -293,42 +295,35 @@ async def due_resyncs(
 # --- the provisioning server's side ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PhoneLogin:
-    """A phone's login to the provisioning server: its user is the MAC's 12 hex digits."""
+class DatabaseStore:
+    """The provisioning server's phones, their files and the record of fetches (PhoneStore)."""
 
-    handset_id: int
-    user: str
-    secret: str
+    def __init__(self, db: Database, settings: ProvisioningSettings) -> None:
+        self.db = db
+        self.settings = settings
 
-    def __repr__(self) -> str:
-        return f"PhoneLogin(handset_id={self.handset_id}, user={self.user!r})"
-
-
-async def phone_login(db: Database, user: str) -> PhoneLogin | None:
-    """The login of the phone whose user is `user`; None for no such phone or a retired one."""
-    if len(user) != 12 or not all(c in "0123456789abcdef" for c in user.lower()):
-        return None
-    mac = ":".join(user.lower()[i : i + 2] for i in range(0, 12, 2))
-    async with db.read() as session:
-        found = await session.scalar(select(Handset).where(Handset.mac == mac))
-        if found is None or found.state is HandsetState.RETIRED:
+    async def login(self, user: str) -> Login | None:
+        """The login of the phone whose user is `user`; None for no such phone or a
+        retired one."""
+        if owner_of(user) != user.lower() or len(user) != 12:
             return None
-        return PhoneLogin(found.id, user.lower(), found.provisioning_secret)
+        mac = ":".join(user.lower()[i : i + 2] for i in range(0, 12, 2))
+        async with self.db.read() as session:
+            found = await session.scalar(select(Handset).where(Handset.mac == mac))
+            if found is None or found.state is HandsetState.RETIRED:
+                return None
+            return Login(found.id, user.lower(), found.provisioning_secret)
 
+    async def own_file(self, login: Login, name: str, address: str) -> str | None:
+        return await phone_file(self.db, login.handset_id, name, address, self.settings)
 
-def owner_of(name: str) -> str | None:
-    """The MAC digits a file name belongs to (`aabbcc001122.cfg`, `aabbcc001122-x.cfg`), or
-    None for a shared file."""
-    stem = name.split(".", 1)[0].split("-", 1)[0].lower()
-    if len(stem) == 12 and all(c in "0123456789abcdef" for c in stem):
-        return stem
-    return None
+    async def record(self, handset_id: int | None, name: str, address: str, status: int) -> None:
+        await record_fetch(self.db, handset_id, name, address, status)
 
 
 async def phone_file(
     db: Database,
-    login: PhoneLogin,
+    handset_id: int,
     name: str,
     address: str,
     settings: ProvisioningSettings | None = None,
@@ -338,7 +333,7 @@ async def phone_file(
     transaction that records the fetch."""
     settings = settings or provisioning_settings()
     async with db.write() as session:
-        handset = await session.get(Handset, login.handset_id)
+        handset = await session.get(Handset, handset_id)
         model = await _model(session, handset) if handset is not None else None
         if handset is None or model is None or model.login_method != LoginMethod.REMOTE.value:
             return None
@@ -368,7 +363,7 @@ async def phone_file(
             handset.last_resync_reason = ""
         session.add(
             ProvisioningFetch(
-                handset_id=handset.id, file=name, address=address, status=200, lines=lines
+                handset_id=handset.id, file=name, address=address[:64], status=200, lines=lines
             )
         )
         await session.commit()
@@ -478,3 +473,46 @@ async def check_registrations(db: Database, settings: ProvisioningSettings | Non
             )
             await session.commit()
     return len(registered)
+
+
+@dataclass(frozen=True)
+class Staging:
+    """What is set on a phone once, so that it fetches its files: where and with which login.
+    The provisioning password is shown here and nowhere else (it is not a SIP secret)."""
+
+    url: str
+    user: str
+    password: str = field(repr=False)
+    first_file: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "url": self.url,
+            "user": self.user,
+            "password": self.password,
+            "first_file": self.first_file,
+        }
+
+
+async def staging(
+    db: Database, handset: str | int, settings: ProvisioningSettings | None = None
+) -> Staging:
+    settings = settings or provisioning_settings()
+    async with db.read() as session:
+        found = await handset_by_ref(session, handset)
+        model = await _model(session, found)
+        if model is None or model.login_method != LoginMethod.REMOTE.value:
+            raise RuleViolation(f"{_name(found)} is logged in by hand: it fetches no files")
+        return Staging(
+            settings.base_url,
+            mac_digits(found.mac),
+            found.provisioning_secret,
+            mac_digits(found.mac) + ".cfg",
+        )
+
+
+async def provisioning_format(db: Database, handset: str | int) -> str:
+    """The handset's file family (domain.handsets.ProvisioningFormat), "" for a manual one."""
+    async with db.read() as session:
+        model = await _model(session, await handset_by_ref(session, handset))
+        return model.provisioning_format if model else ""
