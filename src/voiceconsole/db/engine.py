@@ -7,12 +7,17 @@ BEGIN IMMEDIATE: two processes then queue for the write lock instead of one fail
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# aiosqlite logs every statement with its parameters at DEBUG, SIP secrets included: its
+# logger never goes below INFO, whatever level the console's logging is set to.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 # Execution option that marks a connection as the start of a write transaction.
 WRITE = "voiceconsole_write"
@@ -49,6 +54,9 @@ def sqlite_path(url: str) -> Path | None:
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
+    # SQL parameters carry SIP secrets (line logins): never into a log line or an error
+    # message, whatever the logging level.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
