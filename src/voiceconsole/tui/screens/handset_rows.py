@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from voiceconsole.domain.handsets import LineStatus, LoginMethod, manual_instructions
+from voiceconsole.domain.handsets import HandsetState, LineStatus, LoginMethod, manual_instructions
 from voiceconsole.domain.phone import national
 from voiceconsole.services.handsets import HandsetView, LoginResult
 from voiceconsole.tui.text import plain
@@ -24,16 +24,40 @@ METHOD_WORDS = {
     LoginMethod.MANUAL.value: "manual: log in on the phone",
 }
 
+# What each status claims, and no more (domain.handsets.LineStatus).
 STATUS_WORDS = {
     LineStatus.LOGGED_IN.value: "logged in",
     LineStatus.PENDING_RESYNC.value: "pending re-sync",
+    LineStatus.NOTIFIED.value: "told, not seen fetching",
+    LineStatus.FILE_FETCHED.value: "fetched, not known to be registered",
+    LineStatus.REGISTERED.value: "registered",
     LineStatus.MANUAL_PENDING.value: "waiting for the engineer",
 }
 STATUS_STYLES = {
     LineStatus.LOGGED_IN.value: "green",
     LineStatus.PENDING_RESYNC.value: "yellow",
+    LineStatus.NOTIFIED.value: "yellow",
+    LineStatus.FILE_FETCHED.value: "green",
+    LineStatus.REGISTERED.value: "bold green",
     LineStatus.MANUAL_PENDING.value: "bold yellow",
 }
+STATE_WORDS = {
+    HandsetState.IN_STOCK.value: "in stock",
+    HandsetState.DEPLOYED.value: "deployed",
+    HandsetState.FAULTY.value: "faulty",
+    HandsetState.RETIRED.value: "retired",
+}
+STATE_STYLES = {
+    HandsetState.IN_STOCK.value: "",
+    HandsetState.DEPLOYED.value: "green",
+    HandsetState.FAULTY.value: "bold red",
+    HandsetState.RETIRED.value: "dim",
+}
+
+
+def state_text(state: str) -> Text:
+    return plain(STATE_WORDS.get(state, state), STATE_STYLES.get(state, ""))
+
 
 # What the engineer types as the PIN: the console never knows a PIN (only its hash).
 PIN_HINT = "(its PIN: reset it in Telephony if unknown)"
@@ -104,11 +128,22 @@ def detail_text(handset: HandsetView, line_key: int | None, steps: str) -> Text:
     highlighted line waiting for the engineer, what to type on the phone."""
     text = Text()
     text.append(handset.name, style="bold")
+    text.append("  ")
+    text.append_text(state_text(handset.state))
     text.append(
-        f"  MAC {handset.mac} · {handset.model} · {method_words(handset.login_method)} · "
+        f" · MAC {handset.mac} · {handset.model} · {method_words(handset.login_method)} · "
         f"floor port {handset.floor_port or 'not known'} · "
         f"{len(handset.lines)} of {handset.line_keys} line key(s) used"
     )
+    if handset.resync_problem:
+        retry = (
+            f"; asked again at {handset.next_resync_at:%H:%M} UTC (y: now)"
+            if handset.next_resync_at
+            else ""
+        )
+        text.append(
+            f"\n  The phone did not answer: {handset.resync_problem}{retry}", style="yellow"
+        )
     used = {key: (e164, status) for key, e164, status in handset.lines}
     shown_free = 0
     for key in range(1, handset.line_keys + 1):
