@@ -8,15 +8,21 @@ SIP at …" at once (the port is unreachable).
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import socket
 from typing import Any
 
 import pytest
 from conftest import keys_then_settle, press, run, settle, with_db
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from voiceconsole.config import ENV_PROVISIONING_DIR
-from voiceconsole.db.models import AuditEntry, Handset, HandsetLine, PhoneNumber
+from voiceconsole.config import ENV_PROVISIONING_DIR, provisioning_settings
+from voiceconsole.db.models import AuditEntry, Handset, HandsetLine, LineCredentials, PhoneNumber
+from voiceconsole.handsets.phone_simulator import PhoneLogin, PhoneSpec, SimulatedPhones
 from voiceconsole.services.handsets import login_number
+from voiceconsole.services.provisioning import staging
+from voiceconsole.services.provisioning_server import run_provisioning_server
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
 from voiceconsole.tui.screens.handsets import HandsetsScreen
 from voiceconsole.tui.screens.reconcile import ReconcileScreen
@@ -78,6 +84,18 @@ async def audit(url: str, action: str) -> list[str]:
     return await with_db(url, read)
 
 
+async def set_statuses(db: Any, statuses: dict[int, str]) -> None:
+    async with db.write() as session:
+        for n, status in statuses.items():
+            number_id = (
+                await session.execute(select(PhoneNumber.id).where(PhoneNumber.e164 == london(n)))
+            ).scalar_one()
+            await session.execute(
+                update(HandsetLine).where(HandsetLine.number_id == number_id).values(status=status)
+            )
+        await session.commit()
+
+
 def text_of(app: Any, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
 
@@ -110,6 +128,16 @@ def test_login_result_pending_resync(make_app, snap_compare) -> None:
 def test_bulk_login_result(make_app, snap_compare) -> None:
     keys = [*PANEL, "b", "ctrl+s"]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(100, 32))
+
+
+def test_panel_line_statuses(make_app, console_db, snap_compare) -> None:
+    # Each status says only what was seen: a line the phone was not reached for (with why and
+    # when it is asked again), one it answered for, one it fetched, one found registered.
+    logged_in_before(console_db, (RECEPTION, 6), (RECEPTION, 7), (RECEPTION, 8), (RECEPTION, 9))
+    run(with_db(console_db, lambda db: set_statuses(db, {7: "notified", 8: "file_fetched"})))
+    run(with_db(console_db, lambda db: set_statuses(db, {9: "registered"})))
+    keys = [*PANEL, "down"]
+    assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(120, 30))
 
 
 def test_reconciliation_of_one_occupier(make_app, console_db, snap_compare) -> None:
@@ -267,3 +295,68 @@ async def test_reconciliation_from_site_and_occupier(make_app) -> None:
         assert app.screen.query_one("#occupiers").row_count == 1
         assert "brightwater-legal: 9 to look at" in text_of(app, "#findings-title")
         await settle(pilot)
+
+
+async def test_resync_key_gets_a_pending_line_fetched_and_no_secret_shows(
+    make_app, console_db
+) -> None:
+    """y on a phone that was away: it answers now, fetches its file from the provisioning
+    server with its own login, and the line shows fetched. The SIP password is on no screen."""
+    await with_db(
+        console_db, lambda db: login_number(db, "qa", handset=RECEPTION, number=london(5))
+    )
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+
+    async def stage(db: Any) -> tuple[str, PhoneLogin]:
+        async with db.write() as session:
+            await session.execute(
+                update(Handset).where(Handset.mac == RECEPTION).values(sip_address=address)
+            )
+            await session.commit()
+            secret = (
+                await session.execute(
+                    select(LineCredentials.secret)
+                    .join(PhoneNumber, PhoneNumber.id == LineCredentials.number_id)
+                    .where(PhoneNumber.e164 == london(5))
+                )
+            ).scalar_one()
+        staged = await staging(db, RECEPTION, settings)
+        return secret, PhoneLogin(staged.url, staged.user, staged.password)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        listen = f"127.0.0.1:{probe.getsockname()[1]}"
+    settings = dataclasses.replace(provisioning_settings(), listen=listen, write_files=False)
+    secret, login = await with_db(console_db, stage)
+    app = make_app()
+    stop, up = asyncio.Event(), asyncio.Event()
+    async with app.run_test(size=(120, 30)) as pilot:
+        server = asyncio.create_task(
+            run_provisioning_server(app.db, settings, stop, ready=lambda _: up.set(), retries=False)
+        )
+        await up.wait()
+        try:
+            with SimulatedPhones([PhoneSpec(address, RECEPTION, "polycom_xml", login)]) as phones:
+                await press(pilot, *PANEL, "down")
+                assert "pending re-sync" in text_of(app, "#detail")
+                await press(pilot, "y")
+                assert "Brightwater reception answered: it fetches its file now" in notes(app)
+                for _ in range(100):
+                    if (await lines(console_db))[london(5)][2] == "file_fetched":
+                        break
+                    await asyncio.sleep(0.05)
+                assert phones.fetched[address] == [
+                    ("02cc01010005.cfg", 200),
+                    ("02cc01010005-lines.cfg", 200),
+                ]
+                await press(pilot, "f5")
+                assert "fetched, not known to be registered" in text_of(app, "#detail")
+                assert secret not in app.export_screenshot()
+                await press(pilot, "l")  # the login dialog shows no secret either
+                assert secret not in app.export_screenshot()
+        finally:
+            stop.set()
+            await server
+    assert (await lines(console_db))[london(5)] == ("Brightwater reception", 1, "file_fetched")

@@ -5,7 +5,8 @@ logs in ("remote", or "manual: log in on the phone"), its floor port, line keys 
 the line's key, number and status. Below, the highlighted handset in full. `l` logs numbers
 in to the highlighted handset, `b` logs every active number on no handset in to the
 occupier's handsets in order, `o` logs the highlighted line out, `d` records a manual login
-the engineer has done.
+the engineer has done, `y` asks the highlighted phone to fetch its files again (a line still
+pending, or after the phone was away).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from voiceconsole.domain.handsets import LineStatus
+from voiceconsole.domain.handsets import LineStatus, LoginMethod
 from voiceconsole.domain.phone import national
 from voiceconsole.services.handsets import (
     HandsetView,
@@ -27,6 +28,7 @@ from voiceconsole.services.handsets import (
     manual_steps_by_model,
 )
 from voiceconsole.services.numbers import list_numbers
+from voiceconsole.services.provisioning import ResyncOutcome, resync
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
 from voiceconsole.tui.screens.handset_rows import (
     HANDSET_COLUMNS,
@@ -54,6 +56,7 @@ class HandsetsScreen(Screen[None]):
         Binding("o", "logout", "Log out", id="handsets.logout"),
         Binding("d", "manual_done", "Manual done", id="handsets.manual_done"),
         Binding("b", "bulk_login", "Bulk login", id="handsets.bulk_login"),
+        Binding("y", "resync", "Re-sync", id="handsets.resync"),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="handsets.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="handsets.back"),
     ]
@@ -75,7 +78,11 @@ class HandsetsScreen(Screen[None]):
         yield DataTable(id="handsets", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail")
         yield Static(
-            plain("l log in · o log out a line · d manual login done · b bulk login", "dim"),
+            plain(
+                "l log in · o log out a line · d manual login done · b bulk login · "
+                "y ask the phone to re-sync",
+                "dim",
+            ),
             id="status",
         )
         yield ConsoleFooter(compact=True)
@@ -239,3 +246,32 @@ class HandsetsScreen(Screen[None]):
             done,
             group="manual",
         )
+
+    def action_resync(self) -> None:
+        handset, _ = self.highlighted()
+        if handset is None:
+            self._refuse("No handset is highlighted.")
+            return
+        if handset.login_method != LoginMethod.REMOTE.value:
+            self._refuse(f"{handset.name} is logged in by hand: there is nothing to re-sync.")
+            return
+        app: Any = self.app
+
+        def done(outcomes: list[ResyncOutcome]) -> None:
+            for outcome in outcomes:
+                if outcome.resynced:
+                    self.notify(
+                        f"{outcome.handset} answered: it fetches its file now",
+                        title="Re-sync",
+                        markup=False,
+                    )
+                else:
+                    self.notify(
+                        f"{outcome.handset}: {outcome.reason}",
+                        title="Re-sync",
+                        severity="warning",
+                        markup=False,
+                    )
+            self.reload()
+
+        call_service(self, lambda: resync(app.db, handset=handset.id), done, group="resync")
