@@ -3,6 +3,7 @@ bench's spares on SSH, with host keys kept across restarts."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import napalm
@@ -112,13 +114,49 @@ def test_lab_serves_the_sample_switches_and_spares_to_the_stock_driver(tmp_path:
         # The sample phones answer re-sync requests, as a remote login sends them.
         from voiceconsole.handsets.sip import send_check_sync
 
-        assert send_check_sync("127.0.0.1:25061", timeout=3).answered
-    # The lab needs no database: nothing but its host keys in the data directory.
-    assert [p.name for p in (tmp_path / "data").rglob("*") if p.is_dir()] == [
-        "voiceconsole",
-        "lab-host-keys",
-    ]
-    assert not list((tmp_path / "data").rglob("*.db"))
+        assert send_check_sync("127.0.0.1:25061", "442079460001", timeout=3).answered
+    # The lab stages its phones from the console's database (the embedded one here).
+    assert [p.name for p in (tmp_path / "data").rglob("*.db")] == ["voiceconsole.db"]
+
+
+def voiceconsole(tmp_path: Path, *args: str) -> Any:
+    """A console command against the same (embedded) database as the lab's, as JSON."""
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceconsole", "--json", *args],
+        env=lab_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_remote_login_in_the_lab_ends_with_the_phone_fetching_its_file(tmp_path: Path) -> None:
+    with running_lab(tmp_path, "--no-spares") as said:
+        assert any("the phones fetch their files from http://127.0.0.1:8089" in s for s in said)
+        done = voiceconsole(
+            tmp_path, "handsets", "login", "020 7946 0001", "--handset", "02:cc:01:01:00:01"
+        )
+        assert done["resync"]["resynced"], done
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            (desk,) = [
+                h
+                for h in voiceconsole(tmp_path, "handsets", "list", "--site", "LON1")
+                if h["mac"] == "02:cc:01:01:00:01"
+            ]
+            if desk["lines"][0]["status"] == "file_fetched":
+                break
+            time.sleep(0.2)
+        assert desk["lines"] == [{"key": 1, "number": "+442079460001", "status": "file_fetched"}]
+        fetches = voiceconsole(tmp_path, "provisioning", "fetches", "--handset", "02cc01010001")
+        # Like a Yealink: the common file (the lab has none), then its own, with its login.
+        assert [(f["file"], f["status"]) for f in reversed(fetches)] == [
+            ("y000000000000.cfg", 404),
+            ("02cc01010001.cfg", 200),
+        ]
+        assert {f["address"] for f in fetches} == {"127.0.0.1"}
 
 
 def test_host_keys_are_kept_across_restarts_and_renewed_on_request(tmp_path: Path) -> None:
