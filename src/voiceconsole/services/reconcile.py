@@ -38,8 +38,12 @@ class Finding:
 
 STATUS_WORDS = {
     "pending_resync": "waiting for its phone to re-sync",
+    "notified": "told to its phone, which was not seen fetching it",
     "manual_pending": "waiting for the engineer to log it in on the phone",
 }
+# A line the phone was seen to take: fetched from our server, registered, or a manual login
+# the engineer confirmed.
+CONFIRMED = {"logged_in", "file_fetched", "registered"}
 
 KINDS = {
     "active_not_on_handset": "an active number on no handset",
@@ -162,7 +166,7 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
                 )
             else:
                 found.logged_in += 1
-                if status != "logged_in":
+                if status not in CONFIRMED:
                     waiting = STATUS_WORDS.get(status, status.replace("_", " "))
                     found.findings.append(
                         Finding("line_not_confirmed", e164, f"{national(e164)} is {waiting}")
