@@ -14,9 +14,12 @@ from voiceconsole.domain.handsets import manual_instructions, normalise_mac
 from voiceconsole.services.handsets import (
     add_handset,
     confirm_manual_login,
+    edit_handset,
     list_handsets,
     login_number,
     logout_number,
+    move_handset,
+    set_handset_state,
 )
 from voiceconsole.services.numbers import deactivate_numbers
 
@@ -320,3 +323,98 @@ def test_power_cycle_from_the_command_line(
     code = main(["ports", "power-cycle", "1F-001", "--site", "LON1", "--db", str(path)])
     out, _ = capsys.readouterr()
     assert code == 0 and "1F-001: PoE off, then on again" in out
+
+
+# --- the inventory: a handset's life --------------------------------------------------------
+
+
+async def audit_actions(db: Database) -> list[str]:
+    from sqlalchemy import select
+
+    from voiceconsole.db.models import AuditEntry
+
+    async with db.read() as session:
+        return list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+async def test_a_faulty_handset_loses_its_lines_and_takes_no_login(db: Database) -> None:
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    done = await set_handset_state(
+        db, "qa", handset=ACME_DESK_1, state="faulty", reason="cracked screen"
+    )
+    assert done.logged_out == ("+442079460001",) and done.handset.state == "faulty"
+    assert await lines_of(db, ACME_DESK_1) == []
+    assert (await audit_actions(db))[-1] == "handset.faulty"
+    before = await snapshot(db)
+    with pytest.raises(RuleViolation, match="is faulty: it takes no login"):
+        await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    with pytest.raises(RuleViolation, match="faulty: put it back in stock"):
+        await set_handset_state(db, "qa", handset=ACME_DESK_1, state="deployed")
+    assert await snapshot(db) == before
+    # Repaired: back in stock (no occupier), then given out again.
+    back = await set_handset_state(db, "qa", handset=ACME_DESK_1, state="in_stock")
+    assert (back.handset.state, back.handset.occupier) == ("in_stock", None)
+    with pytest.raises(RuleViolation, match="different occupiers"):
+        await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    moved = await move_handset(db, "qa", handset=ACME_DESK_1, occupier="acme-analytics")
+    assert (moved.handset.state, moved.handset.occupier) == ("deployed", "acme-analytics")
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+
+
+async def test_retired_is_for_good(db: Database) -> None:
+    await set_handset_state(db, "qa", handset=ACME_DESK_2, state="retired")
+    before = await snapshot(db)
+    for attempt in (
+        set_handset_state(db, "qa", handset=ACME_DESK_2, state="in_stock"),
+        move_handset(db, "qa", handset=ACME_DESK_2, occupier="acme-analytics"),
+    ):
+        with pytest.raises(RuleViolation, match="retired"):
+            await attempt
+    assert await snapshot(db) == before
+
+
+async def test_moving_a_handset_logs_its_lines_out(db: Database) -> None:
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0002")
+    done = await move_handset(db, "qa", handset=ACME_DESK_1, occupier="copperleaf-design")
+    assert done.logged_out == ("+442079460001", "+442079460002")
+    assert done.handset.occupier == "copperleaf-design" and done.handset.lines == ()
+    with pytest.raises(RuleViolation, match="already with copperleaf-design"):
+        await move_handset(db, "qa", handset=ACME_DESK_1, occupier="copperleaf-design")
+    with pytest.raises(NotFound):
+        await move_handset(db, "qa", handset=ACME_DESK_1, occupier="nobody-here")
+    stock = await move_handset(db, "qa", handset=ACME_DESK_1, occupier=None)
+    assert (stock.handset.state, stock.handset.occupier) == ("in_stock", None)
+
+
+async def test_editing_a_handset(db: Database) -> None:
+    view = await edit_handset(
+        db, "qa", handset=ACME_DESK_1, label="Acme desk 9", floor_port="1f-002",
+        sip_address="10.1.2.3:5062",
+    )  # fmt: skip
+    assert (view.label, view.floor_port, view.sip_address) == (
+        "Acme desk 9",
+        "1F-002",
+        "10.1.2.3:5062",
+    )
+    before = await snapshot(db)
+    for bad in ("127.0.0.1:abc", "127.0.0.1:99999", "10.0.0.1:0", "a b"):
+        with pytest.raises(InvalidInput, match="not a SIP address"):
+            await edit_handset(db, "qa", handset=ACME_DESK_1, sip_address=bad)
+    with pytest.raises(NotFound, match="no floor port 9F-999"):
+        await edit_handset(db, "qa", handset=ACME_DESK_1, floor_port="9F-999")
+    # The same values again: nothing to record.
+    await edit_handset(db, "qa", handset=ACME_DESK_1, label="Acme desk 9")
+    assert await snapshot(db) == before
+    cleared = await edit_handset(db, "qa", handset=ACME_DESK_1, floor_port=None, sip_address=None)
+    assert (cleared.floor_port, cleared.sip_address) == (None, None)
+
+
+async def test_a_handset_added_without_an_occupier_is_in_stock(db: Database) -> None:
+    view = await add_handset(db, "qa", mac="02cc01099901", model="yealink-t33g", site="LON1")
+    assert (view.state, view.occupier) == ("in_stock", None)
+    with pytest.raises(InvalidInput, match="not a SIP address"):
+        await add_handset(
+            db, "qa", mac="02cc01099902", model="yealink-t33g", site="LON1",
+            sip_address="127.0.0.1:abc",
+        )  # fmt: skip

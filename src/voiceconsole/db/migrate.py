@@ -97,7 +97,20 @@ def _upgrade(connection: Connection) -> bool:
     from alembic import command
 
     command.upgrade(_config(connection), "head")
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:  # raising rolls the whole upgrade back
+            raise RuntimeError(f"the upgrade would leave rows pointing nowhere: {broken[:5]}")
     return True
+
+
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    """Outside a transaction (SQLite ignores the pragma inside one)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
@@ -111,8 +124,18 @@ async def upgrade(engine: AsyncEngine) -> bool:
         return False
     async with engine.connect() as conn:
         conn = await conn.execution_options(**{WRITE: True})
-        async with conn.begin():
-            return await conn.run_sync(_upgrade)
+        # SQLite changes a column by copying its table into a new one and dropping the old:
+        # with foreign keys on, that drop would delete (cascade) or refuse the rows pointing at
+        # it. SQLite's own procedure: keys off, then a foreign_key_check before the commit.
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.run_sync(_sqlite_foreign_keys, False)
+        try:
+            async with conn.begin():
+                return await conn.run_sync(_upgrade)
+        finally:
+            if sqlite:
+                await conn.run_sync(_sqlite_foreign_keys, True)
 
 
 def _autogenerate(connection: Connection, message: str) -> None:
