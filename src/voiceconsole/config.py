@@ -10,6 +10,8 @@ from pathlib import Path
 
 from platformdirs import user_config_path, user_data_path, user_log_path
 
+from voiceconsole.domain.errors import InvalidInput
+
 ENV_DB = "VOICECONSOLE_DB"
 
 
@@ -88,8 +90,8 @@ def load_console_settings(path: Path | None = None) -> ConsoleSettings:
     return ConsoleSettings(theme=theme, cursor_blink=blink, keymap=dict(keymap))
 
 
-class SettingsError(ValueError):
-    pass
+class SettingsError(InvalidInput):
+    """A settings file that cannot be used: said in one line, naming the file."""
 
 
 ENV_PROVISIONING_DIR = "VOICECONSOLE_PROVISIONING_DIR"

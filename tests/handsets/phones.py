@@ -61,17 +61,18 @@ def free_udp_port() -> int:
 
 
 class Phone:
-    """sipp as a phone on loopback: answers one NOTIFY with 200 OK, logs what it got."""
+    """sipp on loopback playing one side of one exchange, logging what it got: by default a
+    phone answering a NOTIFY with 200 OK (another scenario: a registrar answering OPTIONS)."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, scenario: str = "phone_uas.xml") -> None:
         assert SIPP is not None, "sipp is required here (Debian package sip-tester)"
         self.port = free_udp_port()
-        self.log = tmp_path / "sipp-messages.log"
+        self.log = tmp_path / f"sipp-{scenario}.log"
         self.process = subprocess.Popen(
             [
                 SIPP,
                 "-sf",
-                str(HERE / "phone_uas.xml"),
+                str(HERE / scenario),
                 "-i",
                 "127.0.0.1",
                 "-p",

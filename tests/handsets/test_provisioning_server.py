@@ -160,11 +160,14 @@ async def test_a_poly_master_file_does_not_count_as_fetching_the_lines(db: Datab
     assert await line_status(db, "+442079460005") == "file_fetched"
 
 
-async def test_a_retired_phone_cannot_log_in(db: Database) -> None:
+async def test_a_retired_phone_fetches_a_file_without_its_old_lines(db: Database) -> None:
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
     await set_handset_state(db, "qa", handset=ACME_DESK_1, state="retired")
     async with provisioning_server(db) as settings:
         login = await phone_login(db, ACME_DESK_1, settings)
-        assert (await get(login, ACME_FILE))[0] == 401
+        status, text = await get(login, ACME_FILE)
+    assert status == 200
+    assert "442079460001" not in text and "account.1.enable = 0" in text
 
 
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:

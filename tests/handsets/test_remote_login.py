@@ -83,3 +83,37 @@ async def test_a_phone_that_does_not_answer_stays_pending(db: Database) -> None:
     await logout_number(db, "qa", number="020 7946 0002")
     content = (Path(os.environ["VOICECONSOLE_PROVISIONING_DIR"]) / "02cc01010001.cfg").read_text()
     assert "442079460002" not in content and "account.1.enable = 0" in content
+
+
+async def test_files_for_another_server_get_the_mode_and_group_of_the_settings(
+    db: Database, tmp_path: Path
+) -> None:
+    import dataclasses
+    import grp
+
+    from voiceconsole.config import provisioning_settings
+    from voiceconsole.services.handsets import list_handsets
+    from voiceconsole.services.provisioning import provision_handset
+
+    group = grp.getgrgid(os.getgid()).gr_name
+    settings = dataclasses.replace(
+        provisioning_settings(),
+        directory=tmp_path / "served",
+        write_files=True,
+        file_mode=0o640,
+        file_group=group,
+        notify_timeout=0.5,
+    )
+    (desk,) = [h for h in await list_handsets(db, site="LON1") if h.mac == BRIGHTWATER_RECEPTION]
+    await provision_handset(db, desk.id, settings=settings)
+    written = sorted((tmp_path / "served").iterdir())
+    # The master file and the lines file, nothing half-written or temporary left behind.
+    assert [p.name for p in written] == ["02cc01010005-lines.cfg", "02cc01010005.cfg"]
+    for path in written:
+        assert path.stat().st_mode & 0o777 == 0o640
+        assert grp.getgrgid(path.stat().st_gid).gr_name == group
+    # A group that does not exist: said, nothing written.
+    bad = dataclasses.replace(settings, directory=tmp_path / "other", file_group="no-such-group")
+    outcome = await provision_handset(db, desk.id, settings=bad)
+    assert outcome is not None and "could not be written" in outcome.reason
+    assert not [p for p in (tmp_path / "other").iterdir()]

@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole import clock
-from voiceconsole.config import ProvisioningSettings, provisioning_settings
+from voiceconsole.config import ProvisioningSettings, SettingsError, provisioning_settings
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
     DeviceModel,
@@ -40,7 +40,6 @@ from voiceconsole.db.models import (
 )
 from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.handsets import (
-    HandsetState,
     LineStatus,
     LoginMethod,
     ProvisioningFormat,
@@ -54,6 +53,7 @@ from voiceconsole.handsets.provisioning import (
     ProvisionedLine,
     SharedFiles,
     SipService,
+    file_name,
     mac_digits,
     owner_of,
     phone_files,
@@ -167,14 +167,19 @@ async def provision_handset(
     db: Database, handset_id: int, *, settings: ProvisioningSettings | None = None
 ) -> ResyncOutcome | None:
     """Write the files of a remote handset (if the settings say so) and ask it to re-sync;
-    None for a manual model."""
-    settings = settings or provisioning_settings()
+    None for a manual model. A broken settings file leaves the lines pending, saying why:
+    the login itself is already committed."""
     async with db.read() as session:
         handset = await session.get(Handset, handset_id)
         assert handset is not None
         model = await _model(session, handset)
         if model is None or model.login_method != LoginMethod.REMOTE.value:
             return None
+        if settings is None:
+            try:
+                settings = provisioning_settings()
+            except SettingsError as err:
+                return ResyncOutcome(_name(handset), file_name(handset.mac), False, str(err))
         files = await _files(session, handset, model, settings)
         user = await _notify_user(session, handset)
         name, address = _name(handset), handset.sip_address
@@ -303,14 +308,15 @@ class DatabaseStore:
         self.settings = settings
 
     async def login(self, user: str) -> Login | None:
-        """The login of the phone whose user is `user`; None for no such phone or a
-        retired one."""
+        """The login of the phone whose user is `user`; None for no such phone. A retired or
+        faulty phone still logs in: its files have no lines, and fetching them is what
+        clears the old logins off it."""
         if owner_of(user) != user.lower() or len(user) != 12:
             return None
         mac = ":".join(user.lower()[i : i + 2] for i in range(0, 12, 2))
         async with self.db.read() as session:
             found = await session.scalar(select(Handset).where(Handset.mac == mac))
-            if found is None or found.state is HandsetState.RETIRED:
+            if found is None:
                 return None
             return Login(found.id, user.lower(), found.provisioning_secret)
 
