@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import FROZEN_NOW
+from helpers import FROZEN_NOW, PG_REQUIRED, PG_SERVER, pg_admin
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -26,25 +26,11 @@ from voiceconsole.db.database import Database
 from voiceconsole.db.models import Base
 from voiceconsole.services.seed import load_sample_data
 
-PG_SERVER = os.environ.get(
-    "VOICECONSOLE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-PG_REQUIRED = bool(os.environ.get("CI") or os.environ.get("VOICECONSOLE_REQUIRE_POSTGRES"))
-
-
-async def _pg_admin(statement: str) -> None:
-    engine = create_async_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
-
 
 def _pg_reachable() -> str | None:
     """None if the server answers, else why not."""
     try:
-        asyncio.run(asyncio.wait_for(_pg_admin("SELECT 1"), timeout=5))
+        asyncio.run(asyncio.wait_for(pg_admin("SELECT 1"), timeout=5))
     except Exception as err:
         return f"no PostgreSQL server at {make_url(PG_SERVER).render_as_string()}: {err}"
     return None
@@ -59,7 +45,7 @@ def pg_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL is required here (CI): {why_not}")
         pytest.skip(why_not)
     name = f"voiceconsole_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
 
     async def upgrade() -> None:
@@ -71,7 +57,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield url
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Base, HandsetLine, PhoneNumber
@@ -103,9 +105,7 @@ async def us_world(db: Database) -> None:
     await add_numbers(db, "NYC1", *NEW_YORK)
 
 
-async def snapshot(
-    db: Database, ignore: tuple[str, ...] = ()
-) -> dict[str, list[tuple[Any, ...]]]:
+async def snapshot(db: Database, ignore: tuple[str, ...] = ()) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table but `ignore`, for "nothing changed" assertions."""
     result = {}
     async with db.read() as session:
@@ -155,3 +155,18 @@ async def set_status(db: Database, e164: str, status: str) -> None:
             update(HandsetLine).where(HandsetLine.number_id == number_id).values(status=status)
         )
         await session.commit()
+
+
+PG_SERVER = os.environ.get(
+    "VOICECONSOLE_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+PG_REQUIRED = bool(os.environ.get("CI") or os.environ.get("VOICECONSOLE_REQUIRE_POSTGRES"))
+
+
+async def pg_admin(statement: str) -> None:
+    engine = create_async_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
