@@ -34,6 +34,7 @@ class SiteScreen(RefreshOnReturn):
         Binding("R", "reconcile", "Reconcile", id="site.reconcile"),
         # Not in the footer (80 columns are full): the palette and f1 list it.
         Binding("w", "switches", "Switches", id="site.switches", show=False),
+        Binding("h", "handsets", "Handsets", id="site.handsets", show=False),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -139,6 +140,11 @@ class SiteScreen(RefreshOnReturn):
         from voiceconsole.tui.screens.switches import SwitchesScreen
 
         self.app.push_screen(SwitchesScreen(self.site))
+
+    def action_handsets(self) -> None:
+        from voiceconsole.tui.screens.handset_inventory import HandsetInventoryScreen
+
+        self.app.push_screen(HandsetInventoryScreen(self.site))
 
     def action_reconcile(self) -> None:
         from voiceconsole.tui.screens.reconcile import ReconcileScreen
