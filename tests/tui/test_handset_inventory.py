@@ -116,10 +116,10 @@ def highlighted(app: Any) -> str | None:
 
 
 def test_inventory_screen(make_app, console_db, snap_compare) -> None:
-    # Lines on both Brightwater phones, a spare in stock (first: no label), Copperleaf studio
+    # Lines on both Brightwater phones, a spare in stock (last: no label), Copperleaf studio
     # faulty; the cursor on Brightwater reception.
     run(set_up(console_db, (DESK, 5), (RECEPTION, 6), (RECEPTION, 7), spare=True))
-    keys = [*INVENTORY, *["down"] * 4]
+    keys = [*INVENTORY, *["down"] * 3]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=SIZE)
 
 
@@ -328,7 +328,7 @@ async def test_a_retired_handset_cannot_be_moved(make_app, console_db) -> None:
         )
         await press(pilot, "escape")
     found = (await handsets(console_db))[STUDIO]
-    assert (found["state"], found["occupier"]) == ("retired", "copperleaf-design")
+    assert (found["state"], found["occupier"]) == ("retired", None)  # retired: nobody's
     assert await audit(console_db, "handset.retired") == [
         "marked handset Copperleaf studio retired"
     ]
@@ -437,3 +437,16 @@ async def test_refresh_keeps_the_cursor_on_the_same_handset(make_app, console_db
             next(h.id for h in app.screen.data.handsets if h.mac == RECEPTION)
         )
         assert "7 handset(s)" in text_of(app, "#title")
+
+
+async def test_y_asks_a_remote_phone_to_resync_and_refuses_a_manual_one(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await press(pilot, *INVENTORY, "down", "down", "y")  # Brightwater desk 2: manual
+        assert "Brightwater desk 2 is logged in by hand: there is nothing to re-sync." in [
+            n.message for n in app._notifications
+        ]
+        await press(pilot, "up", "up", "y")  # Acme desk 1: remote, nothing answers (no lab)
+        said = [n.message for n in app._notifications][-1]
+        assert said.startswith("Acme desk 1: pending re-sync: nothing answers SIP at 127.0.0.1")
+        assert "The phone did not answer" in text_of(app, "#inventory-detail")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 from pathlib import Path
 
 from voiceconsole.cli.context import CommandTree, Context, read_csv_text
@@ -245,7 +243,7 @@ def _print_import(report: handsets.HandsetImportReport) -> None:
 
 async def handsets_import(args: argparse.Namespace, ctx: Context) -> None:
     text = read_csv_text(args.file)
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = handsets.handset_csv_rows(text, args.site)
     try:
         report = await handsets.import_handsets(
             ctx.db, ctx.actor, rows, site=args.site, dry_run=args.dry_run

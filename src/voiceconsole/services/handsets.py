@@ -9,7 +9,9 @@ phone or the engineer confirms it.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -225,7 +227,10 @@ async def list_handsets(
     async with db.read() as session:
         place = await site_by_ref(session, site)
         query = (
-            select(Handset).where(Handset.site_id == place.id).order_by(Handset.label, Handset.mac)
+            select(Handset)
+            .where(Handset.site_id == place.id)
+            # Labelled handsets first, by label; the rest by MAC.
+            .order_by(Handset.label == "", Handset.label, Handset.mac)
         )
         if occupier:
             holder = await occupier_by_ref(session, occupier)
@@ -468,6 +473,38 @@ class HandsetImportRefused(InvalidInput):
 
 
 IMPORT_COLUMNS = ("mac", "model", "occupier", "floor_port", "label", "sip_address")
+
+
+def handset_csv_rows(text: str, site: str) -> list[dict[str, str]]:
+    """The rows of a handset CSV for `import_handsets` (the first line names the columns):
+    a column it does not know (a misspelt `floor_port` would import without a port) or a
+    row meant for another site refuses the file."""
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    expected = ", ".join(IMPORT_COLUMNS)
+    if "mac" not in columns or "model" not in columns:
+        raise InvalidInput(f"the first line must name the columns: {expected} (site allowed)")
+    unknown = [c for c in columns if c not in (*IMPORT_COLUMNS, "site")]
+    if unknown:
+        raise InvalidInput(
+            f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
+            f"{expected} (site allowed)"
+        )
+    rows = [
+        {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()}
+        for row in reader
+    ]
+    elsewhere = [
+        f"line {n}: {row['site'].strip()}"
+        for n, row in enumerate(rows, start=2)
+        if (row.get("site") or "").strip() and row["site"].strip().upper() != site.upper()
+    ]
+    if elsewhere:
+        shown = "; ".join(elsewhere[:5]) + ("; …" if len(elsewhere) > 5 else "")
+        raise InvalidInput(f"rows for another site than {site} ({shown}): import them there")
+    if not rows:
+        raise InvalidInput("the file holds no handsets (only the line naming the columns)")
+    return rows
 
 
 async def import_handsets(
@@ -723,8 +760,8 @@ async def set_handset_state(
         check_state_change(name, found.state, to, has_occupier=found.occupier_id is not None)
         before, old_id = await _view(tx.session, found), found.occupier_id
         logged_out = await _free_lines(tx, found) if to is not HandsetState.DEPLOYED else []
-        if to is HandsetState.IN_STOCK:
-            found.occupier_id = None
+        if to in (HandsetState.IN_STOCK, HandsetState.RETIRED):
+            found.occupier_id = None  # a faulty one stays with whom it failed
         found.state = to
         await tx.session.flush()
         after = await _view(tx.session, found)

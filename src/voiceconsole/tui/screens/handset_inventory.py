@@ -46,7 +46,7 @@ STATES = (
     HandsetState.FAULTY.value,
     HandsetState.RETIRED.value,
 )
-KEYS_HINT = "a add · e edit · m move · f faulty · x retire · s back in stock · i import"
+KEYS_HINT = "a add · e edit · m move · f faulty · x retire · s back in stock · i import · y re-sync"
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ class HandsetInventoryScreen(Screen[None]):
         Binding("f", "mark('faulty')", "Faulty", id="handset_inventory.faulty", show=False),
         Binding("x", "mark('retired')", "Retire", id="handset_inventory.retire", show=False),
         Binding("s", "mark('in_stock')", "Back in stock", id="handset_inventory.stock", show=False),
+        Binding("y", "resync", "Re-sync", id="handset_inventory.resync", show=False),
         Binding("f5,ctrl+r", "refresh", "Refresh", id="handset_inventory.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="handset_inventory.back"),
     ]
@@ -240,3 +241,9 @@ class HandsetInventoryScreen(Screen[None]):
         from voiceconsole.tui.screens.handset_inventory_dialogs import ImportHandsetsDialog
 
         self.app.push_screen(ImportHandsetsDialog(self.site), self._then_refresh)
+
+    def action_resync(self) -> None:
+        from voiceconsole.tui.screens.handset_resync import ask_to_resync
+
+        if handset := self._highlighted("ask to re-sync"):
+            ask_to_resync(self, handset, self.action_refresh)

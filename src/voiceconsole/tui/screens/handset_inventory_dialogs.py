@@ -10,8 +10,6 @@ were checked, if the file is still the same (a changed file is checked again ins
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from voiceconsole.services.handsets import (
     InventoryResult,
     add_handset,
     edit_handset,
+    handset_csv_rows,
     import_handsets,
     move_handset,
     set_handset_state,
@@ -412,37 +411,6 @@ def load_text(path_text: str) -> str:
         raise InvalidInput(f"{path} is not UTF-8 text; save the CSV as UTF-8") from None
 
 
-def csv_rows(text: str, site: str) -> list[dict[str, str]]:
-    """The rows of a handset CSV (the first line names the columns), checked for what the
-    import does not check itself: unknown columns, and rows meant for another site."""
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    expected = ", ".join(IMPORT_COLUMNS)
-    if "mac" not in columns or "model" not in columns:
-        raise InvalidInput(f"the first line must name the columns: {expected} (site allowed)")
-    unknown = [c for c in columns if c not in (*IMPORT_COLUMNS, "site")]
-    if unknown:
-        raise InvalidInput(
-            f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
-            f"{expected} (site allowed)"
-        )
-    rows = [
-        {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()}
-        for row in reader
-    ]
-    elsewhere = [
-        f"line {n}: {row['site'].strip()}"
-        for n, row in enumerate(rows, start=2)
-        if (row.get("site") or "").strip() and row["site"].strip().upper() != site.upper()
-    ]
-    if elsewhere:
-        shown = "; ".join(elsewhere[:5]) + ("; …" if len(elsewhere) > 5 else "")
-        raise InvalidInput(f"rows for another site than {site} ({shown}): import them there")
-    if not rows:
-        raise InvalidInput("the file holds no handsets (only the line naming the columns)")
-    return rows
-
-
 def report_text(report: HandsetImportReport, rows: list[dict[str, str]]) -> Text:
     """The per-row report: each handset the row adds and where, or why it is refused."""
     text = Text()
@@ -561,7 +529,7 @@ class ImportHandsetsDialog(InventoryDialog):
     async def _dry_run(self, path: str, text: str | None = None) -> Checked:
         if text is None:
             text = await asyncio.to_thread(load_text, path)
-        rows = csv_rows(text, self.site)
+        rows = handset_csv_rows(text, self.site)
         self._rows = rows  # for the report of a refusal
         app: Any = self.app
         report = await import_handsets(app.db, app.actor, rows, site=self.site, dry_run=True)

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from voiceconsole.domain.handsets import LineStatus, LoginMethod
+from voiceconsole.domain.handsets import LineStatus
 from voiceconsole.domain.phone import national
 from voiceconsole.services.handsets import (
     HandsetView,
@@ -28,8 +28,8 @@ from voiceconsole.services.handsets import (
     manual_steps_by_model,
 )
 from voiceconsole.services.numbers import list_numbers
-from voiceconsole.services.provisioning import ResyncOutcome, resync
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
+from voiceconsole.tui.screens.handset_resync import ask_to_resync
 from voiceconsole.tui.screens.handset_rows import (
     HANDSET_COLUMNS,
     detail_text,
@@ -252,26 +252,4 @@ class HandsetsScreen(Screen[None]):
         if handset is None:
             self._refuse("No handset is highlighted.")
             return
-        if handset.login_method != LoginMethod.REMOTE.value:
-            self._refuse(f"{handset.name} is logged in by hand: there is nothing to re-sync.")
-            return
-        app: Any = self.app
-
-        def done(outcomes: list[ResyncOutcome]) -> None:
-            for outcome in outcomes:
-                if outcome.resynced:
-                    self.notify(
-                        f"{outcome.handset} answered: it fetches its file now",
-                        title="Re-sync",
-                        markup=False,
-                    )
-                else:
-                    self.notify(
-                        f"{outcome.handset}: {outcome.reason}",
-                        title="Re-sync",
-                        severity="warning",
-                        markup=False,
-                    )
-            self.reload()
-
-        call_service(self, lambda: resync(app.db, handset=handset.id), done, group="resync")
+        ask_to_resync(self, handset, self.reload)
