@@ -16,11 +16,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button, Label, Static
 
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.work import OneWrite
 
 
@@ -103,3 +104,18 @@ class FormDialog(ConfirmOrCancel, ModalScreen[str | None]):
             self.app.bell()  # at work: closing now would hide whether it was done
             return
         self.dismiss(None)
+
+
+class FieldsDialog(FormDialog):
+    """A form of labelled fields, one per line; Enter in a field confirms, as ctrl+s does."""
+
+    def field(self, label: str, widget: Any) -> ComposeResult:
+        with Horizontal(classes="dialog-field"):
+            yield Label(label, classes="dialog-label")
+            yield widget
+
+    def value(self, selector: str) -> str:
+        return self.query_one(selector, TextInput).value.strip()
+
+    def on_input_submitted(self) -> None:
+        self.action_confirm()

@@ -10,19 +10,17 @@ were checked, if the file is still the same (a changed file is checked again ins
 from __future__ import annotations
 
 import asyncio
-import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Label, Select, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Select, Static
 
-from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
+from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.domain.phone import national
 from voiceconsole.services.handsets import (
@@ -40,7 +38,8 @@ from voiceconsole.services.handsets import (
     set_handset_state,
 )
 from voiceconsole.services.views import OccupierAtSite
-from voiceconsole.tui.screens.form_dialog import FormDialog
+from voiceconsole.tui.csv_file import load_text
+from voiceconsole.tui.screens.form_dialog import FieldsDialog
 from voiceconsole.tui.screens.handset_rows import STATE_WORDS, method_words
 from voiceconsole.tui.screens.number_rows import occupier_options
 from voiceconsole.tui.text import plain
@@ -54,7 +53,7 @@ MAX_FILE_BYTES = 5_000_000
 SHOWN_ROWS = 200
 
 
-class InventoryDialog(FormDialog):
+class InventoryDialog(FieldsDialog):
     CSS_PATH = "handset_inventory.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -63,17 +62,6 @@ class InventoryDialog(FormDialog):
         Binding("escape", "cancel", "Cancel", id="handset_inventory.dialog.cancel"),
     ]
     box_class = "inventory-dialog"
-
-    def field(self, label: str, widget: Any) -> ComposeResult:
-        with Horizontal(classes="dialog-field"):
-            yield Label(label, classes="dialog-label")
-            yield widget
-
-    def value(self, selector: str) -> str:
-        return self.query_one(selector, TextInput).value.strip()
-
-    def on_input_submitted(self) -> None:
-        self.action_confirm()
 
 
 def lines_text(handset: HandsetView) -> str:
@@ -383,34 +371,6 @@ class MarkHandsetDialog(InventoryDialog):
 # --- the CSV import --------------------------------------------------------------------------
 
 
-def load_text(path_text: str) -> str:
-    """A CSV file's text, or a refusal saying why it cannot be read.
-
-    Blocking: run it in a thread. Only regular files of at most MAX_FILE_BYTES are read, so a
-    device or a pipe never stalls the console.
-    """
-    path = Path(path_text.strip()).expanduser()
-    limit = f"at most {MAX_FILE_BYTES / 1e6:g} MB are imported at once: split the file"
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise InvalidInput(f"{path} is a folder; give the path of a CSV file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidInput(f"{path} is not a regular file; give the path of a CSV file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path} is {info.st_size / 1e6:,.1f} MB; {limit}")
-        with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise InvalidInput(f"cannot read {path}: {err.strerror or err}") from None
-    if len(raw) > MAX_FILE_BYTES:  # it grew since
-        raise InvalidInput(f"{path} is over {MAX_FILE_BYTES / 1e6:g} MB; {limit}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text; save the CSV as UTF-8") from None
-
-
 def report_text(report: HandsetImportReport, rows: list[dict[str, str]]) -> Text:
     """The per-row report: each handset the row adds and where, or why it is refused."""
     text = Text()
@@ -528,7 +488,7 @@ class ImportHandsetsDialog(InventoryDialog):
 
     async def _dry_run(self, path: str, text: str | None = None) -> Checked:
         if text is None:
-            text = await asyncio.to_thread(load_text, path)
+            text = await asyncio.to_thread(load_text, path, MAX_FILE_BYTES)
         rows = handset_csv_rows(text, self.site)
         self._rows = rows  # for the report of a refusal
         app: Any = self.app
@@ -536,7 +496,7 @@ class ImportHandsetsDialog(InventoryDialog):
         return Checked(path, text, rows, report)
 
     async def _import_if_unchanged(self, checked: Checked) -> Checked | Imported:
-        text = await asyncio.to_thread(load_text, checked.path)
+        text = await asyncio.to_thread(load_text, checked.path, MAX_FILE_BYTES)
         if text != checked.text:
             return await self._dry_run(checked.path, text)  # changed since: check it again
         app: Any = self.app

@@ -10,9 +10,7 @@ import is one transaction, all or nothing. Only ctrl+s or the Import button impo
 from __future__ import annotations
 
 import asyncio
-import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,7 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Header, Label, Select, Static
 
-from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
+from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.states import Origin
 from voiceconsole.services.number_import import (
     ImportRefused,
@@ -34,6 +32,7 @@ from voiceconsole.services.number_import import (
 )
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import OccupierAtSite
+from voiceconsole.tui.csv_file import load_text
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.number_rows import occupier_options
 from voiceconsole.tui.text import plain
@@ -87,32 +86,9 @@ class Checked:
 
 
 def load_rows(path_text: str) -> list[ImportRow]:
-    """The rows of a CSV file, or a refusal saying why it cannot be read.
-
-    Blocking (file and CPU): run it in a thread. Only regular files of at most
-    MAX_FILE_BYTES are read, so a device or a pipe never stalls the console.
-    """
-    path = Path(path_text.strip()).expanduser()
-    limit = f"at most {MAX_FILE_BYTES / 1e6:g} MB are imported at once: split the file"
-    try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise InvalidInput(f"{path} is a folder; give the path of a CSV file")
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidInput(f"{path} is not a regular file; give the path of a CSV file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{path} is {info.st_size / 1e6:,.1f} MB; {limit}")
-        with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise InvalidInput(f"cannot read {path}: {err.strerror or err}") from None
-    if len(raw) > MAX_FILE_BYTES:  # it grew since
-        raise InvalidInput(f"{path} is over {MAX_FILE_BYTES / 1e6:g} MB; {limit}")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text; save the CSV as UTF-8") from None
-    return read_csv(text)
+    """The rows of a CSV file, or a refusal saying why it cannot be read (blocking: file and
+    CPU; run it in a thread)."""
+    return read_csv(load_text(path_text, MAX_FILE_BYTES))
 
 
 async def read_rows(path_text: str) -> list[ImportRow]:

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Label, Select, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Button, Select, Static
 
 from voiceconsole.domain.platforms import PROFILES
 from voiceconsole.services.host_keys import trust
@@ -25,31 +25,20 @@ from voiceconsole.services.switch_inventory import (
     map_floor_ports,
     remove_switch,
 )
-from voiceconsole.tui.screens.form_dialog import FormDialog
+from voiceconsole.tui.screens.form_dialog import FieldsDialog
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
 
 AUTO = "\x00auto"
 
 
-class SwitchDialog(FormDialog):
+class SwitchDialog(FieldsDialog):
     CSS_PATH = ["port_dialogs.tcss", "switches.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="switches.dialog.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="switches.dialog.cancel"),
     ]
     box_class = "port-dialog"
-
-    def field(self, label: str, widget: Any) -> ComposeResult:
-        with Horizontal(classes="dialog-field"):
-            yield Label(label, classes="dialog-label")
-            yield widget
-
-    def value(self, selector: str) -> str:
-        return self.query_one(selector, TextInput).value.strip()
-
-    def on_input_submitted(self) -> None:
-        self.action_confirm()
 
 
 def onboarding_text(found: Onboarding) -> Text:
