@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from helpers import ACTOR, add_numbers, london, noon_in_london, uk_world
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from voiceconsole.db.database import Database
@@ -222,6 +222,16 @@ async def test_journal_is_append_only(db: Database) -> None:
             async with db.write() as session:
                 await session.execute(statement)
                 await session.commit()
+    if db.engine.dialect.name == "postgresql":  # SQLite has no TRUNCATE
+        for statement in (
+            "TRUNCATE audit_subjects",
+            "TRUNCATE audit_entries CASCADE",
+        ):
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with db.write() as session:
+                    await session.execute(text(statement))
+                    await session.commit()
+    assert await _count(db) > 0
 
 
 async def test_audit_filters(db: Database) -> None:
