@@ -297,3 +297,26 @@ def test_numbers_list_streams_pages_as_one_table(cli: Cli, monkeypatch: pytest.M
     assert len(cli.do("numbers list --site SFO1 --state available")) == 45
     # What people type in a search is matched as typed, % included.
     assert cli.do("numbers list --search %") == []
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+asyncpg://qa:s3cret-pw@127.0.0.1:abc/x", "is not a database URL"),
+        ("mysql://qa:s3cret-pw@db.example/x", "SQLite or PostgreSQL, not mysql"),
+        ("oracle://qa:s3cret-pw@db.example/x", "SQLite or PostgreSQL, not oracle"),
+        ("nosuch+driver://qa:s3cret-pw@x/y", "is not a database URL"),
+        ("postgresql+psycopg://qa:s3cret-pw@db.example/x", "its driver is not installed"),
+    ],
+)
+def test_a_bad_database_url_is_one_line_without_its_password(url: str, said: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceconsole", "--db", url, "sites", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert said in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # no traceback
+    assert "s3cret-pw" not in done.stderr + done.stdout

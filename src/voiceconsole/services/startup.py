@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
 from voiceconsole.config import chosen_db
 from voiceconsole.db.database import Database
 from voiceconsole.db.engine import normalise_url, sqlite_path
-from voiceconsole.domain.errors import VoiceconsoleError
+from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 from voiceconsole.services.seed import load_sample_data
 
 
 def where(url: str) -> str:
     """The database in words, without a password."""
-    path = sqlite_path(normalise_url(url))
+    try:
+        path = sqlite_path(normalise_url(url))
+    except (ValueError, sa_exc.ArgumentError):
+        path = None
     return f"SQLite file {path}" if path else url.split("@")[-1]
+
+
+def checked_url(url: str) -> str:
+    """The URL made whole, or one line saying why it is not a database URL this console can
+    use (a bad port, an unknown dialect, a driver that is not installed)."""
+    try:
+        normal = normalise_url(url)
+        make_url(normal).get_dialect()  # imports the dialect: an unknown one fails here
+    except (ValueError, sa_exc.ArgumentError, sa_exc.NoSuchModuleError) as err:
+        raise InvalidInput(f"{where(url)} is not a database URL: {first_line(err)}") from None
+    backend = make_url(normal).get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise InvalidInput(
+            f"{where(url)}: voiceconsole keeps its data in SQLite or PostgreSQL, not {backend}"
+        )
+    return normal
 
 
 def first_line(err: BaseException) -> str:
@@ -38,10 +58,15 @@ async def open_database(option: str | None) -> tuple[Database, str | None]:
     """Open (and migrate) the chosen database. On the very first start of the embedded default
     it is seeded from the sample data; the second value then says so, for the user."""
     url, embedded = chosen_db(option)
-    path = sqlite_path(normalise_url(url))
+    path = sqlite_path(checked_url(url))
     first_start = embedded and path is not None and not path.exists()
     try:
         db = await Database.open(url)
+    except ImportError as err:
+        raise InvalidInput(
+            f"{where(url)}: its driver is not installed ({err.name or err}); "
+            "use postgresql+asyncpg:// or a SQLite file"
+        ) from None
     except (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.ArgumentError) as err:
         raise VoiceconsoleError(
             f"cannot open the database ({where(url)}): {first_line(err)}"
