@@ -210,6 +210,15 @@ async def test_refused_and_dry_run_actions_leave_no_entry(db: Database) -> None:
     assert await _count(db) == count
 
 
+async def test_a_change_to_the_same_value_leaves_no_entry(db: Database) -> None:
+    await _world(db)
+    count = await _count(db)
+    same = await occupiers.edit_occupier(db, WHO, "bravo", name="Bravo")
+    assert same.name == "Bravo"
+    await sites.edit_site(db, WHO, "LON1", cooldown_days=90)
+    assert await _count(db) == count
+
+
 async def test_journal_is_append_only(db: Database) -> None:
     await _world(db)
     for statement in (

@@ -320,3 +320,17 @@ def test_a_bad_database_url_is_one_line_without_its_password(url: str, said: str
     assert said in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr  # no traceback
     assert "s3cret-pw" not in done.stderr + done.stdout
+
+
+def test_an_argument_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceconsole", "--db", str(tmp_path / "x.db"), "sites", "list",
+         "--search", b"\xff\xfe"],
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == (
+        "voiceconsole: error: an argument is not UTF-8 text: '??'"
+    )
+    assert not (tmp_path / "x.db").exists()  # refused before anything was opened

@@ -144,7 +144,22 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         await db.close()
 
 
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The first argument that is not UTF-8 text (Python hands such bytes on as surrogates,
+    which fail much later, deep in a database driver)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "replace").decode("utf-8")
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    bad = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        print(f"voiceconsole: error: an argument is not UTF-8 text: {bad!r}", file=sys.stderr)
+        return EXIT_REFUSED
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lab:

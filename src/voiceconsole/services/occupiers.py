@@ -73,6 +73,9 @@ async def edit_occupier(db: Database, actor: str, ref: str, *, name: str) -> Occ
     async with transaction(db, actor) as tx:
         occupier = await occupier_by_ref(tx.session, ref)
         before = {"code": occupier.code, "name": occupier.name}
+        if name == occupier.name:
+            tx.no_change()  # nothing to record
+            return OccupierView.of(occupier, await _sites_of(tx.session, occupier.id))
         occupier.name = name
         tx.audit(
             "occupier.edit",
