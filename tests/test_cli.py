@@ -251,6 +251,26 @@ def test_first_start_seeds_the_embedded_database_and_says_so(tmp_path: Path) -> 
     assert "LON1" in second.stdout and "NYC1" in second.stdout
 
 
+def test_a_first_start_killed_while_seeding_seeds_on_the_next_start(tmp_path: Path) -> None:
+    """kill -9 while seeding: the seed is one transaction, so what is left is a migrated,
+    empty database (made here directly). The next start sees it was never seeded."""
+    from voiceconsole.db.database import Database
+
+    env = {k: v for k, v in os.environ.items() if k != "VOICECONSOLE_DB"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["HOME"] = str(tmp_path)
+    path = tmp_path / "data" / "voiceconsole" / "voiceconsole.db"
+
+    async def migrated_only() -> None:
+        db = await Database.open(str(path))
+        await db.close()
+
+    asyncio.run(migrated_only())
+    again = _console(env, "sites", "list")
+    assert again.returncode == 0, again.stderr
+    assert "First start:" in again.stderr and "LON1" in again.stdout
+
+
 def test_unreachable_database_is_a_clear_message(tmp_path: Path) -> None:
     env = dict(os.environ)
     env["VOICECONSOLE_DB"] = "postgresql+asyncpg://nobody@127.0.0.1:1/none"

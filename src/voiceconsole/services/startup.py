@@ -9,7 +9,7 @@ from voiceconsole.config import chosen_db
 from voiceconsole.db.database import Database
 from voiceconsole.db.engine import normalise_url, sqlite_path
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
-from voiceconsole.services.seed import load_sample_data
+from voiceconsole.services.seed import load_sample_data, never_seeded
 
 
 def where(url: str) -> str:
@@ -71,6 +71,9 @@ async def open_database(option: str | None) -> tuple[Database, str | None]:
         raise VoiceconsoleError(
             f"cannot open the database ({where(url)}): {first_line(err)}"
         ) from None
+    if embedded and not first_start:
+        # A first start killed while seeding (one transaction) left an empty database.
+        first_start = await never_seeded(db)
     if not first_start:
         return db, None
     assert path is not None
