@@ -354,3 +354,21 @@ def test_an_argument_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
         "voiceconsole: error: an argument is not UTF-8 text: '??'"
     )
     assert not (tmp_path / "x.db").exists()  # refused before anything was opened
+
+
+def test_a_new_database_and_its_folders_are_the_owners_only(tmp_path: Path) -> None:
+    """It holds SIP secrets: folders made 0700, the file 0600 (and SQLite's -wal with it)."""
+    env = {k: v for k, v in os.environ.items() if k != "VOICECONSOLE_DB"}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    env["HOME"] = str(tmp_path)
+    done = _console(env, "sites", "list")
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "data" / "voiceconsole"
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert (folder / "voiceconsole.db").stat().st_mode & 0o777 == 0o600
+    wal = folder / "voiceconsole.db-wal"  # present while a connection is open
+    assert not wal.exists() or wal.stat().st_mode & 0o777 == 0o600
+    other = tmp_path / "elsewhere" / "team.db"
+    assert _console(env, "--db", str(other), "sites", "list").returncode == 0
+    assert other.stat().st_mode & 0o777 == 0o600

@@ -34,6 +34,7 @@ from voiceconsole.config import (
     load_console_settings,
 )
 from voiceconsole.db.database import Database
+from voiceconsole.db.engine import private_file
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.services.startup import first_line, open_database, where
 from voiceconsole.services.transaction import check_actor, default_actor
@@ -100,7 +101,7 @@ async def run_console(db: Database, actor: str) -> None:
         raise VoiceconsoleError(str(err)) from None
     # Failures the console shows as a dialog keep their traceback here, not on screen.
     log_file = console_log_path()
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    private_file(log_file)
     logging.basicConfig(
         filename=log_file,
         level=logging.WARNING,

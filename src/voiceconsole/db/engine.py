@@ -7,7 +7,9 @@ BEGIN IMMEDIATE: two processes then queue for the write lock instead of one fail
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,17 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def private_file(path: Path) -> None:
+    """Make `path` (and the folders missing above it) for its owner only: folders 0700, the
+    file 0600 from its creation. Existing folders and files are left as they are: a path the
+    user chose may be shared on purpose."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     # SQL parameters carry SIP secrets (line logins): never into a log line or an error
@@ -60,7 +73,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # The database holds SIP secrets: a new file is its owner's only (SQLite gives
+            # its -wal and -shm files the database file's mode).
+            private_file(path)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
         _configure_sqlite(engine)
         return engine
