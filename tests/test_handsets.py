@@ -418,3 +418,36 @@ async def test_a_handset_added_without_an_occupier_is_in_stock(db: Database) -> 
             db, "qa", mac="02cc01099902", model="yealink-t33g", site="LON1",
             sip_address="127.0.0.1:abc",
         )  # fmt: skip
+
+
+async def test_a_logout_or_a_move_changes_the_lines_sip_secret(db: Database) -> None:
+    import os
+
+    from sqlalchemy import select
+
+    from voiceconsole.db.models import LineCredentials, PhoneNumber
+
+    async def secret() -> str:
+        async with db.read() as session:
+            return (
+                await session.execute(
+                    select(LineCredentials.secret)
+                    .join(PhoneNumber, PhoneNumber.id == LineCredentials.number_id)
+                    .where(PhoneNumber.e164 == "+442079460001")
+                )
+            ).scalar_one()
+
+    folder = Path(os.environ["VOICECONSOLE_PROVISIONING_DIR"])
+    await login_number(db, "qa", handset=ACME_DESK_1, number="020 7946 0001")
+    first = await secret()
+    assert f"password = {first}" in (folder / "02cc01010001.cfg").read_text()
+    # Hot-desking to the other phone: a new secret; the old phone's file has neither.
+    await login_number(db, "qa", handset=ACME_DESK_2, number="020 7946 0001", move=True)
+    second = await secret()
+    assert second != first
+    assert f"password = {second}" in (folder / "02cc01010003.cfg").read_text()
+    old_file = (folder / "02cc01010001.cfg").read_text()
+    assert first not in old_file and second not in old_file
+    # A logout too: the phone that had it holds a login that no longer works.
+    await logout_number(db, "qa", number="020 7946 0001")
+    assert await secret() not in (first, second)

@@ -57,6 +57,7 @@ from voiceconsole.services.provisioning import (
     ensure_credentials,
     new_provisioning_secret,
     provision_handset,
+    rotate_secrets,
 )
 from voiceconsole.services.transaction import Transaction, transaction
 
@@ -322,6 +323,7 @@ async def login_number(
         previous_handset = current.handset_id if current is not None else None
         if current is not None:
             await tx.session.delete(current)
+            await rotate_secrets(tx.session, [found.id])  # the old phone's login goes dead
             await tx.session.flush()
         method = LoginMethod(device.login_method)
         if method is LoginMethod.REMOTE:
@@ -352,8 +354,9 @@ async def login_number(
             after={"handset": view.name, "line_key": key, "method": method.value},
         )
         handset_id = target.id
-    resync = await provision_handset(db, handset_id)
+    # The phone the number left first: its file loses the line before the new one has it.
     moved_from = await provision_handset(db, previous_handset) if previous_handset else None
+    resync = await provision_handset(db, handset_id)
     async with db.read() as session:
         view = await _view(session, await handset_by_ref(session, handset_id))
     return LoginResult(view, resync, moved_from)
@@ -423,6 +426,9 @@ async def log_out_numbers(session: AsyncSession, number_ids: Sequence[int]) -> d
         await session.execute(
             delete(HandsetLine).where(HandsetLine.number_id.in_([r[0] for r in rows]))
         )
+        # A phone that keeps its old file (away, or a crash before the rewrite) must not
+        # keep a working login: the line's SIP secret changes with the logout.
+        await rotate_secrets(session, [r[0] for r in rows])
     return {number_id: LoggedOut(hid, label or mac) for number_id, hid, label, mac in rows}
 
 

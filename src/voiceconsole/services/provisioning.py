@@ -91,6 +91,16 @@ async def ensure_credentials(session: AsyncSession, number: PhoneNumber) -> None
         )
 
 
+async def rotate_secrets(session: AsyncSession, number_ids: Sequence[int]) -> None:
+    """Inside a logout or a move: the numbers' SIP secrets change, so a phone that still has
+    an old file (it was away, or the rewrite never came) holds a login that no longer works.
+    The next file a phone of the number's fetches carries the new one."""
+    for credentials in await session.scalars(
+        select(LineCredentials).where(LineCredentials.number_id.in_(list(number_ids)))
+    ):
+        credentials.secret = secrets.token_urlsafe(18)
+
+
 def new_provisioning_secret() -> str:
     return secrets.token_urlsafe(24)
 
