@@ -110,3 +110,20 @@ def test_free_text_cannot_start_another_setting() -> None:
     text = render_yealink(hostile, SERVICE, 2)
     assert "account.2.enable = 0" in text
     assert not re.search(r"^account\.2\.enable = 1$", text, re.M)
+
+
+def test_a_write_removes_the_temporaries_a_crash_left(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from voiceconsole.handsets.provisioning import write_file
+
+    stale = tmp_path / ".02cc01010001.cfg.abc123"
+    fresh = tmp_path / ".02cc01010003.cfg.def456"  # another console writing right now
+    for path in (stale, fresh):
+        path.write_text("half a file")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    write_file(tmp_path, "02cc01010005.cfg", "content")
+    assert not stale.exists() and fresh.exists()
+    assert (tmp_path / "02cc01010005.cfg").read_text() == "content"

@@ -22,6 +22,7 @@ import grp
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -256,6 +257,7 @@ def write_file(directory: Path, name: str, content: str, access: FileAccess = Fi
     """Write `name` whole: a temporary file (mode 0600 until it is complete) renamed over it,
     then given its mode and group, so no reader ever sees half a file."""
     directory.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(directory)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -271,3 +273,23 @@ def write_file(directory: Path, name: str, content: str, access: FileAccess = Fi
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+STALE_AFTER = 600.0  # seconds: a temporary file older than this was left by a crash
+
+
+def remove_stale_temporaries(directory: Path) -> list[str]:
+    """Remove the temporary files a crash left between write and rename (`.<name>.XXXX`);
+    a fresh one may be another console's write in progress and is left alone."""
+    removed = []
+    if not directory.is_dir():
+        return removed
+    now = time.time()
+    for path in directory.glob(".*.cfg.*"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > STALE_AFTER:
+                path.unlink()
+                removed.append(path.name)
+        except FileNotFoundError:
+            continue  # another process removed it first
+    return removed
