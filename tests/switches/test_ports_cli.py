@@ -132,3 +132,14 @@ def test_vlan_plans(ports: Ports) -> None:
     assert done["occupier_data_vlans"]["acme-analytics"] == 101  # type: ignore[index]
     code, out, _ = ports.run("set-role", "1F-001", "--site", "LON1", "--role", "data", "--dry-run")
     assert "+ switchport access vlan 101" in out
+
+
+def test_a_change_not_done_everywhere_exits_3(ports: Ports) -> None:
+    # Voice moves to VLAN 210, which only the 2F switch has: 1F-001 cannot change, 2F-003 can.
+    assert ports.json("vlans", "--site", "LON1", "--voice", "210")["voice"] == 210  # type: ignore[index]
+    add_vlans(ports, "lon1-2f-sw1", 210)
+    code, out, err = ports.run("set-role", "1F-001", "2F-003", "--site", "LON1", "--role", "voice")
+    assert code == 3, (out, err)
+    assert "2F-003 (lon1-2f-sw1" in out and "done" in out
+    assert role_of(ports, "2F-003")["role"] == "voice"
+    assert role_of(ports, "1F-001")["role"] is None

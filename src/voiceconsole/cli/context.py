@@ -31,6 +31,18 @@ class Context:
 
 Handler = Callable[[argparse.Namespace, Context], Awaitable[None]]
 
+# Exit status 3: what could be done was done and said, but not all of it (a switch that
+# refused, a port not changed, a phone that did not answer). Scripts must not read it as done.
+EXIT_NOT_ALL_DONE = 3
+
+
+class NotAllDone(Exception):
+    """Raised by a command after it said what was and was not done: `main` exits 3."""
+
+
+def not_all_done() -> None:
+    raise NotAllDone
+
 
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""

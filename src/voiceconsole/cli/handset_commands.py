@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from voiceconsole.cli.context import CommandTree, Context, read_csv_text
+from voiceconsole.cli.context import CommandTree, Context, not_all_done, read_csv_text
 from voiceconsole.cli.output import print_json, table
 from voiceconsole.services import handsets, provisioning
 from voiceconsole.services.provisioning import ResyncOutcome
@@ -161,9 +161,6 @@ def _print_resyncs(outcomes: list[ResyncOutcome]) -> None:
         print(f"{outcome.handset}: {said}")
 
 
-EXIT_PENDING = 3  # `handsets resync`: a phone did not answer (its lines stay pending)
-
-
 async def handsets_resync(args: argparse.Namespace, ctx: Context) -> None:
     outcomes = await provisioning.resync(
         ctx.db, site=args.site, handset=args.handset, number=args.number
@@ -176,7 +173,7 @@ async def handsets_resync(args: argparse.Namespace, ctx: Context) -> None:
 
     ctx.emit(outcomes, text)
     if any(not o.resynced for o in outcomes):
-        raise SystemExit(EXIT_PENDING)
+        not_all_done()  # a phone did not answer: its lines stay pending
 
 
 async def handsets_edit(args: argparse.Namespace, ctx: Context) -> None:

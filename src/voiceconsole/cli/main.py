@@ -25,7 +25,13 @@ from voiceconsole.cli import (
     switch_commands,
     web_command,
 )
-from voiceconsole.cli.context import CommandTree, Context, say
+from voiceconsole.cli.context import (
+    EXIT_NOT_ALL_DONE,
+    CommandTree,
+    Context,
+    NotAllDone,
+    say,
+)
 from voiceconsole.config import (
     ENV_DB,
     SettingsError,
@@ -171,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VoiceconsoleError as err:
         print(f"voiceconsole: error: {err}", file=sys.stderr)
         return EXIT_REFUSED
+    except NotAllDone:
+        return EXIT_NOT_ALL_DONE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

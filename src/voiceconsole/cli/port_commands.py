@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli.context import CommandTree, Context, say
+from voiceconsole.cli.context import CommandTree, Context, not_all_done, say
 from voiceconsole.cli.output import table
 from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.port_checks import MISMATCH_TEXT
@@ -133,6 +133,8 @@ async def ports_refresh(args: argparse.Namespace, ctx: Context) -> None:
             print(f"{reading.hostname}: {said}")
 
     ctx.emit(readings, text)
+    if any(reading.error for reading in readings):
+        not_all_done()
 
 
 async def ports_set_role(args: argparse.Namespace, ctx: Context) -> None:
@@ -155,6 +157,8 @@ async def ports_set_role(args: argparse.Namespace, ctx: Context) -> None:
             print(f"{port.label} ({port.hostname} {port.interface}): {said}")
 
     ctx.emit(outcome, text)
+    if outcome.failed or plan.refused:
+        not_all_done()
 
 
 def _print_plan(plan: switch_ports.RolePlan) -> None:
