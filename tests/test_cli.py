@@ -372,3 +372,29 @@ def test_a_new_database_and_its_folders_are_the_owners_only(tmp_path: Path) -> N
     other = tmp_path / "elsewhere" / "team.db"
     assert _console(env, "--db", str(other), "sites", "list").returncode == 0
     assert other.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    ("command", "rows"),
+    [
+        (["numbers", "import"], "first,last,main_candidate,note\n020 7946 0999\x1b[2J,,no,x\n"),
+        (["handsets", "import"], "mac,model\n02cc01099999\x1b]0;pwn\x07,yealink-t33g\n"),
+    ],
+)
+def test_escape_sequences_in_csv_cells_never_reach_the_terminal(
+    tmp_path: Path, seeded_template: Path, command: list[str], rows: str
+) -> None:
+    db = tmp_path / "x.db"
+    shutil.copy(seeded_template, db)
+    csv_file = tmp_path / "evil.csv"
+    csv_file.write_text(rows, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "voiceconsole", "--db", str(db), *command, str(csv_file),
+         "--site", "LON1", "--dry-run"],
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    written = done.stdout + done.stderr
+    assert done.returncode == 1 and b"refused" in written
+    assert b"\x1b" not in written and b"\x07" not in written
+    assert "␛".encode() in written  # shown, not obeyed

@@ -23,7 +23,7 @@ def clean_text(value: str, what: str, *, max_len: int = 200, required: bool = Tr
         raise InvalidInput(f"the {what} must not be empty")
     if len(text) > max_len:
         raise InvalidInput(f"the {what} is longer than {max_len} characters")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text):
+    if any(is_control(ch) for ch in text):
         raise InvalidInput(f"the {what} must be one line without control characters")
     return text
 
@@ -83,11 +83,35 @@ def parse_day(text: str) -> dt.date | int:
     return parse_date(text)
 
 
+_CONTROL = ("Cc", "Cf", "Zl", "Zp")  # controls, format (bidi overrides), line/para breaks
+
+
+def is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in _CONTROL
+
+
 def device_text(value: object, max_len: int = 200) -> str:
     """Text a device sent (an LLDP name, a port description, a SIP reason), made one printable
     line: control characters (escape sequences' ESC, newlines) become spaces, so nothing it
     carries can steer a terminal or start a new config line."""
-    text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(value)
-    )
+    text = "".join(" " if is_control(ch) else ch for ch in str(value))
     return " ".join(text.split())[:max_len]
+
+
+def visible(value: str) -> str:
+    """Text from a file or a person, with every control character shown instead of obeyed:
+    C0 as its control picture (ESC as ␛, a newline as ␊), DEL as ␡, C1 and format characters
+    (bidi overrides) as <U+202E>. Nothing it carries can steer a terminal, and a user sees
+    what is wrong with the cell."""
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if code < 0x20:
+            out.append(chr(0x2400 + code))
+        elif code == 0x7F:
+            out.append("\u2421")
+        elif is_control(ch):
+            out.append(f"<U+{code:04X}>")
+        else:
+            out.append(ch)
+    return "".join(out)

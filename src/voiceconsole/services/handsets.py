@@ -43,7 +43,7 @@ from voiceconsole.domain.handsets import (
     normalise_mac,
 )
 from voiceconsole.domain.port_state import PortState
-from voiceconsole.domain.text import clean_text
+from voiceconsole.domain.text import clean_text, visible
 from voiceconsole.handsets.sip import parse_address
 from voiceconsole.services.lookup import (
     handset_by_ref,
@@ -496,8 +496,9 @@ def handset_csv_rows(text: str, site: str) -> list[dict[str, str]]:
             f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
             f"{expected} (site allowed)"
         )
+    # Cells come from outside: their control characters are shown, never obeyed.
     rows = [
-        {(k or "").strip(): (v if isinstance(v, str) else "") for k, v in row.items()}
+        {(k or "").strip(): visible(v) if isinstance(v, str) else "" for k, v in row.items()}
         for row in reader
     ]
     elsewhere = [

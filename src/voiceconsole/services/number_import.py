@@ -23,7 +23,7 @@ from voiceconsole.db.models import NumberRange, PhoneNumber, Site, utcnow
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_of
 from voiceconsole.domain.states import NumberState, Origin
-from voiceconsole.domain.text import clean_text, parse_choice
+from voiceconsole.domain.text import clean_text, parse_choice, visible
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import View
@@ -90,7 +90,11 @@ class ImportRefused(VoiceconsoleError):
 def read_csv(text: str) -> list[ImportRow]:
     """Rows of an import file; the header is optional (a first cell that is a number is data)."""
     try:
-        lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        # Cells come from outside: their control characters are shown, never obeyed.
+        lines = [
+            [visible(cell) for cell in line]
+            for line in csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        ]
     except csv.Error as err:
         raise InvalidInput(f"the file is not readable as CSV: {err}") from None
     if not lines:
