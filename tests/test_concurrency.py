@@ -223,3 +223,42 @@ async def test_cancel_and_apply_of_one_change_at_once(db_url: str) -> None:
     finally:
         for database in [db, *others]:
             await database.close()
+
+
+@pytest.mark.postgres
+async def test_concurrent_logins_to_one_handset_take_different_line_keys(
+    postgres_url: str,
+) -> None:
+    """Two colleagues log two numbers in to one phone at the same moment, each on their own
+    connection: both land, on keys 1 and 2 (before, both took key 1 and one failed)."""
+    from voiceconsole.services.handsets import list_handsets, login_number
+    from voiceconsole.services.seed import load_sample_data
+
+    setup = Database(postgres_url)
+    try:
+        await load_sample_data(setup, "sample-data")
+    finally:
+        await setup.close()
+    for _ in range(5):
+        first, second = Database(postgres_url), Database(postgres_url)
+        try:
+            results = await asyncio.gather(
+                login_number(first, "ann", handset="02:cc:01:01:00:01", number="020 7946 0001"),
+                login_number(second, "bob", handset="02:cc:01:01:00:01", number="020 7946 0002"),
+                return_exceptions=True,
+            )
+            assert not [r for r in results if isinstance(r, BaseException)], results
+            (desk,) = [
+                h for h in await list_handsets(first, site="LON1") if h.mac == "02:cc:01:01:00:01"
+            ]
+            assert sorted((key, n) for key, n, _ in desk.lines) in (
+                [(1, "+442079460001"), (2, "+442079460002")],
+                [(1, "+442079460002"), (2, "+442079460001")],
+            )
+            from voiceconsole.services.handsets import logout_number
+
+            await logout_number(first, "ann", number="020 7946 0001")
+            await logout_number(first, "ann", number="020 7946 0002")
+        finally:
+            await first.close()
+            await second.close()

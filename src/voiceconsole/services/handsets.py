@@ -292,9 +292,10 @@ async def login_number(
             view = await _view(session, await handset_by_ref(session, again))
         return LoginResult(view, resync, asked_again=True)
     async with transaction(db, actor) as tx:
-        target = await handset_by_ref(tx.session, handset)
-        device = await _model(tx.session, target.model)
+        # Locks in the one order: the number, then the handset.
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
+        target = await handset_by_ref(tx.session, handset, lock=True)
+        device = await _model(tx.session, target.model)
         used = frozenset(
             await tx.session.scalars(
                 select(HandsetLine.line_key).where(HandsetLine.handset_id == target.id)

@@ -197,13 +197,15 @@ def site_today_in(timezone: str, now: dt.datetime | None = None) -> dt.date:
     return (now or clock.utcnow()).astimezone(ZoneInfo(timezone)).date()
 
 
-async def handset_by_ref(session: AsyncSession, ref: str | int) -> Handset:
-    """A handset by id or MAC (any notation; 12 digits are a MAC, not an id)."""
+async def handset_by_ref(session: AsyncSession, ref: str | int, *, lock: bool = False) -> Handset:
+    """A handset by id or MAC (any notation; 12 digits are a MAC, not an id). `lock`
+    serialises logins to it: two at once would both take its first free line key."""
     text = str(ref).strip()
     if isinstance(ref, int) or (text.isdigit() and len(text) < 12):
-        found = await session.get(Handset, int(ref))
+        query = select(Handset).where(Handset.id == int(ref))
     else:
-        found = await session.scalar(select(Handset).where(Handset.mac == normalise_mac(str(ref))))
+        query = select(Handset).where(Handset.mac == normalise_mac(str(ref)))
+    found = await session.scalar(query.with_for_update() if lock else query)
     if found is None:
         raise NotFound(f"no handset {ref}")
     return found
