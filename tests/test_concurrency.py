@@ -262,3 +262,68 @@ async def test_concurrent_logins_to_one_handset_take_different_line_keys(
         finally:
             await first.close()
             await second.close()
+
+
+@pytest.mark.postgres
+async def test_a_deadlock_between_two_actions_is_retried_not_shown(postgres_url: str) -> None:
+    """Two actions take the same two rows in opposite orders, each waiting for the other at
+    the same moment: PostgreSQL ends one (deadlock detected). `retried` runs it again, and
+    both land."""
+    from voiceconsole.db.models import Site
+    from voiceconsole.services.transaction import retried, transaction
+
+    setup = Database(postgres_url)
+    await make_site(setup, "LON1")
+    await make_site(setup, "MAN1")
+    await setup.close()
+    both_hold_one = asyncio.Barrier(2)
+    attempts: Counter[str] = Counter()
+
+    def rename(first: str, second: str, who: str, *, always_wait: bool = False):  # type: ignore[no-untyped-def]
+        async def action(db: Database) -> None:
+            attempts[who] += 1
+            async with transaction(db, who) as tx:
+                for i, code in enumerate((first, second)):
+                    site = await tx.session.scalar(
+                        select(Site).where(Site.code == code).with_for_update()
+                    )
+                    assert site is not None
+                    site.name = f"{code} by {who}"
+                    if i == 0 and (attempts[who] == 1 or always_wait):
+                        await asyncio.wait_for(both_hold_one.wait(), 10)
+                tx.audit("site.edit", f"renamed {first} and {second}")
+
+        return action
+
+    ann_db, bob_db = Database(postgres_url), Database(postgres_url)
+    try:
+        await asyncio.gather(
+            retried(rename("LON1", "MAN1", "ann"))(ann_db),
+            retried(rename("MAN1", "LON1", "bob"))(bob_db),
+        )
+        assert sorted(attempts.values()) == [1, 2]  # one of them ran twice
+        async with ann_db.read() as session:
+            names = set(await session.scalars(select(Site.name)))
+        assert names in ({"LON1 by ann", "MAN1 by ann"}, {"LON1 by bob", "MAN1 by bob"})
+
+    finally:
+        await ann_db.close()
+        await bob_db.close()
+
+
+async def test_contention_on_every_attempt_ends_in_one_sentence() -> None:
+    """No retry left (an error path a real database gives only by chance): one sentence."""
+    from voiceconsole.domain.errors import Conflict
+    from voiceconsole.services.transaction import RETRIES, Contended, retried
+
+    tries = 0
+
+    @retried
+    async def always_contended() -> None:
+        nonlocal tries
+        tries += 1
+        raise Contended("deadlock detected")
+
+    with pytest.raises(Conflict, match="busy with colleagues' changes"):
+        await always_contended()
+    assert tries == RETRIES

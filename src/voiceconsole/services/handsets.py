@@ -59,7 +59,7 @@ from voiceconsole.services.provisioning import (
     provision_handset,
     rotate_secrets,
 )
-from voiceconsole.services.transaction import Transaction, transaction
+from voiceconsole.services.transaction import Transaction, retried, transaction
 
 # A line in these states is not on the phone yet: logging it in again asks the phone again.
 RESYNC_AGAIN = (LineStatus.PENDING_RESYNC.value, LineStatus.NOTIFIED.value)
@@ -363,6 +363,7 @@ async def login_number(
     return LoginResult(view, resync, moved_from)
 
 
+@retried
 async def logout_number(db: Database, actor: str, *, number: str) -> str:
     """Log a number out of the handset it is on (a remote one is provisioned again without
     it); returns that handset's name."""

@@ -158,7 +158,8 @@ async def numbers_by_ref(
     if site:
         query = query.where(PhoneNumber.site_id == site.id)
     if lock:
-        query = query.with_for_update()
+        # Fresh rows: a number read before the lock in this session may have changed since.
+        query = query.with_for_update().execution_options(populate_existing=True)
     found = {n.e164: n for n in await session.scalars(query)}
     result: list[PhoneNumber] = []
     seen: set[str] = set()

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import Occupier, PhoneNumber, Site
+from voiceconsole.db.models import Occupancy, Occupier, PhoneNumber, Site
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
 from voiceconsole.domain.phone import national, to_e164, value_of
 from voiceconsole.domain.states import (
@@ -37,7 +37,7 @@ from voiceconsole.services.lookup import (
     site_by_ref,
     site_today,
 )
-from voiceconsole.services.transaction import Transaction, transaction
+from voiceconsole.services.transaction import Transaction, retried, transaction
 from voiceconsole.services.views import NumberView
 
 PIN_DIGITS = 6
@@ -115,6 +115,7 @@ async def _record_move(
     return NumbersChanged(views)
 
 
+@retried
 async def allocate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, occupier: str, site: str
 ) -> NumbersChanged:
@@ -133,10 +134,22 @@ async def allocate_numbers(
 
 
 async def _held(tx: Transaction, refs: Sequence[str], site: str | None) -> list[PhoneNumber]:
+    """The numbers, locked in the one lock order: their holders' occupancies first, then the
+    numbers (allocation takes them in that order too; the other way round, two colleagues'
+    actions could each wait for the other)."""
     place = await site_by_ref(tx.session, site) if site else None
+    seen = await numbers_by_ref(tx.session, refs, place)
+    holders = sorted({(n.occupier_id, n.site_id) for n in seen if n.occupier_id is not None})
+    for occupier_id, site_id in holders:
+        await tx.session.execute(
+            select(Occupancy.id)
+            .where(Occupancy.occupier_id == occupier_id, Occupancy.site_id == site_id)
+            .with_for_update()
+        )
     return await numbers_by_ref(tx.session, refs, place, lock=True)
 
 
+@retried
 async def activate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
 ) -> NumbersChanged:
@@ -175,6 +188,7 @@ async def _check_entitlement(
         )
 
 
+@retried
 async def deactivate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
 ) -> NumbersChanged:
@@ -214,6 +228,7 @@ def _reset_features(number: PhoneNumber) -> None:
     number.pin_hash = None
 
 
+@retried
 async def release_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
 ) -> NumbersChanged:
@@ -263,6 +278,7 @@ async def recycle_due_numbers(
     return recycled
 
 
+@retried
 async def nominate_main(db: Database, actor: str, ref: str, *, occupier: str) -> NumbersChanged:
     """Make one of the occupier's numbers its main number at that site.
 
@@ -325,6 +341,7 @@ class ConfigureResult:
         return {"number": self.number.to_dict(), "new_pin": self.new_pin}
 
 
+@retried
 async def configure_number(
     db: Database,
     actor: str,

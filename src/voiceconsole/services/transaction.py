@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
+import functools
 import getpass
-from collections.abc import AsyncIterator, Iterable, Mapping
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import UniqueConstraint, insert
 from sqlalchemy import exc as sa_exc
@@ -176,6 +179,52 @@ async def transaction(
             await session.commit()
     except sa_exc.IntegrityError as err:
         raise _clash(err) from None
+    except sa_exc.DBAPIError as err:
+        if _contended(err):
+            raise Contended(str(err.orig)) from err
+        raise
+
+
+# PostgreSQL ends one of two transactions that wait for each other (a deadlock), or one that
+# cannot be serialised with another; nothing of it was written.
+_CONTENDED_STATES = {"40P01", "40001"}
+RETRIES = 4
+
+
+class Contended(Exception):
+    """The action's transaction was stopped by the database because of another one: it
+    wrote nothing and can run again (`retried`)."""
+
+
+def _contended(err: sa_exc.DBAPIError) -> bool:
+    orig = err.orig
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in _CONTENDED_STATES
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def retried(action: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run a user action again, a few times with a short random wait, when its transaction was
+    stopped by contention with a colleague's; then say so plainly. Only what happened inside
+    `transaction()` is retried: work after its commit (a phone's re-sync) never repeats."""
+
+    @functools.wraps(action)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return await action(*args, **kwargs)
+            except Contended:
+                if attempt == RETRIES:
+                    raise Conflict(
+                        "the database was busy with colleagues' changes to the same numbers "
+                        f"{RETRIES} times in a row; nothing was changed: try again"
+                    ) from None
+                await asyncio.sleep(random.uniform(0.02, 0.1) * attempt)
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def _unique_columns() -> dict[str, str]:

@@ -41,7 +41,7 @@ from voiceconsole.services.lookup import (
 )
 from voiceconsole.services.numbers import recycle_due_numbers
 from voiceconsole.services.pool import available_count, pick_from_pool
-from voiceconsole.services.transaction import Transaction, transaction
+from voiceconsole.services.transaction import Transaction, retried, transaction
 from voiceconsole.services.views import ChangeView, ServiceView, View
 from voiceconsole.services.voice_account import voice_account
 
@@ -86,6 +86,7 @@ class AddServicesResult(View):
         return [head, f"automation applied: {self.arithmetic}", *(f"  {line}" for line in lines)]
 
 
+@retried
 async def add_services(
     db: Database,
     actor: str,
@@ -250,6 +251,7 @@ def _change_view(
     )
 
 
+@retried
 async def schedule_change(
     db: Database,
     actor: str,
@@ -319,6 +321,7 @@ def _apply(change: ScheduledChange, assignment: ServiceAssignment) -> None:
     change.applied_at = utcnow()
 
 
+@retried
 async def cancel_change(db: Database, actor: str, change_id: int) -> ChangeView:
     async with transaction(db, actor) as tx:
         # Locked: a change being applied or cancelled elsewhere is seen as it ends up.
