@@ -25,7 +25,8 @@ RECONCILE_COLUMNS = (
     "Logged in",
     "Handsets",
     "Voice ports",
-    "State",
+    # A fixed width: "12 to look at" fits, and the header never waits for the rows' measure.
+    ("State", 14),
 )
 FINDING_COLUMNS = ("What", "Detail")
 
