@@ -68,16 +68,20 @@ def settings_path() -> Path:
     return user_config_path("voiceconsole", appauthor=False) / "console.toml"
 
 
+def _settings_file(path: Path) -> dict[str, object]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise SettingsError(f"cannot read the settings file {path}: {err}") from None
+
+
 def load_console_settings(path: Path | None = None) -> ConsoleSettings:
     """The settings file, or the defaults when there is none. A broken file is an error that
     names the file and the problem, never silently ignored."""
     path = path or settings_path()
     if not path.exists():
         return ConsoleSettings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise SettingsError(f"cannot read the settings file {path}: {err}") from None
+    data = _settings_file(path)
     keymap = data.get("keymap", {})
     if not isinstance(keymap, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
@@ -155,11 +159,7 @@ class ProvisioningSettings:
 def _provisioning_table(path: Path) -> dict[str, object]:
     if not path.exists():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise SettingsError(f"cannot read the settings file {path}: {err}") from None
-    table = data.get("provisioning", {})
+    table = _settings_file(path).get("provisioning", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [provisioning] is a table of settings")
     return table

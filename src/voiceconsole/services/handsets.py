@@ -189,15 +189,7 @@ async def add_handset(
             await occupancy_of(tx.session, holder, place)
         if await tx.session.scalar(select(Handset.id).where(Handset.mac == mac)):
             raise Conflict(f"a handset with MAC {mac} is already in the inventory")
-        port_id = None
-        if floor_port:
-            port_id = await tx.session.scalar(
-                select(FloorPort.id).where(
-                    FloorPort.site_id == place.id, FloorPort.label == floor_port.strip().upper()
-                )
-            )
-            if port_id is None:
-                raise NotFound(f"{place.code} has no floor port {floor_port.strip()}")
+        port_id = await _floor_port_id(tx.session, place.id, floor_port)
         handset = Handset(
             site_id=place.id,
             occupier_id=holder.id if holder else None,

@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole import clock
@@ -321,7 +321,7 @@ class DatabaseStore:
         """The login of the phone whose user is `user`; None for no such phone. A retired or
         faulty phone still logs in: its files have no lines, and fetching them is what
         clears the old logins off it."""
-        if owner_of(user) != user.lower() or len(user) != 12:
+        if owner_of(user) != user.lower():  # the 12 hex digits of a MAC, nothing more
             return None
         mac = ":".join(user.lower()[i : i + 2] for i in range(0, 12, 2))
         async with self.db.read() as session:
@@ -359,12 +359,11 @@ async def phone_file(
             return None
         lines = 0
         if served.has_lines:
-            lines = len(
-                list(
-                    await session.scalars(
-                        select(HandsetLine.id).where(HandsetLine.handset_id == handset.id)
-                    )
+            lines = (
+                await session.scalar(
+                    select(func.count()).where(HandsetLine.handset_id == handset.id)
                 )
+                or 0
             )
             await session.execute(
                 update(HandsetLine)
