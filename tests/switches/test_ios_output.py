@@ -35,7 +35,7 @@ def test_a_device_cannot_make_a_neighbour_on_another_port() -> None:
 
 def test_escape_sequences_in_a_system_name_do_not_reach_the_terminal() -> None:
     found = parse_lldp_detail(neighbour("Gi1/0/1", "evil\x1b]0;owned\x07\x1b[2J", "x"))
-    assert found[0].system_name == "evil ]0;owned [2J"
+    assert found[0].system_name == "evil␛]0;owned␇␛[2J"  # shown, not obeyed
     assert not any(ord(c) < 32 for c in found[0].system_name)
 
 

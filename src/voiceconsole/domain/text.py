@@ -91,11 +91,11 @@ def is_control(ch: str) -> bool:
 
 
 def device_text(value: object, max_len: int = 200) -> str:
-    """Text a device sent (an LLDP name, a port description, a SIP reason), made one printable
-    line: control characters (escape sequences' ESC, newlines) become spaces, so nothing it
-    carries can steer a terminal or start a new config line."""
-    text = "".join(" " if is_control(ch) else ch for ch in str(value))
-    return " ".join(text.split())[:max_len]
+    """Text a device sent (an LLDP name, a port description, a switch's refusal, a SIP
+    reason), made one line that cannot steer a terminal: runs of whitespace (newlines and
+    tabs too) become one space, and every other control character is shown, not obeyed
+    (`visible`), so an operator sees that the device sent something odd."""
+    return visible(" ".join(str(value).split()))[:max_len]
 
 
 def visible(value: str) -> str:

@@ -46,6 +46,7 @@ from voiceconsole.domain.handsets import (
     SipTransport,
     earlier_than,
 )
+from voiceconsole.domain.text import device_text
 from voiceconsole.handsets.provisioning import (
     FileAccess,
     Login,
@@ -388,11 +389,15 @@ async def phone_file(
 async def record_fetch(
     db: Database, handset_id: int | None, name: str, address: str, status: int
 ) -> None:
-    """A request the server answered without a phone's own file (refused, shared, missing)."""
+    """A request the server answered without a phone's own file (refused, shared, missing).
+    The name is whatever the client asked for: kept as one visible line."""
     async with db.write() as session:
         session.add(
             ProvisioningFetch(
-                handset_id=handset_id, file=name[:255], address=address[:64], status=status
+                handset_id=handset_id,
+                file=device_text(name, 255),
+                address=address[:64],
+                status=status,
             )
         )
         await session.commit()

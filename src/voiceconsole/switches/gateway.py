@@ -205,7 +205,7 @@ def describe_failure(target: SwitchTarget, err: BaseException) -> str:
     from netmiko.exceptions import NetmikoAuthenticationException, NetmikoTimeoutException
 
     name = f"{target.hostname} ({target.address}:{target.port})"
-    text = " ".join(str(err).split())[:300]
+    text = device_text(err, 300)
     lowered = text.lower()
     if isinstance(err, CredentialsError | SwitchError):
         return str(err)
@@ -235,10 +235,10 @@ def describe_failure(target: SwitchTarget, err: BaseException) -> str:
 
 def _refusal(output: str) -> str:
     """IOS echoes the refused line, then marks it with `%`: say both, not copy statistics."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines = [device_text(line, 300) for line in output.splitlines() if line.strip()]
     mark = next((n for n, line in enumerate(lines) if line.startswith("%")), None)
     if mark is None:
-        return " ".join(output.split())[:300]
+        return device_text(output, 300)
     echoed = [line for line in lines[:mark] if not line.startswith("^")]
     if echoed and "Configuration merge failed" not in echoed[-1]:
         return f"{echoed[-1]!r}: {lines[mark]}"
@@ -421,11 +421,11 @@ class Gateway:
             ):
                 raise
             username = self.credentials(target).username
-            finding = scp_config_finding(driver, username, " ".join(str(err).split())[:200])
+            finding = scp_config_finding(driver, username, device_text(err))
             raise NotReady(target.hostname, [finding]) from None
         except paramiko.SSHException as err:  # the copy's channel refused by the switch
             username = self.credentials(target).username
-            finding = scp_config_finding(driver, username, " ".join(str(err).split())[:200])
+            finding = scp_config_finding(driver, username, device_text(err))
             raise NotReady(target.hostname, [finding]) from None
 
     def preview(

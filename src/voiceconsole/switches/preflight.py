@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from voiceconsole.domain.text import device_text
 from voiceconsole.switches.commit import discard
 from voiceconsole.switches.ios_output import (
     parse_archive,
@@ -131,7 +132,7 @@ def _scp(driver: Any, username: str) -> Finding | None:
     try:
         driver.load_merge_candidate(config="end\n")
     except Exception as err:
-        reason = " ".join(str(err).split())[:200]
+        reason = device_text(err)
         return scp_config_finding(driver, username, reason)
     finally:
         discard(driver)
