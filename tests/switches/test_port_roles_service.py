@@ -13,7 +13,7 @@ from helpers import interface_block, snapshot
 from sqlalchemy import func, select
 
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import AuditEntry, FloorPort, Site, Switch, SwitchPort
+from voiceconsole.db.models import AuditEntry, FloorPort, Site, Switch, SwitchChange, SwitchPort
 from voiceconsole.domain.errors import NotFound, RuleViolation
 from voiceconsole.domain.port_checks import Mismatch
 from voiceconsole.domain.port_roles import SwitchPortRole
@@ -133,6 +133,25 @@ async def test_a_rejected_line_rolls_that_switch_back_and_the_others_commit(
     failed = await port_row(seeded, "2F-001")
     assert failed.role is None and failed.last_error
     assert (await port_row(seeded, "1F-001")).role == "voice"
+
+
+async def test_a_change_refused_everywhere_leaves_no_audit_entry_but_keeps_what_it_learnt(
+    seeded: Database, gateway: Gateway
+) -> None:
+    plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-001"), "voice")
+    sim(gateway, "lon1-1f-sw1").fail_next(r"switchport voice vlan", REJECTED)
+    before = await audit_count(seeded)
+    outcome = await apply_role_change(seeded, gateway, "qa", plan)
+    assert (outcome.done, outcome.failed) == (0, 1)
+    assert await audit_count(seeded) == before  # nothing was done: nothing to journal
+    port = await port_row(seeded, "1F-001")
+    assert port.role is None and "rejected the change" in (port.last_error or "")
+    async with seeded.read() as session:
+        states = [c.state.value for c in await session.scalars(select(SwitchChange))]
+    assert states == ["settled"]  # the change record is closed, not left in flight
+
+
+REJECTED = "% Invalid input detected at '^' marker."
 
 
 async def test_a_switch_changed_since_the_preview_is_not_committed(

@@ -33,7 +33,7 @@ from voiceconsole.services.switch_work import (
     site_plan,
     target_of,
 )
-from voiceconsole.services.transaction import transaction
+from voiceconsole.services.transaction import Transaction, transaction
 from voiceconsole.switches.gateway import (
     ApplyResult,
     Gateway,
@@ -302,24 +302,33 @@ async def apply_role_change(
                 )
         for label, why in plan.refused:
             outcome.ports.append(PortOutcome(label, "", "", False, why))
-        tx.audit(
-            "ports.role",
-            f"set {outcome.done} floor port(s) to {plan.role.value}"
-            + (f"; {outcome.failed} not changed" if outcome.failed else ""),
-            subjects=sites,
-            after=[
-                {
-                    "port": p.label,
-                    "switch": p.hostname,
-                    "interface": p.interface,
-                    "done": p.done,
-                    "reason": p.reason,
-                }
-                for p in outcome.ports
-            ],
-        )
+        if not outcome.done:
+            tx.only_bookkeeping()  # refused everywhere: nothing to journal
+        else:
+            _audit_role_change(tx, outcome, sites)
     outcome.ports.sort(key=lambda p: p.label)
     return outcome
+
+
+def _audit_role_change(
+    tx: Transaction, outcome: RoleOutcome, sites: set[tuple[int | None, int | None]]
+) -> None:
+    tx.audit(
+        "ports.role",
+        f"set {outcome.done} floor port(s) to {outcome.role.value}"
+        + (f"; {outcome.failed} not changed" if outcome.failed else ""),
+        subjects=sites,
+        after=[
+            {
+                "port": p.label,
+                "switch": p.hostname,
+                "interface": p.interface,
+                "done": p.done,
+                "reason": p.reason,
+            }
+            for p in outcome.ports
+        ],
+    )
 
 
 def _port_result(result: ApplyResult, interface: str) -> tuple[bool, str]:

@@ -74,11 +74,18 @@ class Transaction:
         self.actor = actor
         self.audited = 0
         self.unchanged = False
+        self.bookkeeping = False
         self.entries: list[tuple[dict[str, Any], list[tuple[int | None, int | None]]]] = []
 
     def no_change(self) -> None:
         """The action found nothing to do: it ends without an audit entry and writes nothing."""
         self.unchanged = True
+
+    def only_bookkeeping(self) -> None:
+        """The action changed nothing of the estate (a switch refused it), yet what it learnt
+        is kept: a port's last error and reading, how a change in flight ended. That is
+        committed without an audit entry: the journal lists what was done."""
+        self.bookkeeping = True
 
     def audit(
         self,
@@ -161,7 +168,7 @@ async def transaction(
             raise RuntimeError("a dry run cannot be part of a batch")
         tx = Transaction(outer.session, actor)
         yield tx
-        if tx.audited != 1 and not tx.unchanged:
+        if tx.audited != 1 and not (tx.audited == 0 and (tx.unchanged or tx.bookkeeping)):
             raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
         await tx.write_audit()
         return
@@ -172,7 +179,7 @@ async def transaction(
             if dry_run or (tx.unchanged and tx.audited == 0):
                 await session.rollback()
                 return
-            if tx.audited != 1:
+            if tx.audited != 1 and not (tx.bookkeeping and tx.audited == 0):
                 raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
             await session.flush()
             await tx.write_audit()
