@@ -143,3 +143,17 @@ def test_a_change_not_done_everywhere_exits_3(ports: Ports) -> None:
     assert "2F-003 (lon1-2f-sw1" in out and "done" in out
     assert role_of(ports, "2F-003")["role"] == "voice"
     assert role_of(ports, "1F-001")["role"] is None
+
+
+def test_a_refresh_that_cannot_read_a_switch_exits_3(ports: Ports) -> None:
+    import sqlite3
+
+    with sqlite3.connect(ports.db) as conn:  # lon1-2f-sw1 over SSH where nothing listens
+        conn.execute(
+            "UPDATE switches SET simulated = 0, mgmt_address = '127.0.0.1', mgmt_port = 1 "
+            "WHERE hostname = 'lon1-2f-sw1'"
+        )
+    code, out, err = ports.run("refresh", "--site", "LON1")
+    assert code == 3, (out, err)
+    assert "lon1-2f-sw1" in out + err
+    assert ports.run("refresh", "--site", "LON1", "--floor", "1F")[0] == 0
