@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import interface_block
 from sqlalchemy import select
 
 from voiceconsole.db.database import Database
@@ -17,6 +18,7 @@ from voiceconsole.db.models import Switch
 from voiceconsole.domain.port_roles import SwitchPortRole, VlanPlan, classify, render, settings_for
 from voiceconsole.services.floor_ports import floor_port_ids, list_floor_ports
 from voiceconsole.services.switch_ports import apply_role_change, plan_role_change
+from voiceconsole.switches.commit import session_files
 from voiceconsole.switches.credentials import Credentials
 from voiceconsole.switches.fleet import make_gateway
 from voiceconsole.switches.gateway import Gateway, PortChange, SwitchError, SwitchTarget, Timeouts
@@ -76,7 +78,11 @@ class Lab:
                 target.hostname,
                 credentials.username,
                 credentials.password,
-                optional_args={"simulator": simulator, "canonical_int": True},
+                optional_args={
+                    "simulator": simulator,
+                    "canonical_int": True,
+                    **session_files("ios"),
+                },
             )
 
         return Gateway(
@@ -144,6 +150,55 @@ def test_every_role_is_applied_and_verified_in_one_session(lab: Lab) -> None:
     switch = lab.switch(hostname)
     assert switch.pending_revert is None  # confirmed within the revert window
     assert " switchport trunk native vlan 400" in switch.running_config()
+
+
+def test_sessions_leave_no_candidate_files_and_never_use_the_shared_names(lab: Lab) -> None:
+    hostname = "lds1-1f-sw1"
+    interface = "GigabitEthernet1/0/20"
+    change = PortChange(
+        interface,
+        render("ios", interface, SwitchPortRole.GUEST, PLAN, "1F-020 test"),
+        settings_for(SwitchPortRole.GUEST, PLAN),
+    )
+    gateway = lab.gateway()
+    assert gateway.preview(lab.target(hostname), [change], VLANS)
+    assert gateway.apply(lab.target(hostname), [change], VLANS).committed
+    left = sorted(lab.switch(hostname).flash)
+    assert not [name for name in left if name.startswith("vc-") or "_config.txt" in name], left
+
+
+def test_a_preview_in_another_session_cannot_touch_the_candidate_about_to_be_committed() -> None:
+    """Two sessions on one switch, interleaved as two consoles' would be: one has loaded its
+    change, the other previews (loads, compares, discards) before the first commits."""
+    login = Credentials("noc", "pw")
+    fleet = build_fleet(SAMPLE / "switches.yaml", SAMPLE / "lab_devices.csv", {"noc": "pw"})
+    switch = next(s for s, _, _ in fleet if s.hostname == "lds1-1f-sw1")
+
+    def session() -> SimulatedIOSDriver:
+        args = {"simulator": switch, "canonical_int": True, **session_files("ios")}
+        driver = SimulatedIOSDriver(
+            "lds1-1f-sw1", login.username, login.password, optional_args=args
+        )
+        driver.open()
+        return driver
+
+    first, second = session(), session()
+    try:
+        first.load_merge_candidate(
+            config="interface GigabitEthernet1/0/21\n switchport access vlan 300\nend\n"
+        )
+        assert "vlan 300" in first.compare_config()
+        second.load_merge_candidate(
+            config="interface GigabitEthernet1/0/21\n switchport access vlan 500\nend\n"
+        )
+        assert "vlan 500" in second.compare_config()
+        second.discard_config()
+        first.commit_config()
+    finally:
+        first.close()
+        second.close()
+    block = interface_block(switch.running_config(), "GigabitEthernet1/0/21")
+    assert " switchport access vlan 300" in block and " switchport access vlan 500" not in block
 
 
 def test_an_invalid_line_is_rolled_back(lab: Lab) -> None:

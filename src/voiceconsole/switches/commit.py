@@ -4,6 +4,8 @@ verify, confirm or roll back. (Sessions, locks and errors: gateway.py.)"""
 from __future__ import annotations
 
 import logging
+import secrets
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +45,49 @@ class ApplyResult:
     pending_revert: bool = False
 
 
+def session_files(platform: str) -> dict[str, str]:
+    """NAPALM's optional args naming the files a session keeps on the switch's flash.
+
+    IOS's driver copies every candidate to one file and commits from it; with its default
+    names, a console previewing on a switch could empty or overwrite the candidate another
+    console is about to commit. Each session gets names of its own, removed when it ends
+    (`remove_session_files`)."""
+    if platform != "ios":
+        return {}
+    tag = f"vc-{secrets.token_hex(4)}"
+    return {
+        "merge_cfg": f"{tag}-merge.txt",
+        "candidate_cfg": f"{tag}-candidate.txt",
+        "rollback_cfg": f"{tag}-rollback.txt",
+    }
+
+
+# Drivers whose session wrote candidate files to the switch (see remove_session_files).
+_wrote_files: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def load_candidate(driver: Any, config: str) -> None:
+    _wrote_files.add(driver)
+    driver.load_merge_candidate(config=config)
+
+
+def remove_session_files(driver: Any) -> None:
+    """Delete this session's candidate files from flash, if it wrote any (best effort: a
+    file left by a dropped session is small, and named so nobody else uses it)."""
+    if driver not in _wrote_files:
+        return
+    _wrote_files.discard(driver)
+    names = [getattr(driver, attr, None) for attr in ("merge_cfg", "candidate_cfg", "rollback_cfg")]
+    try:
+        commands = [f"delete /force {driver._gen_full_path(name)}" for name in names if name]
+        driver.cli(commands)
+    except Exception:
+        log.debug("removing the session's candidate files failed", exc_info=True)
+
+
 def load_and_compare(driver: Any, changes: list[PortChange]) -> str:
     config = "".join(change.config.removesuffix("end\n") for change in changes) + "end\n"
-    driver.load_merge_candidate(config=config)
+    load_candidate(driver, config)
     return str(driver.compare_config())
 
 
@@ -59,7 +101,7 @@ def discard(driver: Any) -> None:
 def merge_and_commit(driver: Any, config: str) -> None:
     """A short change committed as is (no revert window): PoE off/on of one port."""
     try:
-        driver.load_merge_candidate(config=config)
+        load_candidate(driver, config)
         driver.compare_config()
         driver.commit_config()
     except Exception:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from voiceconsole.config import sample_data_dir
+from voiceconsole.switches.commit import session_files
 from voiceconsole.switches.credentials import Credentials, lookup
 from voiceconsole.switches.gateway import (
     DriverFactory,
@@ -114,7 +115,11 @@ class SimulatorFleet:
             username=credentials.username,
             password=credentials.password,
             timeout=int(timeouts.operation),
-            optional_args={"simulator": self.switch(target.hostname), "canonical_int": True},
+            optional_args={
+                "simulator": self.switch(target.hostname),
+                "canonical_int": True,
+                **session_files("ios"),
+            },
         )
         close = driver.close
 

@@ -41,6 +41,8 @@ from voiceconsole.switches.commit import (
     discard,
     load_and_compare,
     merge_and_commit,
+    remove_session_files,
+    session_files,
     unverified,
 )
 from voiceconsole.switches.credentials import Credentials, CredentialsError
@@ -155,6 +157,7 @@ def network_driver(
         "use_keys": False,
         "ssh_strict": known_hosts is not None,
         "system_host_keys": False,
+        **session_files(target.platform),
     }
     if known_hosts is not None:
         optional_args |= {"alt_host_keys": True, "alt_key_file": str(known_hosts)}
@@ -312,6 +315,7 @@ class Gateway:
                     raise SwitchError(describe_failure(target, err)) from None
                 yield driver
             finally:
+                remove_session_files(driver)
                 try:
                     driver.close()
                 except Exception:  # a dropped session is already closed

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from voiceconsole.domain.text import device_text
-from voiceconsole.switches.commit import discard
+from voiceconsole.switches.commit import discard, load_candidate
 from voiceconsole.switches.ios_output import (
     parse_archive,
     parse_lldp_status,
@@ -130,7 +130,7 @@ def scp_config_finding(driver: Any, username: str, reason: str) -> Finding:
 def _scp(driver: Any, username: str) -> Finding | None:
     """Copy an empty candidate the way NAPALM copies every change, then drop it."""
     try:
-        driver.load_merge_candidate(config="end\n")
+        load_candidate(driver, "end\n")
     except Exception as err:
         reason = device_text(err)
         return scp_config_finding(driver, username, reason)
