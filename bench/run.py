@@ -21,7 +21,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     runs = {
-        "import_numbers": ["--numbers", "100000"] if args.quick else [],
+        "import_numbers": ["--numbers", "100000", "--rows", "20000"] if args.quick else [],
         "services_add": ["--calls", "50"] if args.quick else [],
         "concurrent_allocation": ["--seconds", "3"] if args.quick else [],
         "ui": ["--quick"] if args.quick else [],

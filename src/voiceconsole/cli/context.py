@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from voiceconsole.cli.output import print_json
 from voiceconsole.db.database import Database
@@ -74,6 +76,25 @@ def read_csv_text(file: Path) -> str:
         raise InvalidInput(f"cannot read {file}: {err.strerror}") from None
     except UnicodeDecodeError:
         raise InvalidInput(f"{file} is not UTF-8 text; save the CSV as UTF-8") from None
+
+
+@contextmanager
+def open_csv(file: Path) -> Iterator[TextIO]:
+    """An import file (or standard input for `-`) opened for reading as it goes: UTF-8, a
+    byte-order mark allowed. A byte that is not UTF-8 is refused where it is read."""
+    if str(file) == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()  # standard input stays open
+        return
+    try:
+        opened = file.open(encoding="utf-8-sig", newline="")
+    except OSError as err:
+        raise InvalidInput(f"cannot read {file}: {err.strerror}") from None
+    with opened:
+        yield opened
 
 
 def say(text: str) -> None:

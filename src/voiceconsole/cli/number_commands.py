@@ -7,14 +7,15 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from voiceconsole.cli.context import CommandTree, Context, Handler, positive, read_csv_text, say
+from voiceconsole.cli.context import CommandTree, Context, Handler, open_csv, positive, say
 from voiceconsole.cli.output import print_json, table, to_data
 from voiceconsole.services import numbers
 from voiceconsole.services.number_import import (
+    LISTED,
     ImportRefused,
     ImportReport,
     import_numbers,
-    read_csv,
+    iter_csv,
 )
 from voiceconsole.services.views import NumberView
 
@@ -119,23 +120,34 @@ def _print_report(report: ImportReport) -> None:
         mark = "ok " if row.ok else "ERR"
         detail = f"{row.size:,} numbers" if row.ok else row.message
         print(f"{mark} line {row.line}: {row.text}: {detail}")
+    if report.row_count > len(report.rows):
+        unlisted = report.row_count - len(report.rows)
+        print(f"({unlisted:,} rows not listed: over {LISTED:,} rows, only refused ones are)")
     verb = "would import" if report.dry_run else "imported"
     if report.ok:
         print(f"{verb} {report.total:,} {report.origin} numbers to {report.site}")
+    elif report.row_count:
+        print(f"{report.refused:,} of {report.row_count:,} rows refused; nothing was imported")
+
+
+def _progress(phase: str, count: int) -> None:
+    what = "rows" if phase == "checked" else "numbers"
+    say(f"{phase} {count:,} {what}…")
 
 
 async def numbers_import(args: argparse.Namespace, ctx: Context) -> None:
-    text = read_csv_text(args.file)
     try:
-        report = await import_numbers(
-            ctx.db,
-            ctx.actor,
-            read_csv(text),
-            site=args.site,
-            origin=args.origin,
-            occupier=args.occupier,
-            dry_run=args.dry_run,
-        )
+        with open_csv(args.file) as source:
+            report = await import_numbers(
+                ctx.db,
+                ctx.actor,
+                iter_csv(source),
+                site=args.site,
+                origin=args.origin,
+                occupier=args.occupier,
+                dry_run=args.dry_run,
+                progress=_progress,
+            )
     except ImportRefused as refused:
         if ctx.json:
             print_json(refused.report)

@@ -100,7 +100,7 @@ def report_text(report: ImportReport, *, from_file: bool) -> Text:
     """The per-row report: what each row adds, or why it is refused."""
     text = Text()
     bad = [r for r in report.rows if not r.ok]
-    shown = report.rows if len(report.rows) <= SHOWN_ROWS else bad[:SHOWN_ROWS]
+    shown = report.rows if report.row_count <= SHOWN_ROWS else bad[:SHOWN_ROWS]
     for row in shown:
         where = f"line {row.line}" if from_file else "range"
         if row.ok:
@@ -110,17 +110,17 @@ def report_text(report: ImportReport, *, from_file: bool) -> Text:
             text.append("ERR  ", style="bold red")
             text.append(f"{where}: {row.text}: {row.message}")
         text.append("\n")
-    if len(shown) < len(report.rows):
-        text.append(f"({len(report.rows) - len(shown):,} more rows not shown)\n", style="dim")
+    if len(shown) < report.row_count:
+        text.append(f"({report.row_count - len(shown):,} more rows not shown)\n", style="dim")
     verb = "Would import" if report.dry_run else "Imported"
     to = f" to {report.site}" + (f" for {report.occupier}" if report.occupier else "")
     if report.ok:
         text.append(f"{verb} {report.total:,} {report.origin} numbers{to}.", style="bold")
         if report.dry_run:
             text.append("  Nothing is written until you press ctrl+s.", style="italic")
-    elif report.rows:
+    elif report.row_count:
         text.append(
-            f"{len(bad)} of {len(report.rows)} rows refused: nothing can be imported.",
+            f"{report.refused:,} of {report.row_count:,} rows refused: nothing can be imported.",
             style="bold red",
         )
     else:
@@ -321,7 +321,7 @@ class ImportNumbersScreen(ConfirmOrCancel, Screen[str | None]):
 
     def _imported(self, report: ImportReport) -> None:
         to = f" for {report.occupier}" if report.occupier else ""
-        rows = len(report.rows)
+        rows = report.row_count
         self.dismiss(
             f"Imported {report.total:,} {report.origin} numbers to {report.site}{to} "
             f"({rows} row{'s' if rows > 1 else ''})"
