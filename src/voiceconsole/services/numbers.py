@@ -37,7 +37,7 @@ from voiceconsole.services.lookup import (
     site_by_ref,
     site_today,
 )
-from voiceconsole.services.transaction import Transaction, retried, transaction
+from voiceconsole.services.transaction import Contended, Transaction, retried, transaction
 from voiceconsole.services.views import NumberView
 
 PIN_DIGITS = 6
@@ -146,7 +146,12 @@ async def _held(tx: Transaction, refs: Sequence[str], site: str | None) -> list[
             .where(Occupancy.occupier_id == occupier_id, Occupancy.site_id == site_id)
             .with_for_update()
         )
-    return await numbers_by_ref(tx.session, refs, place, lock=True)
+    numbers = await numbers_by_ref(tx.session, refs, place, lock=True)
+    if {(n.occupier_id, n.site_id) for n in numbers if n.occupier_id is not None} - set(holders):
+        # A colleague gave a number to another holder between the read and the locks: its
+        # occupancy cannot be locked now without breaking the order. Start again.
+        raise Contended("a number changed holder while its occupancy was being locked")
+    return numbers
 
 
 @retried
@@ -287,7 +292,7 @@ async def nominate_main(db: Database, actor: str, ref: str, *, occupier: str) ->
     """
     async with transaction(db, actor) as tx:
         holder = await occupier_by_ref(tx.session, occupier)
-        (number,) = await numbers_by_ref(tx.session, [ref], lock=True)
+        (number,) = await _held(tx, [ref], None)  # its holder's occupancy, then the number
         place = await tx.session.get_one(Site, number.site_id)
         refusal = f"cannot make {national(number.e164)} the main number of {holder.name}: "
         if number.state is NumberState.AVAILABLE:
