@@ -112,8 +112,20 @@ async def test_files_for_another_server_get_the_mode_and_group_of_the_settings(
     for path in written:
         assert path.stat().st_mode & 0o777 == 0o640
         assert grp.getgrgid(path.stat().st_gid).gr_name == group
+    # The folder it made: the group may enter it, nobody else.
+    assert (tmp_path / "served").stat().st_mode & 0o777 == 0o750
+    assert grp.getgrgid((tmp_path / "served").stat().st_gid).gr_name == group
     # A group that does not exist: said, nothing written.
     bad = dataclasses.replace(settings, directory=tmp_path / "other", file_group="no-such-group")
     outcome = await provision_handset(db, desk.id, settings=bad)
     assert outcome is not None and "could not be written" in outcome.reason
     assert not [p for p in (tmp_path / "other").iterdir()]
+
+
+def test_a_new_provisioning_folder_is_its_owners_only(tmp_path: Path) -> None:
+    from voiceconsole.handsets.provisioning import write_file
+
+    write_file(tmp_path / "data" / "provisioning", "x.cfg", "secret = 1\n")
+    for folder in (tmp_path / "data", tmp_path / "data" / "provisioning"):
+        assert folder.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "provisioning" / "x.cfg").stat().st_mode & 0o777 == 0o600

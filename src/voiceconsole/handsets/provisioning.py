@@ -253,10 +253,22 @@ class FileAccess:
     group: str | None = None
 
 
+def provisioning_folder(directory: Path, access: FileAccess = FileAccess()) -> None:
+    """Create the folder and the missing ones above it for this user only (0700: the files
+    hold SIP secrets), or 0750 with the group when another server's group reads the files.
+    A folder that exists is left as it is: the operator set it up."""
+    missing = [p for p in (directory, *directory.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if access.group is not None and folder == directory:
+            os.chown(folder, -1, grp.getgrnam(access.group).gr_gid)
+            os.chmod(folder, 0o750)
+
+
 def write_file(directory: Path, name: str, content: str, access: FileAccess = FileAccess()) -> Path:
     """Write `name` whole: a temporary file (mode 0600 until it is complete) renamed over it,
     then given its mode and group, so no reader ever sees half a file."""
-    directory.mkdir(parents=True, exist_ok=True)
+    provisioning_folder(directory, access)
     remove_stale_temporaries(directory)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
     try:

@@ -19,7 +19,11 @@ from voiceconsole.config import ProvisioningSettings
 from voiceconsole.db.database import Database
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.handsets.http_server import ProvisioningServer
-from voiceconsole.handsets.provisioning import remove_stale_temporaries
+from voiceconsole.handsets.provisioning import (
+    FileAccess,
+    provisioning_folder,
+    remove_stale_temporaries,
+)
 from voiceconsole.handsets.sip import parse_address
 from voiceconsole.services.provisioning import DatabaseStore, check_registrations, due_resyncs
 
@@ -60,7 +64,7 @@ async def run_provisioning_server(
 ) -> None:
     """Serve until `stop` is set; `ready(url)` once phones can fetch."""
     server = ProvisioningServer(DatabaseStore(db, settings), settings.directory)
-    settings.directory.mkdir(parents=True, exist_ok=True)
+    provisioning_folder(settings.directory, FileAccess(settings.file_mode, settings.file_group))
     remove_stale_temporaries(settings.directory)
     runner = web.AppRunner(server.app(), access_log=None)
     await runner.setup()

@@ -117,7 +117,7 @@ def ensure_entry(ref: str, username: str, path: Path | None = None) -> Credentia
         if _read_file(path).get(ref) is not None:
             raise
     made = Credentials(username, secrets.token_urlsafe(18))
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # Created 0600 before anything is written, so the secret is never readable by others.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as out:
