@@ -1,4 +1,5 @@
-"""kill -9 at random moments of a role change, over SSH to `voiceconsole lab` (a real
+"""kill -9 at random moments of a role change, on SQLite and on PostgreSQL, over SSH to
+`voiceconsole lab` (a real
 process that outlives the console, as a switch does): before the session, mid-preview,
 between commit and confirm, after the confirm. After every kill `switches check` settles what
 the dead console left, and then the database and the switch agree on the port's role, no
@@ -21,6 +22,7 @@ from test_switch_race import agrees, role_in_database
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, SwitchChange, SwitchChangeState
+from voiceconsole.services.seed import load_sample_data
 
 ROUNDS = 8
 
@@ -43,11 +45,33 @@ async def in_flight_and_journal(db: str) -> tuple[int, int]:
         await database.close()
 
 
+class PostgresScene(Scene):
+    """The same scene with the console's database on PostgreSQL: the sample data loaded
+    there, lon1-1f-sw1 pointing at the lab."""
+
+    def __init__(self, tmp_path: Path, seeded_template: Path, url: str) -> None:
+        super().__init__(tmp_path, seeded_template)  # (its SQLite copy goes unused)
+        self.db = url
+        asyncio.run(self._seed())
+        asyncio.run(self._point_at_lab())
+
+    async def _seed(self) -> None:
+        db = await Database.open(self.db)
+        try:
+            await load_sample_data(db, "sample-data")
+        finally:
+            await db.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def scene(request: pytest.FixtureRequest, tmp_path: Path, seeded_template: Path) -> Scene:
+    if request.param == "sqlite":
+        return Scene(tmp_path, seeded_template)
+    return PostgresScene(tmp_path, seeded_template, request.getfixturevalue("postgres_url"))
+
+
 @pytest.mark.slow
-def test_kill_9_at_random_moments_of_a_role_change_then_check_agrees(
-    tmp_path: Path, seeded_template: Path
-) -> None:
-    scene = Scene(tmp_path, seeded_template)
+def test_kill_9_at_random_moments_of_a_role_change_then_check_agrees(scene: Scene) -> None:
     rng = random.Random(5)
     before = asyncio.run(role_in_database(scene.db))
     _, entries_before = asyncio.run(in_flight_and_journal(scene.db))
