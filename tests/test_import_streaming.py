@@ -72,6 +72,17 @@ def test_a_large_files_report_lists_its_refused_rows_and_counts_the_rest(
 ) -> None:
     code, out, err, _ = dry_run(site_db, one_per_row(tmp_path / "bad.csv", 5_000, bad_line=4_321))
     assert code == 1, err
-    assert out.splitlines()[0].startswith("ERR line 4321: not a number: ")
-    assert "(4,999 rows not listed: over 1,000 rows, only refused ones are)" in out
-    assert "1 of 5,000 rows refused; nothing was imported" in out + err
+    (line,) = out.splitlines()  # the good rows of a large file are not listed
+    assert line.startswith("ERR line 4321: not a number: ")
+    assert "1 of 5,000 rows refused; nothing was imported" in err
+    # Overlaps are found in numeric order, which here is the reverse of the file's: the
+    # lowest lines are listed all the same (every row but the first overlaps an earlier
+    # one), and the rest counted.
+    rows = ["first,last"] + [f"020 3000 {n:04d},020 3000 {n + 1:04d}" for n in range(2_500, 0, -1)]
+    (tmp_path / "overlaps.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err, _ = dry_run(site_db, tmp_path / "overlaps.csv")
+    listed = out.splitlines()
+    assert code == 1 and len(listed) == 1_001, err
+    assert [int(line.split()[2].rstrip(":")) for line in listed[:-1]] == list(range(3, 1_003))
+    assert listed[-1] == "(and 1,499 more refused rows)"
+    assert "2,499 of 2,500 rows refused" in err

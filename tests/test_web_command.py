@@ -20,7 +20,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from voiceconsole.cli.main import build_parser, main
-from voiceconsole.cli.web_command import public_url, served_command, session_environment
+from voiceconsole.cli.web_command import (
+    cookie_name,
+    guard,
+    origin_of,
+    public_url,
+    served_command,
+    session_environment,
+)
 
 
 def test_web_listens_on_this_machine_only_by_default() -> None:
@@ -263,3 +270,29 @@ def test_the_database_password_is_in_no_output_and_no_command_line(
     assert any("voiceconsole" in line and "--actor qa" in line for line in seen)
     assert not [line for line in seen if password in line]
     assert password not in said and password not in shown.decode(errors="replace")
+
+
+def test_origins_are_compared_as_browsers_send_them() -> None:
+    assert origin_of("https://Noc.Example:443/console") == "https://noc.example"
+    assert origin_of("http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    assert origin_of("http://[::1]:80/") == "http://[::1]"
+    assert cookie_name("http://127.0.0.1:8000") == "voiceconsole_web_8000"
+    assert cookie_name("https://noc.example/console") == "voiceconsole_web__console"
+
+
+async def test_behind_a_proxy_the_cookie_is_the_consoles_path_only_and_secure() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="console")
+
+    app = web.Application(middlewares=[guard("https://noc.example/console", "s3cret")])
+    app.router.add_get("/", page)
+    async with TestClient(TestServer(app)) as client:
+        answer = await client.get("/?token=s3cret", allow_redirects=False)
+        assert answer.status == 302 and answer.headers["Location"] == "./"
+        morsel = answer.cookies["voiceconsole_web__console"]
+        assert morsel.value == "s3cret" and morsel["path"] == "/console/"
+        assert morsel["secure"] and morsel["httponly"] and morsel["samesite"] == "Lax"
+        assert (await client.get("/?token=guess", allow_redirects=False)).status == 403

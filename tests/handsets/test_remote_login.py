@@ -123,9 +123,13 @@ async def test_files_for_another_server_get_the_mode_and_group_of_the_settings(
 
 
 def test_a_new_provisioning_folder_is_its_owners_only(tmp_path: Path) -> None:
-    from voiceconsole.handsets.provisioning import write_file
+    from voiceconsole.handsets.provisioning import FileAccess, write_file
 
     write_file(tmp_path / "data" / "provisioning", "x.cfg", "secret = 1\n")
     for folder in (tmp_path / "data", tmp_path / "data" / "provisioning"):
         assert folder.stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "data" / "provisioning" / "x.cfg").stat().st_mode & 0o777 == 0o600
+    # Files every user may read (a TFTP server running as nobody): folders they can reach.
+    write_file(tmp_path / "tftp" / "root", "y.cfg", "x = 1\n", FileAccess(mode=0o644))
+    for folder in (tmp_path / "tftp", tmp_path / "tftp" / "root"):
+        assert folder.stat().st_mode & 0o777 == 0o755

@@ -304,9 +304,12 @@ async def test_a_session_lost_before_the_confirm_is_undone_by_the_switch(
     # The one error path that cannot be produced on demand: the link drops after the commit.
     monkeypatch.setattr(SimulatedIOSDriver, "confirm_commit", lost)
     plan = await plan_role_change(seeded, gateway, await ids(seeded, "1F-003"), "voice")
+    journal = await audit_count(seeded)
     outcome = await apply_role_change(seeded, gateway, "qa", plan)
     assert not outcome.ports[0].done
     assert "undoes the change by itself within its revert window" in outcome.ports[0].reason
+    # Not done, yet the switch had it for a while: that is journalled.
+    assert await audit_count(seeded) == journal + 1
     port = await port_row(seeded, "1F-003")
     assert port.role is None and "within its revert window" in (port.last_error or "")
     # What the switch shows now is about to be undone: it is not recorded as observed.

@@ -120,14 +120,14 @@ def _print_report(report: ImportReport) -> None:
         mark = "ok " if row.ok else "ERR"
         detail = f"{row.size:,} numbers" if row.ok else row.message
         print(f"{mark} line {row.line}: {row.text}: {detail}")
-    if report.row_count > len(report.rows):
-        unlisted = report.row_count - len(report.rows)
-        print(f"({unlisted:,} rows not listed: over {LISTED:,} rows, only refused ones are)")
+    listed_refused = sum(1 for row in report.rows if not row.ok)
+    if report.refused > listed_refused:
+        print(f"(and {report.refused - listed_refused:,} more refused rows)")
+    elif report.row_count > LISTED and report.ok:
+        print(f"({report.row_count:,} rows: a file of over {LISTED:,} lists only refused rows)")
     verb = "would import" if report.dry_run else "imported"
     if report.ok:
         print(f"{verb} {report.total:,} {report.origin} numbers to {report.site}")
-    elif report.row_count:
-        print(f"{report.refused:,} of {report.row_count:,} rows refused; nothing was imported")
 
 
 def _progress(phase: str, count: int) -> None:
@@ -141,7 +141,7 @@ async def numbers_import(args: argparse.Namespace, ctx: Context) -> None:
             report = await import_numbers(
                 ctx.db,
                 ctx.actor,
-                iter_csv(source),
+                iter_csv(source, str(args.file)),
                 site=args.site,
                 origin=args.origin,
                 occupier=args.occupier,

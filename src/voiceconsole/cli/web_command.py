@@ -8,8 +8,9 @@ under their name.
 textual-serve has no authentication of any kind, so this command adds the least a console
 that changes switches needs:
 - a secret made at each start, in the address it prints: opening that address once sets a
-  cookie (HttpOnly, SameSite=Strict) for this server and drops the secret from the address
-  bar; the page, its downloads and its WebSocket need the cookie;
+  cookie for this server (HttpOnly; Secure over HTTPS; its path that of the served address;
+  SameSite=Lax, so that the address opened from a chat or a mail still works) and drops the
+  secret from the address bar; the page, its downloads and its WebSocket need the cookie;
 - the WebSocket is accepted only from a page of this server (its Origin is the served
   address), so a page on another site that the operator visits cannot drive the console,
   even through DNS rebinding;
@@ -102,20 +103,35 @@ def public_url(host: str, port: int, given: str | None) -> str:
 
 
 def origin_of(url: str) -> str:
-    """What a browser sends as Origin for a page at `url`."""
+    """What a browser sends as Origin for a page at `url` (no port when it is the scheme's)."""
+    parts = urlsplit(url.lower())
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    host = parts.hostname or ""
+    shown = f"[{host}]" if ":" in host else host
+    port = "" if parts.port in (None, default) else f":{parts.port}"
+    return f"{parts.scheme}://{shown}{port}"
+
+
+def cookie_name(url: str) -> str:
+    """One cookie per served console: cookies ignore ports, so the name carries it (and the
+    path, for two consoles behind one proxy)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    tag = "".join(c if c.isalnum() else "_" for c in f"{parts.port or ''}{parts.path}")
+    return f"voiceconsole_web_{tag}".rstrip("_")
 
 
 Handler = Callable[["web.Request"], Awaitable["web.StreamResponse"]]
 
 
-def guard(url: str, secret: str, cookie: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+def guard(url: str, secret: str) -> Callable[..., Awaitable[web.StreamResponse]]:
     """aiohttp middleware: the secret, the cookie and the Origin rule of the module docstring.
     The page's scripts and styles (`/static`) are public files of textual-serve."""
     from aiohttp import web
 
     origin = origin_of(url)
+    cookie = cookie_name(url)
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/") + "/"
 
     def holds(given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), secret.encode())
@@ -128,8 +144,15 @@ def guard(url: str, secret: str, cookie: str) -> Callable[..., Awaitable[web.Str
             if not holds(request.query["token"]):
                 raise web.HTTPForbidden(text="That is not this server's secret.\n")
             # The secret goes into a cookie and out of the address bar and its history.
-            answer = web.HTTPFound(f"{url}/")
-            answer.set_cookie(cookie, secret, httponly=True, samesite="Strict", path="/")
+            answer = web.HTTPFound("./")
+            answer.set_cookie(
+                cookie,
+                secret,
+                httponly=True,
+                samesite="Lax",
+                secure=parts.scheme == "https",
+                path=path,
+            )
             raise answer
         if not holds(request.cookies.get(cookie)):
             raise web.HTTPForbidden(
@@ -167,7 +190,7 @@ async def web_serve(args: argparse.Namespace, ctx: Context) -> None:
     # Server.serve() would start an event loop of its own; this command already runs in one.
     # The application it builds is served here instead (textual-serve 1.x).
     app = await server._make_app()
-    app.middlewares.append(guard(url, secret, cookie=f"voiceconsole_web_{args.port}"))
+    app.middlewares.append(guard(url, secret))
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     stop = asyncio.Event()

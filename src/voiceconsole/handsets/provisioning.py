@@ -254,15 +254,22 @@ class FileAccess:
 
 
 def provisioning_folder(directory: Path, access: FileAccess = FileAccess()) -> None:
-    """Create the folder and the missing ones above it for this user only (0700: the files
-    hold SIP secrets), or 0750 with the group when another server's group reads the files.
-    A folder that exists is left as it is: the operator set it up."""
+    """Create the folder and the missing ones above it so that whoever may read the files
+    may reach them, and nobody else: 0700 for files of this user only (they hold SIP
+    secrets), 0750 with the group when the group may read them (file mode 0640), 0755 when
+    everyone may (0644, a TFTP server running as nobody). A folder that exists is left as it
+    is: the operator set it up."""
+    mode = 0o700
+    if access.mode & 0o040:
+        mode |= 0o050
+    if access.mode & 0o004:
+        mode |= 0o005
     missing = [p for p in (directory, *directory.parents) if not p.exists()]
     for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        if access.group is not None and folder == directory:
+        folder.mkdir(exist_ok=True)
+        if access.group is not None:
             os.chown(folder, -1, grp.getgrnam(access.group).gr_gid)
-            os.chmod(folder, 0o750)
+        os.chmod(folder, mode)
 
 
 def write_file(directory: Path, name: str, content: str, access: FileAccess = FileAccess()) -> Path:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import heapq
 import io
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -32,7 +33,7 @@ from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.domain.text import clean_text, parse_choice, visible
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
-from voiceconsole.services.transaction import transaction
+from voiceconsole.services.transaction import reading, transaction
 from voiceconsole.services.views import View
 
 _CHUNK = 20_000
@@ -103,10 +104,10 @@ def read_csv(text: str) -> list[ImportRow]:
     return list(iter_csv(io.StringIO(text.lstrip("\ufeff"))))
 
 
-def iter_csv(source: TextIO | Iterable[str]) -> Iterator[ImportRow]:
+def iter_csv(source: TextIO | Iterable[str], name: str = "the file") -> Iterator[ImportRow]:
     """Rows of an import file, one at a time; the header is optional (a first cell that is a
-    number is data). `source` is an open text file or lines."""
-    lines = _cells(source)
+    number is data). `source` is an open text file or lines; `name` is for messages."""
+    lines = _cells(source, name)
     first = next(lines, None)
     if first is None:
         return
@@ -138,16 +139,18 @@ def iter_csv(source: TextIO | Iterable[str]) -> Iterator[ImportRow]:
         )
 
 
-def _cells(source: TextIO | Iterable[str]) -> Iterator[list[str]]:
+def _cells(source: TextIO | Iterable[str], name: str) -> Iterator[list[str]]:
     """CSV lines as cells, each cell made visible (they come from outside: their control
     characters are shown, never obeyed); a file that is not CSV or not UTF-8 is refused."""
     try:
         for line in csv.reader(source):
             yield [visible(cell) for cell in line]
     except csv.Error as err:
-        raise InvalidInput(f"the file is not readable as CSV: {err}") from None
+        raise InvalidInput(f"{name} is not readable as CSV: {err}") from None
     except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text; save the CSV as UTF-8") from None
+        raise InvalidInput(f"{name} is not UTF-8 text; save the CSV as UTF-8") from None
+    except OSError as err:
+        raise InvalidInput(f"cannot read {name}: {err.strerror or err}") from None
 
 
 def _chain_one(first: list[str], rest: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -184,16 +187,19 @@ async def import_numbers(
         raise InvalidInput(
             f"{kind.value} numbers are brought in for one occupier: name it with --occupier"
         )
+    async with reading(db) as session:
+        country = (await site_by_ref(session, site)).country
+    # Reading and parsing is file and CPU work (phonenumbers): in a thread, so the console
+    # stays responsive, and before the transaction, so colleagues' writes never wait for a
+    # large file (or a slow pipe) to be read.
+    found = await asyncio.to_thread(_parse_rows, rows, country, kind, progress)
+    _overlaps_within(found)
     async with transaction(db, actor, dry_run=dry_run) as tx:
         place = await site_by_ref(tx.session, site)
         holder = await occupier_by_ref(tx.session, occupier) if occupier else None
         if holder:
             await occupancy_of(tx.session, holder, place, lock=True)
         report = ImportReport(place.code, kind.value, holder.code if holder else None, dry_run)
-        # Reading and parsing is file and CPU work (phonenumbers): in a thread, so the
-        # console stays responsive.
-        found = await asyncio.to_thread(_parse_rows, rows, place, kind, progress)
-        _overlaps_within(found)
         await _clashes_with_installation(tx.session, found)
         _fill_report(report, found)
         if not report.ok:
@@ -235,6 +241,7 @@ class _Found:
         self.row_count = 0
         self.refused_lines: set[int] = set()
         self.problems: dict[int, tuple[str, str]] = {}  # line -> (the row as written, why)
+        self._listed_lines: list[int] = []  # a heap of the problems' lines, negated
         self.listed: list[RowReport] = []  # every row while the file is small
 
     def add(self, row: ImportRow, block: NumberBlock, candidate: bool) -> None:
@@ -249,12 +256,19 @@ class _Found:
         if line in self.refused_lines:
             return
         self.refused_lines.add(line)
-        if len(self.problems) < LISTED:
-            self.problems[line] = (text, why)
+        # The words are kept for the LISTED lowest lines, whatever order they were found in.
+        if len(self.problems) >= LISTED:
+            highest = -self._listed_lines[0]
+            if line > highest:
+                return
+            heapq.heappop(self._listed_lines)
+            del self.problems[highest]
+        heapq.heappush(self._listed_lines, -line)
+        self.problems[line] = (text, why)
 
     @property
     def accepted(self) -> int:
-        return len(self.lines) - len(self.refused_lines)
+        return sum(1 for _ in self.blocks())
 
     def block_text(self, index: int) -> str:
         return str(self.block(index))
@@ -275,7 +289,7 @@ def _row_text(row: ImportRow) -> str:
 
 
 def _parse_rows(
-    rows: Iterable[ImportRow], place: Site, kind: Origin, progress: Progress | None
+    rows: Iterable[ImportRow], country: str, kind: Origin, progress: Progress | None
 ) -> _Found:
     found = _Found()
     for row in rows:
@@ -287,7 +301,7 @@ def _parse_rows(
         try:
             if row.problem:
                 raise InvalidInput(row.problem)
-            block = parse_block(row.first, row.last or None, place.country)
+            block = parse_block(row.first, row.last or None, country)
             candidate = _flag(row.main_candidate)
             if candidate and kind is not Origin.POOL:
                 raise InvalidInput("only pool numbers can be main-number candidates")
@@ -333,20 +347,26 @@ async def _clashes_with_installation(session: Any, found: _Found) -> None:
     """Rows sharing a number with any site of the installation (E.164 is unique everywhere)."""
     singles = [i for i in range(len(found.lines)) if found.firsts[i] == found.lasts[i]]
     for start in range(0, len(singles), 500):
-        chunk = {found.firsts[i]: i for i in singles[start : start + 500]}
-        for value, e164, code in await session.execute(
-            select(PhoneNumber.e164_value, PhoneNumber.e164, Site.code)
+        # By E.164 text: its unique index finds each one (the value has no index of its own).
+        chunk = {f"+{found.firsts[i]}": i for i in singles[start : start + 500]}
+        for e164, code in await session.execute(
+            select(PhoneNumber.e164, Site.code)
             .join(Site, Site.id == PhoneNumber.site_id)
-            .where(PhoneNumber.e164_value.in_(list(chunk)))
+            .where(PhoneNumber.e164.in_(list(chunk)))
         ):
-            index = chunk[value]
+            index = chunk[e164]
             text = found.block_text(index)
             found.refuse(found.lines[index], text, f"{national(e164)} already exists at {code}")
     for index in range(len(found.lines)):
         first, last = found.firsts[index], found.lasts[index]
         if first == last:
             continue
-        where = (PhoneNumber.e164_value.between(first, last),)
+        # Same-length E.164 texts sort as their values: the text range walks the unique
+        # index, the value range keeps only numbers of this length.
+        where = (
+            PhoneNumber.e164.between(f"+{first}", f"+{last}"),
+            PhoneNumber.e164_value.between(first, last),
+        )
         count = await session.scalar(select(func.count()).where(*where))
         if count:
             e164, code = (
@@ -368,7 +388,7 @@ async def _clashes_with_installation(session: Any, found: _Found) -> None:
 def _fill_report(report: ImportReport, found: _Found) -> None:
     report.row_count = found.row_count
     report.refused = len(found.refused_lines)
-    report.total = sum(size for *_, size in found.blocks()) if not report.refused else 0
+    report.total = sum(size for *_, size in found.blocks())
     refused = [
         RowReport(line, text, False, message=why) for line, (text, why) in found.problems.items()
     ]

@@ -302,10 +302,10 @@ async def apply_role_change(
                 )
         for label, why in plan.refused:
             outcome.ports.append(PortOutcome(label, "", "", False, why))
-        if not outcome.done:
-            tx.only_bookkeeping()  # refused everywhere: nothing to journal
-        else:
+        if outcome.done or any(r.committed or r.unsure for _, r in answers):
             _audit_role_change(tx, outcome, sites)
+        else:  # refused everywhere, nothing left on any switch: nothing to journal
+            tx.only_bookkeeping()
     outcome.ports.sort(key=lambda p: p.label)
     return outcome
 

@@ -157,6 +157,18 @@ async def batch(db: Database, actor: str) -> AsyncIterator[Transaction]:
 
 
 @asynccontextmanager
+async def reading(db: Database) -> AsyncIterator[AsyncSession]:
+    """A session to read with before an action's transaction: the batch's own inside a
+    batch (it sees what the batch wrote so far), else a read of its own."""
+    outer = _batch.get()
+    if outer is not None:
+        yield outer.session
+        return
+    async with db.read() as session:
+        yield session
+
+
+@asynccontextmanager
 async def transaction(
     db: Database, actor: str, *, dry_run: bool = False
 ) -> AsyncIterator[Transaction]:

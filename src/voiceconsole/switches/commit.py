@@ -43,6 +43,8 @@ class ApplyResult:
     failed_ports: dict[str, str] = field(default_factory=dict)
     # Committed but not confirmed: the switch undoes it when its revert timer runs out.
     pending_revert: bool = False
+    # The commit failed or went unverified part-way: the switch may have (had) the change.
+    unsure: bool = False
 
 
 def session_files(platform: str) -> dict[str, str]:
@@ -73,11 +75,13 @@ def load_candidate(driver: Any, config: str) -> None:
 
 def remove_session_files(driver: Any) -> None:
     """Delete this session's candidate files from flash, if it wrote any (best effort: a
-    file left by a dropped session is small, and named so nobody else uses it)."""
+    session that dropped leaves them, named so that nobody else uses them)."""
     if driver not in _wrote_files:
         return
     _wrote_files.discard(driver)
     names = [getattr(driver, attr, None) for attr in ("merge_cfg", "candidate_cfg", "rollback_cfg")]
+    # Only names of our own making: never NAPALM's shared defaults, which others may use.
+    names = [name for name in names if isinstance(name, str) and name.startswith("vc-")]
     try:
         commands = [f"delete /force {driver._gen_full_path(name)}" for name in names if name]
         driver.cli(commands)
@@ -183,6 +187,7 @@ def commit_verified(
         # Failed mid-commit (a timeout, a dropped session): the revert timer may be running.
         log.info("commit failed", exc_info=True)
         result.pending_revert = timed
+        result.unsure = True
         undo = (
             "the switch undoes anything it took within its revert window"
             if timed
@@ -202,6 +207,7 @@ def commit_verified(
             driver.confirm_commit()
     except Exception as err:
         log.info("verifying failed", exc_info=True)
+        result.unsure = True
         if timed:
             result.pending_revert = True
             undo = "the switch undoes the change by itself within its revert window"
