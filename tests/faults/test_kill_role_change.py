@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from test_in_flight_kill import HOSTNAME, INTERFACE, LABEL, Scene
 from test_lab_command import running_lab
-from test_switch_race import agrees, role_in_database
+from test_switch_race import agrees
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, SwitchChange, SwitchChangeState
@@ -73,7 +73,7 @@ def scene(request: pytest.FixtureRequest, tmp_path: Path, seeded_template: Path)
 @pytest.mark.slow
 def test_kill_9_at_random_moments_of_a_role_change_then_check_agrees(scene: Scene) -> None:
     rng = random.Random(5)
-    before = asyncio.run(role_in_database(scene.db))
+    before = asyncio.run(scene.facts())[0]
     _, entries_before = asyncio.run(in_flight_and_journal(scene.db))
     with running_lab(scene.tmp, *scene.lab_args()):
         for round_ in range(ROUNDS):
@@ -86,7 +86,7 @@ def test_kill_9_at_random_moments_of_a_role_change_then_check_agrees(scene: Scen
             check = scene.console("switches", "check", HOSTNAME)
             out, err = check.communicate(timeout=300)
             assert check.returncode in (0, 3), (out, err)
-            now = asyncio.run(role_in_database(scene.db))
+            now = asyncio.run(scene.facts())[0]
             config = scene.on_switch(f"show running-config interface {INTERFACE}")
             if now is None:  # never set: the switch shows the port as the sample left it
                 assert " switchport voice vlan" not in config, (round_, config)

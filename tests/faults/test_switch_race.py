@@ -12,28 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from test_in_flight_kill import INTERFACE, LABEL, Scene
 from test_lab_command import running_lab
 
-from voiceconsole.db.database import Database
-from voiceconsole.db.models import FloorPort, SwitchPort
-
 ROUNDS = 20
-
-
-async def role_in_database(db: str) -> str | None:
-    database = await Database.open(db)
-    try:
-        async with database.read() as session:
-            role = await session.scalar(
-                select(SwitchPort.role)
-                .join(FloorPort, FloorPort.switch_port_id == SwitchPort.id)
-                .where(FloorPort.label == LABEL)
-            )
-            return role.value if role else None
-    finally:
-        await database.close()
 
 
 def agrees(role: str | None, config: str) -> bool:
@@ -64,7 +46,7 @@ def test_two_processes_changing_one_port_leave_switch_and_database_agreeing(
             codes = (first.returncode, second.returncode)
             told.append(codes)
             assert set(codes) <= {0, 1, 3}, outputs
-            role = asyncio.run(role_in_database(scene.db))
+            role = asyncio.run(scene.facts())[0]
             config = scene.on_switch(f"show running-config interface {INTERFACE}")
             assert agrees(role, config), (round_, role, config, codes, outputs)
     assert any(0 in codes for codes in told)  # changes were made, not only refused

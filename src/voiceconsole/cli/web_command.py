@@ -98,18 +98,20 @@ def session_environment(db: str | None) -> None:
 def public_url(host: str, port: int, given: str | None) -> str:
     if given:
         return given.rstrip("/")
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"http://{_in_url(host)}:{port}"
+
+
+def _in_url(host: str) -> str:
+    """A host as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
 
 
 def origin_of(url: str) -> str:
     """What a browser sends as Origin for a page at `url` (no port when it is the scheme's)."""
     parts = urlsplit(url.lower())
     default = {"http": 80, "https": 443}.get(parts.scheme)
-    host = parts.hostname or ""
-    shown = f"[{host}]" if ":" in host else host
     port = "" if parts.port in (None, default) else f":{parts.port}"
-    return f"{parts.scheme}://{shown}{port}"
+    return f"{parts.scheme}://{_in_url(parts.hostname or '')}{port}"
 
 
 def cookie_name(url: str) -> str:

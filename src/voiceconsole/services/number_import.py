@@ -271,10 +271,7 @@ class _Found:
         return sum(1 for _ in self.blocks())
 
     def block_text(self, index: int) -> str:
-        return str(self.block(index))
-
-    def block(self, index: int) -> NumberBlock:
-        return NumberBlock(f"+{self.firsts[index]}", f"+{self.lasts[index]}")
+        return str(NumberBlock(f"+{self.firsts[index]}", f"+{self.lasts[index]}"))
 
     def blocks(self) -> Iterator[tuple[int, str, str, int]]:
         """(index, first, last, size) of every accepted row, in file order."""
@@ -389,19 +386,17 @@ def _fill_report(report: ImportReport, found: _Found) -> None:
     report.row_count = found.row_count
     report.refused = len(found.refused_lines)
     report.total = sum(size for *_, size in found.blocks())
-    refused = [
-        RowReport(line, text, False, message=why) for line, (text, why) in found.problems.items()
-    ]
-    if found.row_count > LISTED:
-        report.rows = sorted(refused, key=lambda r: r.line)
+    if found.row_count > LISTED:  # the refused rows only (the lowest LISTED of them)
+        report.rows = [
+            RowReport(line, text, False, message=why)
+            for line, (text, why) in sorted(found.problems.items())
+        ]
         return
     sizes = {found.lines[i]: (first, last, size) for i, first, last, size in found.blocks()}
-    by_line = {r.line: r for r in refused}
-    for row in found.listed:
-        if row.line in by_line:  # as the file wrote it
-            report.rows.append(
-                RowReport(row.line, row.text, False, message=by_line[row.line].message)
-            )
+    for row in found.listed:  # every row, as the file wrote it
+        if row.line in found.problems:
+            why = found.problems[row.line][1]
+            report.rows.append(RowReport(row.line, row.text, False, message=why))
         elif row.line in sizes:
             first, last, size = sizes[row.line]
             report.rows.append(RowReport(row.line, row.text, True, size, first, last))
@@ -447,26 +442,24 @@ async def _write(
             .all()
         )
 
-        def numbers(
-            chunk: list[tuple[int, str, str, int]] = chunk, range_ids: Any = range_ids
-        ) -> Iterator[tuple[Any, ...]]:
-            for (index, first, last, _), range_id in zip(chunk, range_ids, strict=True):
-                fixed = (
-                    place.id,
-                    range_id,
-                    kind.value,
-                    state.value,
-                    holder_id,
-                    False,
-                    bool(found.candidates[index]),
-                    "",
-                    False,
-                    False,
-                )
-                for value in range(value_of(first), value_of(last) + 1):
-                    yield (f"+{value}", value, *fixed)
-
-        rows = numbers()
+        rows = (
+            (
+                f"+{value}",
+                value,
+                place.id,
+                range_id,
+                kind.value,
+                state.value,
+                holder_id,
+                False,
+                bool(found.candidates[index]),
+                "",
+                False,
+                False,
+            )
+            for (index, first, last, _), range_id in zip(chunk, range_ids, strict=True)
+            for value in range(value_of(first), value_of(last) + 1)
+        )
         while batch := list(islice(rows, _CHUNK)):
             await connection.exec_driver_sql(statement, batch)
             before, written = written, written + len(batch)

@@ -83,7 +83,7 @@ def remove_session_files(driver: Any) -> None:
     # Only names of our own making: never NAPALM's shared defaults, which others may use.
     names = [name for name in names if isinstance(name, str) and name.startswith("vc-")]
     try:
-        commands = [f"delete /force {driver._gen_full_path(name)}" for name in names if name]
+        commands = [f"delete /force {driver._gen_full_path(name)}" for name in names]
         driver.cli(commands)
     except Exception:
         log.debug("removing the session's candidate files failed", exc_info=True)
