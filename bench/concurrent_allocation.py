@@ -1,11 +1,14 @@
-"""Concurrent allocation throughput on PostgreSQL: 16 workers, each on its own connection,
-adding first-time voice services at the same sites at once (SELECT ... FOR UPDATE SKIP LOCKED).
+"""Concurrent allocation throughput on PostgreSQL: 16 workers, each a process of its own with
+its own connection (as 16 NOC staff in 16 SSH sessions are), adding first-time voice services
+at the same sites at once (SELECT ... FOR UPDATE SKIP LOCKED).
 
-Baseline in the same run: one worker doing the same kind of work alone. Reports numbers
-allocated per second and checks, in the database, that no number has two owners and none is
-lost. Targets: zero duplicates, at least 500 numbers allocated per second with 16 workers.
+Baseline in the same run: one worker process doing the same kind of work alone. Each round
+runs the single worker, then the 16; the figures are medians of the rounds (5 by default).
+Reports numbers allocated per second and checks, in the database, that no number has two
+owners and none is lost. Targets: zero duplicates, a median of at least 500 numbers allocated
+per second with 16 workers.
 
-    python bench/concurrent_allocation.py [--workers 16] [--seconds 10]
+    python bench/concurrent_allocation.py [--workers 16] [--seconds 10] [--rounds 5]
     (server: $VOICECONSOLE_BENCH_PG, default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres)
 """
 
@@ -13,10 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
+import statistics
 import time
 import uuid
 from collections import Counter
+from typing import Any
 
 from common import emit, run
 from sqlalchemy import func, select, text
@@ -80,38 +86,58 @@ async def setup(url: str, occupiers: int) -> None:
     await db.close()
 
 
-async def worker(
-    url: str, index: int, workers: int, deadline: float, occupiers: int
+async def work(
+    url: str, first: int, step: int, deadline: float, last: int, actor: str
 ) -> list[tuple[str, list[str]]]:
+    """Serve occupiers first, first + step, ... below `last` until the deadline."""
     db = Database(url)
     done = []
-    n = index
+    n = first
     try:
-        while time.time() < deadline and n < occupiers:
+        while time.time() < deadline and n < last:
             code = f"o{n}"
             result = await add_services(
                 db,
-                f"w{index}",
+                actor,
                 occupier=code,
                 site=f"B{n % SITES}",
                 product="desk-line",
                 quantity=n % 8 + 1,
             )
             done.append((code, result.allocated))
-            n += workers
+            n += step
     finally:
         await db.close()
     return done
 
 
-async def measure(url: str, workers: int, seconds: float, occupiers: int, offset: int) -> dict:
+def worker_process(
+    url: str, first: int, step: int, last: int, seconds: float, ready: Any, results: Any
+) -> None:
+    """One SSH session's console: its own interpreter, event loop and connection. Starts
+    when every worker has loaded its modules (the barrier), so start-up is not timed."""
+    ready.wait()
     deadline = time.time() + seconds
+    results.put(asyncio.run(work(url, first, step, deadline, last, f"w{first}")))
+
+
+def measure(url: str, workers: int, seconds: float, first: int, last: int) -> dict[str, Any]:
+    spawn = multiprocessing.get_context("spawn")
+    ready, results = spawn.Barrier(workers + 1), spawn.Queue()
+    processes = [
+        spawn.Process(
+            target=worker_process, args=(url, first + i, workers, last, seconds, ready, results)
+        )
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    ready.wait()
     started = time.perf_counter()
-    results = await asyncio.gather(
-        *(worker(url, offset + i, workers, deadline, occupiers) for i in range(workers))
-    )
+    batches = [batch for _ in processes for batch in results.get()]
     elapsed = time.perf_counter() - started
-    batches = [b for r in results for b in r]
+    for process in processes:
+        process.join()
     numbers = [e for _, allocated in batches for e in allocated]
     return {
         "workers": workers,
@@ -127,6 +153,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     name = f"voiceconsole_bench_{uuid.uuid4().hex[:8]}"
     await admin(f'CREATE DATABASE "{name}"')
@@ -134,12 +161,20 @@ async def main() -> None:
     occupiers = 40_000
     try:
         await setup(url, occupiers)
-        # Baseline: one worker; then all of them. Each occupier is served once.
-        single = await measure(url, 1, args.seconds, occupiers, offset=occupiers // 2)
-        many = await measure(url, args.workers, args.seconds, occupiers // 2, offset=0)
-        batches = single.pop("_batches") + many.pop("_batches")
+        # Each round: one worker alone, then all of them; each occupier is served once.
+        share = occupiers // args.rounds
+        singles, manys, batches = [], [], []
+        for r in range(args.rounds):
+            start = r * share
+            single = measure(url, 1, args.seconds, start + share // 2, start + share)
+            many = measure(url, args.workers, args.seconds, start, start + share // 2)
+            batches += single.pop("_batches") + many.pop("_batches")
+            singles.append(single)
+            manys.append(many)
         handed_out = [e for _, allocated in batches for e in allocated]
         duplicates = sum(c - 1 for c in Counter(handed_out).values() if c > 1)
+        single_rate = statistics.median(s["numbers_per_s"] for s in singles)
+        many_rate = statistics.median(m["numbers_per_s"] for m in manys)
         db = Database(url)
         async with db.read() as session:
             held = await session.scalar(
@@ -151,15 +186,20 @@ async def main() -> None:
             "concurrent_allocation",
             {
                 "database": "PostgreSQL (local)",
-                "single_worker": single,
-                "concurrent": many,
-                "scaling_vs_single": round(many["numbers_per_s"] / single["numbers_per_s"], 2),
+                "rounds": args.rounds,
+                "single_worker": {"median_numbers_per_s": single_rate, "runs": singles},
+                "concurrent": {
+                    "workers": args.workers,
+                    "median_numbers_per_s": many_rate,
+                    "runs": manys,
+                },
+                "scaling_vs_single": round(many_rate / single_rate, 2),
                 "duplicates": duplicates,
                 "numbers_held_in_db": held,
                 "numbers_handed_out": len(handed_out),
                 "numbers_lost": SITES * POOL_PER_SITE - total,
-                "target": ">= 500 numbers/s with 16 workers and zero duplicates",
-                "met": duplicates == 0 and held == len(handed_out) and many["numbers_per_s"] >= 500,
+                "target": "median >= 500 numbers/s with 16 worker processes, zero duplicates",
+                "met": duplicates == 0 and held == len(handed_out) and many_rate >= 500,
             },
         )
     finally:

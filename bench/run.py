@@ -23,7 +23,7 @@ def main() -> int:
     runs = {
         "import_numbers": ["--numbers", "100000", "--rows", "20000"] if args.quick else [],
         "services_add": ["--calls", "50"] if args.quick else [],
-        "concurrent_allocation": ["--seconds", "3"] if args.quick else [],
+        "concurrent_allocation": ["--seconds", "2", "--rounds", "1"] if args.quick else [],
         "ui": ["--quick"] if args.quick else [],
         "switch_roles": ["--rounds", "1"] if args.quick else [],
     }

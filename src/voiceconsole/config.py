@@ -13,6 +13,7 @@ from platformdirs import user_config_path, user_data_path, user_log_path
 from voiceconsole.domain.errors import InvalidInput
 
 ENV_DB = "VOICECONSOLE_DB"
+ENV_LAB = "VOICECONSOLE_LAB"  # simulated switches over SSH (`voiceconsole lab`), not in-process
 
 
 def default_db_path() -> Path:

@@ -17,7 +17,6 @@ import pytest
 import pytest_textual_snapshot
 from helpers import FROZEN_NOW
 from textual.pilot import Pilot
-from textual.widgets import DataTable
 
 from voiceconsole import clock
 from voiceconsole.config import ConsoleSettings
@@ -76,23 +75,8 @@ async def settle(pilot: Pilot[Any]) -> None:
         # page, its column widths on the next idle) has had its turn too.
         quiet = quiet + 1 if not any(w.is_running for w in app.workers) else 0
         if quiet == 2:
-            await _tables_measured(pilot)
             return
     raise AssertionError("workers kept running")
-
-
-async def _tables_measured(pilot: Pilot[Any]) -> None:
-    """Wait until every table has measured the rows it was given. A DataTable sizes its
-    columns to new rows on its next idle, which a busy machine can put after a screenshot."""
-    for _ in range(100):
-        pending = [
-            t
-            for t in pilot.app.screen.query(DataTable)
-            if getattr(t, "_require_update_dimensions", False)  # Textual internals: fail open
-        ]
-        if not pending:
-            return
-        await pilot.pause(0.01)
 
 
 async def press(pilot: Pilot[Any], *keys: str) -> None:

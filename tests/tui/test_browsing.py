@@ -15,7 +15,7 @@ from voiceconsole.services.voice_services import add_services
 from voiceconsole.tui.screens.activity import ActivityScreen
 from voiceconsole.tui.screens.occupier import OccupierScreen
 from voiceconsole.tui.screens.site import SiteScreen
-from voiceconsole.tui.widgets.paged_table import PagedTable
+from voiceconsole.tui.widgets.list_table import ListTable
 
 
 def opened(screen_factory: Any, *keys: str) -> Any:
@@ -62,7 +62,7 @@ def test_activity_screen_filtered(make_app, snap_compare) -> None:
     )
 
 
-def rows(table: PagedTable, column: int = 0) -> list[str]:
+def rows(table: ListTable, column: int = 0) -> list[str]:
     return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
 
 
@@ -72,7 +72,7 @@ async def test_site_filter_and_open_occupier_by_keyboard(make_app) -> None:
         await press(pilot, "down", "down", "enter")  # MAN1
         assert isinstance(app.screen, SiteScreen) and app.screen.site == "MAN1"
         await press(pilot, "slash", *typed("quay"))
-        table = app.screen.query_one("#occupiers", PagedTable)
+        table = app.screen.query_one("#occupiers", ListTable)
         assert rows(table) == ["quayside-games"]
         await press(pilot, "enter", "enter")
         assert isinstance(app.screen, OccupierScreen)
@@ -82,21 +82,22 @@ async def test_site_filter_and_open_occupier_by_keyboard(make_app) -> None:
 
 
 async def test_activity_pages_back_through_the_journal(make_app, monkeypatch) -> None:
-    monkeypatch.setattr(PagedTable, "PAGE_SIZE", 10)  # the sample journal holds 43 entries
+    monkeypatch.setattr(ListTable, "PAGE_SIZE", 10)  # the sample journal holds 43 entries
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
         await press(pilot, "f3")
-        table = app.screen.query_one(PagedTable)
-        first_page = table.row_count
-        assert first_page == 10
-        ids = [int(k.value) for k in table.rows]
+        table = app.screen.query_one(ListTable)
+        # Pages load until the screen is full (and a few rows beyond), no further.
+        loaded = table.row_count
+        assert loaded % 10 == 0 and table.size.height - 1 <= loaded < 43
+        ids = [int(k) for k in table.keys]
         assert ids == sorted(ids, reverse=True)  # newest first
         await press(pilot, "ctrl+end")  # the cursor reaches the last row: the next page loads
-        assert table.row_count == 20
-        ids = [int(k.value) for k in table.rows]
+        assert table.row_count == loaded + 10
+        ids = [int(k) for k in table.keys]
         assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids)
         await press(pilot, "slash", *typed("NOPE"))
-        assert table.row_count == 20 and not app._notifications  # a code applies on Enter
+        assert table.row_count == loaded + 10 and not app._notifications  # applies on Enter
         await press(pilot, "enter")
         assert table.row_count == 0  # unknown site: refused, said once, the list is empty
         assert [n.message for n in app._notifications] == ["unknown site 'NOPE'"]
@@ -148,7 +149,7 @@ async def test_hidden_tabs_load_when_first_shown(make_app) -> None:
         await settle(pilot)
         await app.push_screen(OccupierScreen("acme-analytics", "LON1"))
         await settle(pilot)
-        numbers = app.screen.query_one("#numbers", PagedTable)
+        numbers = app.screen.query_one("#numbers", ListTable)
         assert numbers.row_count == 0
         await press(pilot, "2")
         assert numbers.row_count == 5
@@ -160,7 +161,7 @@ async def test_back_on_a_list_shows_fresh_figures_at_the_same_row(make_app) -> N
         await press(
             pilot, "down", "enter", "down", "down", "down", "down", "down", "down", "down", "down"
         )  # LON1, indigo-health
-        occupiers = app.screen.query_one("#occupiers", PagedTable)
+        occupiers = app.screen.query_one("#occupiers", ListTable)
         assert occupiers.selected_key == "indigo-health"
         await press(
             pilot,
@@ -177,6 +178,6 @@ async def test_back_on_a_list_shows_fresh_figures_at_the_same_row(make_app) -> N
         row = occupiers.get_row("indigo-health")
         assert [str(c) for c in row[1:4]] == ["7", "7", "2"]  # QTY, active, spare
         await press(pilot, "escape")
-        sites = app.screen.query_one(PagedTable)
+        sites = app.screen.query_one(ListTable)
         assert sites.selected_key == "LON1"
         assert str(sites.get_row("LON1")[3]) == "430"  # available: 440 less the 10 taken

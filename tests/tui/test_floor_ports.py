@@ -23,7 +23,7 @@ from voiceconsole.tui.screens.port_dialogs import (
     PowerCycleDialog,
 )
 from voiceconsole.tui.screens.role_dialog import SetRoleDialog
-from voiceconsole.tui.widgets.paged_table import PagedTable
+from voiceconsole.tui.widgets.list_table import ListTable
 
 # From the sites list (LDS1, LON1, ...): down to LON1, open it, g for the grid (floor 1F).
 GRID = ("down", "enter", "g")
@@ -58,7 +58,7 @@ def interface_config(app: Any, hostname: str, interface: str) -> str:
 
 
 def rows(app: Any) -> list[list[str]]:
-    table = app.screen.query_one(PagedTable)
+    table = app.screen.query_one(ListTable)
     return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -193,7 +193,7 @@ async def test_refresh_reads_the_switch_and_updates_rows_in_place(make_app, cons
         # Someone unplugs the phone; f5 reads again and the row changes in place.
         app.gateway.simulators.switch("lon1-1f-sw1").connect("GigabitEthernet1/0/1", None)
         await press(pilot, "f5")
-        assert app.screen.query_one(PagedTable).cursor_row == 2  # the cursor stayed
+        assert app.screen.query_one(ListTable).cursor_row == 2  # the cursor stayed
         assert row(app, "1F-001")[4:7] == ["down", "-", ""]
         assert row(app, "1F-001")[7] == ""
     found = await ports(console_db, "1F-001")

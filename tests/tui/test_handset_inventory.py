@@ -27,7 +27,6 @@ from voiceconsole.tui.screens.handset_inventory_dialogs import (
     MarkHandsetDialog,
     MoveHandsetDialog,
 )
-from voiceconsole.tui.widgets.keyed_table import highlighted_key
 
 # From the sites list (LDS1, LON1, MAN1, ...): down to LON1, open it, h for its handsets.
 INVENTORY = ("down", "enter", "h")
@@ -433,7 +432,7 @@ async def test_refresh_keeps_the_cursor_on_the_same_handset(make_app, console_db
         await press(pilot, "f5")
         assert highlighted(app) == RECEPTION
         table = app.screen.query_one("#inventory")
-        assert highlighted_key(table) == str(
+        assert table.selected_key == str(
             next(h.id for h in app.screen.data.handsets if h.mac == RECEPTION)
         )
         assert "7 handset(s)" in text_of(app, "#title")

@@ -16,7 +16,7 @@ from voiceconsole.tui.screens.occupier import OccupierScreen
 from voiceconsole.tui.screens.site import SiteScreen
 from voiceconsole.tui.screens.sites import SitesScreen
 from voiceconsole.tui.screens.telephony import TelephonyScreen
-from voiceconsole.tui.widgets.paged_table import PagedTable
+from voiceconsole.tui.widgets.list_table import ListTable
 
 
 def palette(*keys: str) -> Any:
@@ -53,7 +53,7 @@ async def test_palette_jumps_to_site_occupier_number_and_floor_port(make_app) ->
         assert isinstance(app.screen, TelephonyScreen)
         await _palette_open(app, pilot, "2F-013")
         assert isinstance(app.screen, SiteScreen) and app.screen.site == "LON1"
-        ports = app.screen.query_one("#ports", PagedTable)
+        ports = app.screen.query_one("#ports", ListTable)
         assert [str(ports.get_row_at(i)[0]) for i in range(ports.row_count)] == ["2F-013"]
 
 
@@ -84,7 +84,7 @@ async def test_a_failing_worker_shows_the_dialog_and_the_console_carries_on(
         assert isinstance(app.screen, SitesScreen)
         monkeypatch.undo()
         await press(pilot, "r")
-        assert app.screen.query_one(PagedTable).row_count == 5
+        assert app.screen.query_one(ListTable).row_count == 5
 
 
 def test_ansi_theme_keeps_the_terminal_colours(make_app, snap_compare) -> None:

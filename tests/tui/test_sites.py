@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import keys_then_settle, press, typed
 
 from voiceconsole.tui.screens.site import SiteScreen
-from voiceconsole.tui.widgets.paged_table import PagedTable
+from voiceconsole.tui.widgets.list_table import ListTable
 
 
 def test_sites_screen_80x24(make_app, snap_compare) -> None:
@@ -25,7 +25,7 @@ async def test_sites_open_a_site_by_keyboard(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await press(pilot)
-        table = app.screen.query_one(PagedTable)
+        table = app.screen.query_one(ListTable)
         assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == [
             "LDS1",
             "LON1",

@@ -27,7 +27,7 @@ from voiceconsole.tui.screens.number_dialogs import (
 )
 from voiceconsole.tui.screens.number_import import ImportNumbersScreen
 from voiceconsole.tui.screens.telephony import TelephonyScreen
-from voiceconsole.tui.widgets.paged_table import PagedTable
+from voiceconsole.tui.widgets.list_table import ListTable
 
 # From the sites list (LDS1, LON1, MAN1, NYC1, SFO1): down to the site, t for telephony.
 LON1 = ("down", "t")
@@ -46,7 +46,7 @@ def london(n: int) -> str:
 
 
 def rows(app: Any) -> list[list[str]]:
-    table = app.screen.query_one(PagedTable)
+    table = app.screen.query_one(ListTable)
     return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -372,12 +372,12 @@ async def test_lists_load_by_page(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, *LON1, "x")  # one number per row: 510 numbers at LON1
-        assert len(rows(app)) == PagedTable.PAGE_SIZE
+        assert len(rows(app)) == ListTable.PAGE_SIZE
         await press(pilot, "ctrl+end")
-        assert len(rows(app)) == 2 * PagedTable.PAGE_SIZE
+        assert len(rows(app)) == 2 * ListTable.PAGE_SIZE
         await press(pilot, "x")  # ranges: the whole site in a few rows
         assert rows(app)[-1][1:4] == ["020 7946 0907–0909", "3", "reserved"]
-        assert len(rows(app)) < PagedTable.PAGE_SIZE
+        assert len(rows(app)) < ListTable.PAGE_SIZE
 
 
 @pytest.mark.parametrize(

@@ -13,18 +13,6 @@ from collections.abc import Sequence
 from sqlalchemy import exc as sa_exc
 
 from voiceconsole import __version__
-from voiceconsole.cli import (
-    catalogue_commands,
-    handset_commands,
-    lab_command,
-    number_commands,
-    port_commands,
-    provisioning_commands,
-    reconcile_command,
-    service_commands,
-    switch_commands,
-    web_command,
-)
 from voiceconsole.cli.context import (
     EXIT_NOT_ALL_DONE,
     CommandTree,
@@ -34,6 +22,7 @@ from voiceconsole.cli.context import (
 )
 from voiceconsole.config import (
     ENV_DB,
+    ENV_LAB,
     SettingsError,
     chosen_db,
     console_log_path,
@@ -44,7 +33,6 @@ from voiceconsole.db.engine import private_file
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.services.startup import first_line, open_database, where
 from voiceconsole.services.transaction import check_actor, default_actor
-from voiceconsole.switches.fleet import ENV_LAB
 
 EXIT_REFUSED = 1
 
@@ -70,7 +58,9 @@ def _common_options(defaults_suppressed: bool) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; without `commands`, only what starting the console takes
+    (the command modules import most of the service layer: 0.3 s of a cold start)."""
     parser = argparse.ArgumentParser(
         prog="voiceconsole",
         description="Run the Ethernet voice services of flexible-workspace occupiers.",
@@ -83,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="reach simulated switches over SSH where `voiceconsole lab` serves them "
         "(default: in-process simulators)",
     )
+    if not commands:
+        return parser
+    from voiceconsole.cli import (
+        catalogue_commands,
+        handset_commands,
+        lab_command,
+        number_commands,
+        port_commands,
+        provisioning_commands,
+        reconcile_command,
+        service_commands,
+        switch_commands,
+        web_command,
+    )
+
     tree = CommandTree(parser, _common_options(True), required=False)
     catalogue_commands.register(tree)
     number_commands.register(tree)
@@ -117,7 +122,11 @@ async def run_console(db: Database, actor: str) -> None:
     # the process: keep the garbage collector from walking it again on every full collection,
     # each a 100-200 ms freeze of the screen on the build machine (bench/ui.py).
     gc.freeze()
-    await VoiceconsoleApp(db, actor=actor, settings=settings).run_async()
+    app = VoiceconsoleApp(db, actor=actor, settings=settings)
+    try:
+        await app.run_async()
+    finally:
+        await app.finish_work()  # before the caller closes the database
 
 
 def _has_a_screen() -> bool:
@@ -140,7 +149,7 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                 await run_console(db, actor)
             else:
                 # A script or pipe gets the commands rather than a screen it cannot show.
-                parser.print_help()
+                build_parser().print_help()
                 url, embedded = chosen_db(args.db)
                 print(f"\ndata: {where(url)}" + (" (embedded default)" if embedded else ""))
                 print("(the console opens when voiceconsole runs in a terminal)")
@@ -149,6 +158,24 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         return 0
     finally:
         await db.close()
+
+
+CONSOLE_FLAGS = {"--json", "--lab"}
+CONSOLE_OPTIONS = {"--db", "--actor"}  # each followed by its value
+
+
+def _names_a_command(argv: Sequence[str]) -> bool:
+    """Whether `argv` holds more than the console's own options: a command, --help,
+    --version, or something the full parser must refuse."""
+    value_next = False
+    for arg in argv:
+        if value_next:
+            value_next = False
+        elif arg in CONSOLE_OPTIONS:
+            value_next = True
+        elif arg not in CONSOLE_FLAGS and arg.partition("=")[0] not in CONSOLE_OPTIONS:
+            return True
+    return value_next  # an option without its value: the full parser says so
 
 
 def _not_utf8(argv: Sequence[str]) -> str | None:
@@ -167,8 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if bad is not None:
         print(f"voiceconsole: error: an argument is not UTF-8 text: {bad!r}", file=sys.stderr)
         return EXIT_REFUSED
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    parser = build_parser(commands=_names_a_command(given))
+    args = parser.parse_args(given)
     if args.lab:
         # An environment variable, so that `voiceconsole web` sessions inherit it too.
         os.environ[ENV_LAB] = "1"

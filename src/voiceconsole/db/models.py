@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy import (
     false as sa_false,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from voiceconsole import clock
 from voiceconsole.domain.handsets import HandsetState, SipTransport
@@ -88,7 +89,20 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+class JSONType(TypeDecorator[Any]):
+    """JSON, stored as JSONB on PostgreSQL. The PostgreSQL dialect is imported only when a
+    PostgreSQL database is used (it costs a SQLite console's start 35 ms)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
 class Base(DeclarativeBase):
@@ -514,7 +528,7 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index(None, "actor", "id"), Index(None, "at"))
+    __table_args__ = (Index(None, "actor", "id"), Index(None, "action", "id"), Index(None, "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -63,15 +63,6 @@ class LoadResult(View):
         )
 
 
-async def never_seeded(db: Database) -> bool:
-    """No operator settings and no site: nothing was ever loaded (or a first start that was
-    killed midway, whose one transaction left nothing)."""
-    async with db.read() as session:
-        sites = await session.scalar(select(func.count()).select_from(Site))
-        operator = await session.scalar(select(func.count()).select_from(OperatorSettings))
-        return not sites and not operator
-
-
 async def _refuse_if_not_empty(session: Any) -> None:
     count = await session.scalar(select(func.count()).select_from(Site))
     if count:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from voiceconsole.config import chosen_db
 from voiceconsole.db.database import Database
 from voiceconsole.db.engine import normalise_url, sqlite_path
+from voiceconsole.db.models import OperatorSettings, Site
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
-from voiceconsole.services.seed import load_sample_data, never_seeded
 
 
 def where(url: str) -> str:
@@ -54,6 +55,15 @@ def describe_failure(err: BaseException) -> str:
     )
 
 
+async def never_seeded(db: Database) -> bool:
+    """No operator settings and no site: nothing was ever loaded (or a first start that was
+    killed midway, whose one transaction left nothing)."""
+    async with db.read() as session:
+        sites = await session.scalar(select(func.count()).select_from(Site))
+        operator = await session.scalar(select(func.count()).select_from(OperatorSettings))
+        return not sites and not operator
+
+
 async def open_database(option: str | None) -> tuple[Database, str | None]:
     """Open (and migrate) the chosen database. On the very first start of the embedded default
     it is seeded from the sample data; the second value then says so, for the user."""
@@ -77,6 +87,10 @@ async def open_database(option: str | None) -> tuple[Database, str | None]:
     if not first_start:
         return db, None
     assert path is not None
+    # Imported here: the seeding code loads most of the service layer, and a console's start
+    # waits for every module it imports.
+    from voiceconsole.services.seed import load_sample_data
+
     try:
         loaded = await load_sample_data(db, "sample-data")
     except BaseException:

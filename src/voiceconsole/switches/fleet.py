@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from voiceconsole.config import sample_data_dir
+from voiceconsole.config import ENV_LAB, sample_data_dir
 from voiceconsole.switches.commit import session_files
 from voiceconsole.switches.credentials import Credentials, lookup
 from voiceconsole.switches.gateway import (
@@ -146,7 +146,6 @@ def state_dir_for(db_url: str) -> Path | None:
     return Path(path).with_suffix(".switches")
 
 
-ENV_LAB = "VOICECONSOLE_LAB"
 
 
 def lab_requested() -> bool:

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual._styles_cache import StylesCache
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.command import CommandInput, CommandPalette
 from textual.screen import Screen
+from textual.widget import AwaitMount
 
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
 from voiceconsole.services.finder import operator_name
-from voiceconsole.services.voice_services import DueReport, apply_due
 from voiceconsole.tui.commands import FindProvider
+from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import due_report_lines
-from voiceconsole.tui.work import call_service
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.work import call_service, finish_service_calls
 
 if TYPE_CHECKING:
     from voiceconsole.services.switch_work import Gateway
@@ -54,9 +59,9 @@ class VoiceconsoleApp(App[None]):
         gateway: Gateway | None = None,
     ) -> None:
         super().__init__()
-        # The switch gateway; None: built on mount for this database (simulated switches are
-        # in-process simulators beside an embedded database, see switches/fleet.py).
-        self.gateway: Gateway = gateway  # type: ignore[assignment]
+        # The switch gateway; None: built when first needed, for this database (simulated
+        # switches are in-process simulators beside an embedded database, switches/fleet.py).
+        self._gateway = gateway
         self._database = database
         self._owns_database = isinstance(database, str)
         self.db: Database = database if isinstance(database, Database) else None  # type: ignore[assignment]
@@ -65,6 +70,8 @@ class VoiceconsoleApp(App[None]):
         self.cursor_blink = self.settings.cursor_blink
         self.apply_due_on_start = apply_due_on_start
         self.current_site: str | None = None
+        self._kept: dict[type[Revisited], Revisited] = {}  # see open_screen
+        self._started = False  # the work after the first paint is under way
         self.operator = "voiceconsole"
 
     async def on_mount(self) -> None:
@@ -76,27 +83,57 @@ class VoiceconsoleApp(App[None]):
             self.set_keymap(self.settings.keymap)
         if self.db is None:
             self.db = await Database.open(str(self._database))
-        if self.gateway is None:
-            from voiceconsole.services.switch_work import gateway_for
-
-            self.gateway = gateway_for(self.db.url)
         self.operator = await operator_name(self.db)
         self.title = self.operator
         self.refresh_sub_title()
         from voiceconsole.tui.screens.sites import SitesScreen
 
         await self.push_screen(SitesScreen())
+
+    def on_list_table_loaded(self) -> None:
+        # The start's other work waits until the first list is on screen: what it imports and
+        # reads is not needed for the sites (0.1 s of a cold start). Not on a timer: one
+        # still pending when the console quits at once stalls the exit.
+        if not self._started:
+            self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._started:
+            return
+        self._started = True
         if self.apply_due_on_start:
             self.apply_due_changes()
         self.settle_switch_changes()
 
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            from voiceconsole.services.switch_work import gateway_for
+
+            self._gateway = gateway_for(self.db.url)
+        return self._gateway
+
     async def on_unmount(self) -> None:
         if self._owns_database and self.db is not None:
+            await self.finish_work()
             await self.db.close()
+
+    async def finish_work(self) -> None:
+        """Before the database is closed: let the service calls of workers cancelled at quit
+        end (tui/work.py)."""
+        await asyncio.gather(*(w.wait() for w in self.workers), return_exceptions=True)
+        await finish_service_calls()
 
     def refresh_sub_title(self) -> None:
         where = self.current_site or "all sites"
         self.sub_title = f"{where} · {self.actor}"
+        self.refresh_headers()
+
+    def refresh_headers(self) -> None:
+        """Draw the title lines again (they read the titles when drawn, watch nothing)."""
+        for screen in self.screen_stack:
+            for header in screen.query(ConsoleHeader):
+                header.refresh()
 
     def set_current_site(self, site: str | None) -> None:
         self.current_site = site
@@ -104,6 +141,8 @@ class VoiceconsoleApp(App[None]):
 
     def apply_due_changes(self) -> None:
         """Apply scheduled service changes that have fallen due, and say what was applied."""
+
+        from voiceconsole.services.voice_services import DueReport, apply_due
 
         def report(due: DueReport) -> None:
             lines = due_report_lines(due)
@@ -129,6 +168,30 @@ class VoiceconsoleApp(App[None]):
             group="settle-switch-changes",
         )
 
+    def open_screen(self, kind: type[Revisited], *args: Any, **kwargs: Any) -> AwaitMount:
+        """Show the list screen `kind` for a subject (`args`): the one kept instance, refilled,
+        so that a visit costs the rows and not a whole new screen. Built on first use; a
+        second one, dropped when closed, only if the kept one is already open underneath
+        (from a site, the palette jumps to another site)."""
+        kept = self._kept.get(kind)
+        if kept is None:
+            kept = self._kept[kind] = kind(*args, **kwargs)
+            self.install_screen(kept, name=f"kept-{kind.__name__}")
+        elif kept in self.screen_stack:
+            return self.push_screen(kind(*args, **kwargs))
+        else:
+            kept.visit(*args, **kwargs)
+        return self.push_screen(kept)
+
+    def pop_screen(self) -> AwaitComplete:
+        done = super().pop_screen()
+        # Textual's `StylesCache.get_inner_outer` is an lru_cache on a method: its keys hold
+        # the last 1,024 widgets' style caches, each with its drawn lines, long after their
+        # screens closed (about 0.2 MB a screen, bench/ui.py's 200 screen opens). Rebuilt
+        # at once for what is on screen.
+        StylesCache.get_inner_outer.cache_clear()
+        return done
+
     def action_open_sites(self) -> None:
         from voiceconsole.tui.screens.sites import SitesScreen
 
@@ -141,7 +204,7 @@ class VoiceconsoleApp(App[None]):
     def action_open_activity(self, site: str | None = None, occupier: str | None = None) -> None:
         from voiceconsole.tui.screens.activity import ActivityScreen
 
-        self.push_screen(ActivityScreen(site=site or self.current_site, occupier=occupier))
+        self.open_screen(ActivityScreen, site=site or self.current_site, occupier=occupier)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, plus every action the current screen offers by key, so that

@@ -48,10 +48,10 @@ def open_found(app: Any, found: Found) -> None:
 
     site = found.site
     if found.kind == "site":
-        app.push_screen(SiteScreen(found.ref))
+        app.open_screen(SiteScreen, found.ref)
     elif found.kind == "occupier" and site:
-        app.push_screen(OccupierScreen(found.ref, site))
+        app.open_screen(OccupierScreen, found.ref, site)
     elif found.kind == "number" and site:
-        app.push_screen(TelephonyScreen(site, search=found.ref))
+        app.open_screen(TelephonyScreen, site, search=found.ref)
     elif found.kind == "floor port" and site:
-        app.push_screen(SiteScreen(site, floor_port=found.ref))
+        app.open_screen(SiteScreen, site, floor_port=found.ref)

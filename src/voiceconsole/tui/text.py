@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
 from voiceconsole.domain.phone import national
-from voiceconsole.services.voice_services import DueReport
+
+if TYPE_CHECKING:
+    from voiceconsole.services.voice_services import DueReport
 
 
 def plain(value: object, style: str = "") -> Text:

@@ -6,10 +6,15 @@ loop, and every failure turned into words for the user.
 - Anything else (the database went away, a bug, also in a callback) opens the error dialog
   (one at a time) and is logged with its traceback, then `failed` runs so the screen can
   recover (enable its buttons again); the console stays usable.
+- A worker cancelled midway through an aiosqlite call (a newer page of the same list, the
+  console quitting) leaves SQLAlchemy closing that connection in a task of its own; once the
+  database is closed that close never ends, and the process never exits.
+  `finish_service_calls` waits for those closes before the database is closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -22,6 +27,17 @@ from voiceconsole.services.startup import describe_failure
 
 T = TypeVar("T")
 log = logging.getLogger("voiceconsole.tui")
+
+
+async def finish_service_calls(timeout: float = 5.0) -> None:
+    """Wait until the connections of cancelled service calls are closed (see above)."""
+    closing = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__name__", "") == "_terminate_graceful_close"
+    ]
+    if closing:
+        await asyncio.wait(closing, timeout=timeout)
 
 
 def report_failure(node: DOMNode, err: BaseException) -> None:

@@ -7,14 +7,15 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
+from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
-from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.widgets.list_table import ListTable, Row
 
 FILTERS = ("site", "occupier", "actor", "action")
 EXACT_FILTERS = {"f-site", "f-occupier"}
@@ -26,7 +27,7 @@ PLACEHOLDERS = {
 }
 
 
-class ActivityScreen(Screen[None]):
+class ActivityScreen(Revisited):
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="activity.filter"),
@@ -38,7 +39,7 @@ class ActivityScreen(Screen[None]):
         self.initial = {"site": site or "", "occupier": occupier or ""}
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(
             plain("Activity: the audit journal, newest first", "bold"), classes="screen-title"
         )
@@ -47,12 +48,21 @@ class ActivityScreen(Screen[None]):
                 yield TextInput(
                     self.initial.get(name, ""), placeholder=PLACEHOLDERS[name], id=f"f-{name}"
                 )
-        yield PagedTable(JOURNAL_COLUMNS, self.load, id="journal")
+        yield ListTable(JOURNAL_COLUMNS, self.load, id="journal")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(PagedTable).reload()
-        self.query_one(PagedTable).focus()
+        self.query_one(ListTable).reload()
+        self.query_one(ListTable).focus()
+
+    def visit(self, *, site: str | None = None, occupier: str | None = None) -> None:
+        """Start again with these filters (the others empty)."""
+        self.initial = {"site": site or "", "occupier": occupier or ""}
+        with self.prevent(TextInput.Changed):
+            for name in FILTERS:
+                self.query_one(f"#f-{name}", TextInput).value = self.initial.get(name, "")
+        self.query_one(ListTable).reload()
+        self.query_one(ListTable).focus()
 
     def filters(self) -> dict[str, str | None]:
         return {n: self.query_one(f"#f-{n}", TextInput).value.strip() or None for n in FILTERS}
@@ -65,12 +75,12 @@ class ActivityScreen(Screen[None]):
         # Actor and action narrow as you type. A site or occupier is a code that must exist,
         # so those apply on Enter: half-typed codes would only be refused, key by key.
         if event.input.id not in EXACT_FILTERS:
-            self.query_one(PagedTable).reload()
+            self.query_one(ListTable).reload()
 
     def on_input_submitted(self, event: TextInput.Submitted) -> None:
         if event.input.id in EXACT_FILTERS:
-            self.query_one(PagedTable).reload()
-        self.query_one(PagedTable).focus()
+            self.query_one(ListTable).reload()
+        self.query_one(ListTable).focus()
 
     def action_focus_filter(self) -> None:
         self.set_focus(self.query_one("#f-site", TextInput))  # at once, for typed-ahead keys

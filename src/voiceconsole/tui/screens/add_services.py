@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import PoolShort, VoiceconsoleError
 from voiceconsole.domain.phone import national
@@ -30,6 +30,7 @@ from voiceconsole.tui.screens.form_buttons import CloseButton, ConfirmOrCancel
 from voiceconsole.tui.text import plain, styled
 from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.work import OneWrite, call_service
 
 
@@ -81,7 +82,7 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
         self.write = OneWrite()
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(
             plain(f"Add services: {self.occupier} at {self.site}", "bold"), classes="screen-title"
         )
@@ -248,7 +249,7 @@ class AddServicesResultScreen(CloseButton, Screen[None]):
         self.result = result
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(
             plain(
                 f"Done: {self.result.product} QTY {self.result.quantity} for "

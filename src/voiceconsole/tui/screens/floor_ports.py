@@ -15,9 +15,8 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
 from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
@@ -32,11 +31,12 @@ from voiceconsole.tui.screens.role_dialog import SetRoleDialog
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable, Row
 from voiceconsole.tui.work import call_service
 
 
-class PortTable(PagedTable):
+class PortTable(ListTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Set role", id="floor_ports.enter", show=False),
     ]
@@ -87,7 +87,7 @@ class FloorPortsScreen(Screen[None]):
         self._read_on_sight: set[str | None] = set()  # floors read automatically once
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(f"{self.site} floor ports", "bold"), classes="screen-title", id="title")
         yield FilterInput("Filter by port, occupier or switch", id="port-filter")
         yield PortTable(COLUMNS, self.load, id="ports")
@@ -180,10 +180,10 @@ class FloorPortsScreen(Screen[None]):
             )
         self.query_one("#status", Static).update(text)
 
-    def on_data_table_row_highlighted(self) -> None:
+    def on_list_table_row_highlighted(self) -> None:
         self._show_detail()
 
-    def on_paged_table_loaded(self) -> None:
+    def on_list_table_loaded(self) -> None:
         self._show_detail()
         # A floor nobody has read yet is read once on sight, in the background: the grid is
         # about live state. After that its readings are shown with their time, f5 reads again.
@@ -203,12 +203,7 @@ class FloorPortsScreen(Screen[None]):
             if port.label not in self.ports:
                 continue  # not loaded (another page, or filtered out since)
             self.ports[port.label] = port
-            try:
-                row = table.get_row_index(port.label)
-            except Exception:  # gone in a reload meanwhile
-                continue
-            for column, cell in enumerate(cells(port, port.label in self.marked)):
-                table.update_cell_at(Coordinate(row, column), cell, update_width=True)
+            table.update_row(port.label, cells(port, port.label in self.marked))  # if still shown
         self._show_detail()
 
     def reread(self, switch: str | None = None) -> None:
@@ -259,15 +254,15 @@ class FloorPortsScreen(Screen[None]):
         if self.marked.pop(port.label, None) is None:
             self.marked[port.label] = port
         row = self.table.cursor_row
-        self.table.update_cell_at(Coordinate(row, MARK), mark_cell(port.label in self.marked))
+        self.table.update_cell(port.label, MARK, mark_cell(port.label in self.marked))
         if row < self.table.row_count - 1:
             self.table.move_cursor(row=row + 1)  # mark, mark, mark
         self._show_status()
 
     def action_clear_marks(self) -> None:
         self.marked.clear()
-        for index in range(self.table.row_count):
-            self.table.update_cell_at(Coordinate(index, MARK), mark_cell(False))
+        for key in self.table.keys:
+            self.table.update_cell(key, MARK, mark_cell(False))
         self._show_status()
 
     # --- actions -------------------------------------------------------------------------
@@ -308,7 +303,7 @@ class FloorPortsScreen(Screen[None]):
 
         self.app.push_screen(dialog, closed)
 
-    def on_data_table_row_selected(self) -> None:
+    def on_list_table_row_selected(self) -> None:
         self.action_set_role()
 
     def action_set_role(self) -> None:

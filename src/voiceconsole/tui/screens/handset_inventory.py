@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Static
 
 from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.services.handsets import HandsetView, list_handsets, manual_steps_by_model
@@ -28,7 +28,8 @@ from voiceconsole.services.views import OccupierAtSite
 from voiceconsole.tui.screens.handset_rows import detail_text, state_text
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.keyed_table import add_columns, highlighted_key, refill
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import call_service
 
 # The handset, its state and holder first, so that 80 columns show them; the model last.
@@ -128,16 +129,15 @@ class HandsetInventoryScreen(Screen[None]):
         self._go_to: str | None = None  # a handset just added: the cursor goes to it
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(f"Handsets of {self.site}", "bold"), classes="screen-title", id="title")
-        yield DataTable(id="inventory", cursor_type="row", zebra_stripes=True)
+        yield ListTable(INVENTORY_COLUMNS, id="inventory")
         yield Static("", id="inventory-detail")
         yield Static(plain(KEYS_HINT, "dim"), id="inventory-keys")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#inventory", DataTable)
-        add_columns(table, INVENTORY_COLUMNS)
+        table = self.query_one("#inventory", ListTable)
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.action_refresh()
         table.focus()
@@ -161,8 +161,8 @@ class HandsetInventoryScreen(Screen[None]):
     def _show(self, data: Inventory) -> None:
         self.data = data
         self.by_key = {str(h.id): h for h in data.handsets}
-        table = self.query_one("#inventory", DataTable)
-        refill(table, [inventory_row(h) for h in data.handsets])
+        table = self.query_one("#inventory", ListTable)
+        table.show_rows(inventory_row(h) for h in data.handsets)
         if self._go_to in self.by_key:
             table.move_cursor(row=table.get_row_index(self._go_to))
         self._go_to = None
@@ -170,9 +170,9 @@ class HandsetInventoryScreen(Screen[None]):
         self._show_detail()
 
     def selected(self) -> HandsetView | None:
-        return self.by_key.get(highlighted_key(self.query_one("#inventory", DataTable)) or "")
+        return self.by_key.get(self.query_one("#inventory", ListTable).selected_key or "")
 
-    def on_data_table_row_highlighted(self) -> None:
+    def on_list_table_row_highlighted(self) -> None:
         self._show_detail()
 
     def _show_detail(self) -> None:

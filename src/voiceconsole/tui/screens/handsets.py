@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Static
 
 from voiceconsole.domain.handsets import LineStatus
 from voiceconsole.domain.phone import national
@@ -38,7 +38,8 @@ from voiceconsole.tui.screens.handset_rows import (
 )
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.keyed_table import add_columns
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import call_service
 
 
@@ -69,13 +70,13 @@ class HandsetsScreen(Screen[None]):
         self.by_id: dict[int, HandsetView] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(
             plain(f"Handsets of {self.occupier} at {self.site}", "bold"),
             classes="screen-title",
             id="title",
         )
-        yield DataTable(id="handsets", cursor_type="row", zebra_stripes=True)
+        yield ListTable(HANDSET_COLUMNS, id="handsets")
         yield Static("", id="detail")
         yield Static(
             plain(
@@ -88,8 +89,7 @@ class HandsetsScreen(Screen[None]):
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#handsets", DataTable)
-        add_columns(table, HANDSET_COLUMNS)
+        table = self.table
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.reload()
         table.focus()
@@ -98,8 +98,8 @@ class HandsetsScreen(Screen[None]):
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#handsets", DataTable)
+    def table(self) -> ListTable:
+        return self.query_one("#handsets", ListTable)
 
     # --- what is shown -------------------------------------------------------------------
 
@@ -121,16 +121,11 @@ class HandsetsScreen(Screen[None]):
         self.by_id = {h.id: h for h in data.handsets}
         table = self.table
         keep = self.selected_key()
-        table.clear()
-        for handset in data.handsets:
-            for key, cells in handset_rows(handset):
-                table.add_row(*cells, key=key)
-        if not data.handsets:
-            table.add_row(
-                plain(f"{self.occupier} has no handsets at {self.site}", "dim"),
-                *("" for _ in range(len(table.columns) - 1)),
-                key="none",
-            )
+        rows = [row for handset in data.handsets for row in handset_rows(handset)]
+        if not rows:
+            empty = plain(f"{self.occupier} has no handsets at {self.site}", "dim")
+            rows = [("none", (empty, *("" for _ in HANDSET_COLUMNS[1:])))]
+        table.show_rows(rows)
         if keep is not None:
             self._put_cursor(keep)
         used = sum(len(h.lines) for h in data.handsets)
@@ -148,7 +143,7 @@ class HandsetsScreen(Screen[None]):
     def _put_cursor(self, key: str) -> None:
         """Back on the same row, else on the same handset's first row."""
         table = self.table
-        keys = [row.key.value for row in table.ordered_rows]
+        keys = table.keys
         if key not in keys:
             handset = key.partition(":")[0] + ":"
             key = next((k for k in keys if k and k.startswith(handset)), "")
@@ -156,11 +151,7 @@ class HandsetsScreen(Screen[None]):
             table.move_cursor(row=keys.index(key))
 
     def selected_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return row_key.value
+        return self.table.selected_key
 
     def highlighted(self) -> tuple[HandsetView | None, int | None]:
         key = self.selected_key()
@@ -177,7 +168,7 @@ class HandsetsScreen(Screen[None]):
             return
         detail.update(detail_text(handset, line, self.data.steps.get(handset.model, "")))
 
-    def on_data_table_row_highlighted(self) -> None:
+    def on_list_table_row_highlighted(self) -> None:
         self._show_detail()
 
     def unplaced(self) -> list[str]:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.text import parse_day
@@ -29,6 +29,7 @@ from voiceconsole.services.voice_services import (
 )
 from voiceconsole.tui.text import day, due_report_lines, plain
 from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import OneWrite, call_service
 
 CHANGE_COLUMNS = ("Change", "Product", "QTY now", "New QTY", "From")
@@ -55,7 +56,7 @@ class ManageServicesDialog(ModalScreen[None]):
                 plain(f"Manage services: {self.occupier} at {self.site}", "bold"), id="title"
             )
             yield Static(plain("Applying due changes…", "dim"), id="due")
-            yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+            yield ListTable(CHANGE_COLUMNS, id="changes")
             with Horizontal(classes="form"):
                 yield Label("Change")
                 yield Select[str]([], prompt="service", id="product", compact=True)
@@ -74,7 +75,6 @@ class ManageServicesDialog(ModalScreen[None]):
                 yield Button("Close (esc)", id="close")
 
     def on_mount(self) -> None:
-        self.query_one("#changes", DataTable).add_columns(*CHANGE_COLUMNS)
         app: Any = self.app
 
         def not_applied(err: BaseException) -> None:
@@ -117,20 +117,23 @@ class ManageServicesDialog(ModalScreen[None]):
             select.value = chosen
         elif codes:
             select.value = codes[0]
-        table = self.query_one("#changes", DataTable)
-        table.clear()
-        for service in services:
-            for change in service.scheduled:
-                table.add_row(
+        rows = [
+            (
+                str(change.id),
+                (
                     str(change.id),
                     plain(change.product),
-                    service.quantity,
-                    change.new_quantity,
+                    str(service.quantity),
+                    str(change.new_quantity),
                     day(change.effective_on),
-                    key=str(change.id),
-                )
-        if table.row_count == 0:
-            table.add_row(plain("no scheduled changes", "dim"), "", "", "", "")
+                ),
+            )
+            for service in services
+            for change in service.scheduled
+        ]
+        self.query_one("#changes", ListTable).show_rows(
+            rows or [("none", (plain("no scheduled changes", "dim"), "", "", "", ""))]
+        )
         if not services:
             self._say("No services here yet: add one from the occupier screen (a).", "dim")
         self.query_one("#quantity", TextInput).focus()
@@ -174,10 +177,9 @@ class ManageServicesDialog(ModalScreen[None]):
         self.write.call(self, schedule, done, refused=self._refused)
 
     def action_cancel_change(self) -> None:
-        table = self.query_one("#changes", DataTable)
-        if not table.row_count:
+        key = self.query_one("#changes", ListTable).selected_key
+        if key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         if not key or not key.isdecimal():
             self._say("There is no scheduled change to cancel.", "dim")
             return

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.states import Origin
@@ -38,6 +38,7 @@ from voiceconsole.tui.screens.number_rows import occupier_options
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.work import OneWrite, call_service
 
 # A report of a big file is long; the first rows and the refused ones tell the story.
@@ -143,7 +144,7 @@ class ImportNumbersScreen(ConfirmOrCancel, Screen[str | None]):
         self.unsure = False  # an import failed midway: the screen below reads numbers again
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(f"Import numbers to {self.site}", "bold"), classes="screen-title")
         with Vertical(id="import-form"):
             yield self._row(

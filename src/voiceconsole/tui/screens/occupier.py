@@ -6,25 +6,26 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from voiceconsole.services.numbers import list_numbers
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.voice_services import list_services
 from voiceconsole.tui.screens.number_rows import features
+from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import day, number_text, plain
 from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
 from voiceconsole.tui.widgets.footer import ConsoleFooter
+from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
-from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.widgets.list_table import ListTable, Row
 from voiceconsole.tui.work import call_service
 
 SERVICE_COLUMNS = ("Product", "Name", "QTY", "Since", "Scheduled changes")
 NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
 
 
-class OccupierScreen(Screen[None]):
+class OccupierScreen(Revisited):
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_services", "Add services", id="occupier.add_services"),
@@ -45,24 +46,34 @@ class OccupierScreen(Screen[None]):
         self.site = site
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(self.occupier, "bold"), classes="screen-title", id="occupier-title")
         with TabbedContent(id="tabs"):
             with TabPane("1 Services", id="services-tab"):
-                yield DataTable(id="services", cursor_type="row", zebra_stripes=True)
+                yield ListTable(SERVICE_COLUMNS, id="services")
             with TabPane("2 Numbers", id="numbers-tab"):
-                yield PagedTable(NUMBER_COLUMNS, self.load_numbers, id="numbers")
+                yield ListTable(NUMBER_COLUMNS, self.load_numbers, id="numbers")
             with TabPane("3 Floor ports", id="ports-tab"):
-                yield PagedTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
+                yield ListTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
             with TabPane("4 Activity", id="activity-tab"):
-                yield PagedTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
+                yield ListTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#services", DataTable).add_columns(*SERVICE_COLUMNS)
+        self.refill()
+
+    def visit(self, occupier: str, site: str) -> None:
+        self.occupier = occupier
+        self.site = site
+        self.refill()
+
+    def refill(self) -> None:
+        """Show `self.occupier` from the start, on the services tab."""
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.query_one("#occupier-title", Static).update(plain(self.occupier, "bold"))
+        self.query_one("#tabs", TabbedContent).active = "services-tab"
         self.refresh_data()
-        self.query_one("#services", DataTable).focus()
+        self.query_one("#services", ListTable).focus()
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
@@ -74,6 +85,8 @@ class OccupierScreen(Screen[None]):
             self,
             lambda: list_occupiers_at(app.db, self.site, search=self.occupier),
             self._show_title,
+            group="title",
+            exclusive=True,
         )
         call_service(
             self,
@@ -82,7 +95,7 @@ class OccupierScreen(Screen[None]):
             group="services",
             exclusive=True,
         )
-        for table in self.query(PagedTable):
+        for table in self.query(ListTable):
             table.reload()
 
     def _show_title(self, found: list[Any]) -> None:
@@ -97,22 +110,27 @@ class OccupierScreen(Screen[None]):
                 )
 
     def _show_services(self, services: list[Any]) -> None:
-        table = self.query_one("#services", DataTable)
-        table.clear()
-        for s in services:
-            changes = "; ".join(
-                f"QTY {c.new_quantity} on {day(c.effective_on)}" for c in s.scheduled
+        rows: list[Row] = [
+            (
+                s.product,
+                (
+                    plain(s.product),
+                    plain(s.product_name),
+                    str(s.quantity),
+                    day(s.start_date),
+                    plain(
+                        "; ".join(
+                            f"QTY {c.new_quantity} on {day(c.effective_on)}" for c in s.scheduled
+                        )
+                        or "—"
+                    ),
+                ),
             )
-            table.add_row(
-                plain(s.product),
-                plain(s.product_name),
-                s.quantity,
-                day(s.start_date),
-                plain(changes or "—"),
-                key=s.product,
-            )
-        if not services:
-            table.add_row(plain("no services yet: press a to add", "dim"), "", "", "", "")
+            for s in services
+        ]
+        self.query_one("#services", ListTable).show_rows(
+            rows or [("none", (plain("no services yet: press a to add", "dim"), "", "", "", ""))]
+        )
 
     async def load_numbers(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
@@ -163,7 +181,7 @@ class OccupierScreen(Screen[None]):
     def action_telephony(self) -> None:
         from voiceconsole.tui.screens.telephony import TelephonyScreen
 
-        self.app.push_screen(TelephonyScreen(self.site, occupier=self.occupier))
+        self.app.open_screen(TelephonyScreen, self.site, occupier=self.occupier)  # type: ignore[attr-defined]
 
     def action_handsets(self) -> None:
         from voiceconsole.tui.screens.handsets import HandsetsScreen

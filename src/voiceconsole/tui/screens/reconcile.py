@@ -10,12 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Static
 
 from voiceconsole.services.reconcile import KINDS, Reconciliation, reconcile
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.keyed_table import add_columns, highlighted_key, refill
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import call_service
 
 RECONCILE_COLUMNS = (
@@ -51,11 +52,11 @@ class ReconcileScreen(Screen[None]):
         self.found: dict[str, Reconciliation] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(self._where(), "bold"), classes="screen-title", id="title")
-        yield DataTable(id="occupiers", cursor_type="row", zebra_stripes=True)
+        yield ListTable(RECONCILE_COLUMNS, id="occupiers")
         yield Static("", id="findings-title")
-        yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+        yield ListTable(FINDING_COLUMNS, id="findings")
         yield ConsoleFooter(compact=True)
 
     def _where(self) -> str:
@@ -63,15 +64,9 @@ class ReconcileScreen(Screen[None]):
         return f"Reconciliation of {who}{self.site}"
 
     def on_mount(self) -> None:
-        for table_id, columns in (
-            ("#occupiers", RECONCILE_COLUMNS),
-            ("#findings", FINDING_COLUMNS),
-        ):
-            table = self.query_one(table_id, DataTable)
-            add_columns(table, columns)
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.action_refresh()
-        self.query_one("#occupiers", DataTable).focus()
+        self.query_one("#occupiers", ListTable).focus()
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
@@ -103,7 +98,7 @@ class ReconcileScreen(Screen[None]):
             )
             for r in found
         ]
-        refill(self.query_one("#occupiers", DataTable), rows)
+        self.query_one("#occupiers", ListTable).show_rows(rows)
         clean = sum(r.clean for r in found)
         findings = sum(len(r.findings) for r in found)
         self.query_one("#title", Static).update(
@@ -116,14 +111,14 @@ class ReconcileScreen(Screen[None]):
         self._show_findings()
 
     def _selected(self) -> str | None:
-        return highlighted_key(self.query_one("#occupiers", DataTable))
+        return self.query_one("#occupiers", ListTable).selected_key
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "occupiers":
+    def on_list_table_row_highlighted(self, event: ListTable.RowHighlighted) -> None:
+        if event.table.id == "occupiers":
             self._show_findings()
 
     def _show_findings(self) -> None:
-        table = self.query_one("#findings", DataTable)
+        table = self.query_one("#findings", ListTable)
         table.clear()
         r = self.found.get(self._selected() or "")
         title = self.query_one("#findings-title", Static)
@@ -134,7 +129,7 @@ class ReconcileScreen(Screen[None]):
             title.update(plain(f"{r.occupier}: clean, nothing to look at", "green"))
             return
         title.update(plain(f"{r.occupier}: {len(r.findings)} to look at", "bold"))
-        for f in r.findings:
-            table.add_row(
-                plain(KINDS.get(f.kind, f.kind)), plain(f.text), key=f"{f.kind}:{f.subject}"
-            )
+        table.show_rows(
+            (f"{f.kind}:{f.subject}", (plain(KINDS.get(f.kind, f.kind)), plain(f.text)))
+            for f in r.findings
+        )

@@ -27,3 +27,11 @@ class RefreshOnReturn(Screen[Any]):
 
     def refresh_on_return(self) -> None:
         raise NotImplementedError
+
+
+class Revisited(Screen[Any]):
+    """A list screen built once and shown again for each subject (a site, an occupier):
+    `VoiceconsoleApp.open_screen` calls `visit` with the new subject before showing it."""
+
+    def visit(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError

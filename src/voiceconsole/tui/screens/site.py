@@ -6,23 +6,24 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Header, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import get_site
-from voiceconsole.tui.screens.returning import RefreshOnReturn
+from voiceconsole.tui.screens.returning import RefreshOnReturn, Revisited
 from voiceconsole.tui.text import count, number_text, plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable, Row
 from voiceconsole.tui.work import call_service
 
 # The figures and the main number before the name, so that 80 columns show them.
 OCCUPIER_COLUMNS = ("Occupier", "QTY", "Active", "Spare", "Main number", "Name")
 
 
-class SiteScreen(RefreshOnReturn):
+class SiteScreen(RefreshOnReturn, Revisited):
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="site.telephony"),
@@ -44,35 +45,47 @@ class SiteScreen(RefreshOnReturn):
         self.floor_port = floor_port
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(self.site, "bold"), classes="screen-title", id="site-title")
         with TabbedContent(id="tabs"):
             with TabPane("Occupiers", id="occupiers-tab"):
                 yield FilterInput("Filter occupiers by name or code", id="occupier-filter")
-                yield PagedTable(OCCUPIER_COLUMNS, self.load_occupiers, opens=True, id="occupiers")
+                yield ListTable(OCCUPIER_COLUMNS, self.load_occupiers, opens=True, id="occupiers")
             with TabPane("Floor ports", id="ports-tab"):
                 yield FilterInput("Filter floor ports by label", id="port-filter")
-                yield PagedTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
+                yield ListTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.refill()
+
+    def visit(self, site: str, *, floor_port: str | None = None) -> None:
+        self.site = site
+        self.floor_port = floor_port
+        self.refill()
+
+    def refill(self) -> None:
+        """Show `self.site` from the start: its title, both lists, no filter."""
         app: Any = self.app
         app.set_current_site(self.site)
-        call_service(self, lambda: get_site(app.db, self.site), self._show_site)
-        self.query_one("#occupiers", PagedTable).reload()
-        if self.floor_port:
+        self.query_one("#site-title", Static).update(plain(self.site, "bold"))
+        call_service(self, lambda: get_site(app.db, self.site), self._show_site, group="site")
+        with self.prevent(FilterInput.Changed):
+            self.query_one("#occupier-filter", FilterInput).value = ""
             # Opened from the palette on a floor port: show it in the ports list.
-            self.query_one("#tabs", TabbedContent).active = "ports-tab"
-            self.query_one("#port-filter", FilterInput).value = self.floor_port
-        self.query_one("#ports", PagedTable).reload()
-        self.query_one("#occupiers", PagedTable).focus()
+            self.query_one("#port-filter", FilterInput).value = self.floor_port or ""
+        tab = "ports" if self.floor_port else "occupiers"
+        self.query_one("#tabs", TabbedContent).active = f"{tab}-tab"
+        self.query_one("#occupiers", ListTable).reload()
+        self.query_one("#ports", ListTable).reload()
+        self.query_one(f"#{tab}", ListTable).focus()
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         super().on_screen_resume()
 
     def refresh_on_return(self) -> None:
-        self.query_one("#occupiers", PagedTable).reload(keep_cursor=True)
+        self.query_one("#occupiers", ListTable).reload(keep_cursor=True)
 
     def _show_site(self, site: Any) -> None:
         policy = (
@@ -110,26 +123,26 @@ class SiteScreen(RefreshOnReturn):
 
     def on_input_changed(self, event: FilterInput.Changed) -> None:
         table = "#ports" if event.input.id == "port-filter" else "#occupiers"
-        self.query_one(table, PagedTable).reload()
+        self.query_one(table, ListTable).reload()
 
     def on_input_submitted(self, event: FilterInput.Submitted) -> None:
         table = "#ports" if event.input.id == "port-filter" else "#occupiers"
-        self.query_one(table, PagedTable).focus()
+        self.query_one(table, ListTable).focus()
 
-    def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
-        if event.data_table.id == "occupiers":
+    def on_list_table_row_selected(self, event: ListTable.RowSelected) -> None:
+        if event.table.id == "occupiers":
             self.action_open_occupier()
 
     def action_open_occupier(self) -> None:
         from voiceconsole.tui.screens.occupier import OccupierScreen
 
-        if code := self.query_one("#occupiers", PagedTable).selected_key:
-            self.app.push_screen(OccupierScreen(code, self.site))
+        if code := self.query_one("#occupiers", ListTable).selected_key:
+            self.app.open_screen(OccupierScreen, code, self.site)  # type: ignore[attr-defined]
 
     def action_telephony(self) -> None:
         from voiceconsole.tui.screens.telephony import TelephonyScreen
 
-        self.app.push_screen(TelephonyScreen(self.site))
+        self.app.open_screen(TelephonyScreen, self.site)  # type: ignore[attr-defined]
 
     def action_port_grid(self) -> None:
         from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
@@ -156,7 +169,7 @@ class SiteScreen(RefreshOnReturn):
 
     def action_show_tab(self, name: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"{name}-tab"
-        self.query_one(f"#{name}", PagedTable).focus()
+        self.query_one(f"#{name}", ListTable).focus()
 
     def action_focus_filter(self) -> None:
         tab = self.query_one("#tabs", TabbedContent).active

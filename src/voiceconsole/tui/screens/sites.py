@@ -6,14 +6,15 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from voiceconsole.services.sites import list_sites
 from voiceconsole.tui.screens.returning import RefreshOnReturn
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable, Row
 
 # The figures first, so that an 80-column terminal shows them; the name is cut to fit.
 COLUMNS = (
@@ -39,16 +40,16 @@ class SitesScreen(RefreshOnReturn):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain("Sites", "bold"), classes="screen-title")
         yield FilterInput(id="filter")
-        yield PagedTable(COLUMNS, self.load, page_size=25, opens=True, id="sites")
+        yield ListTable(COLUMNS, self.load, page_size=25, opens=True, id="sites")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]
-        self.query_one(PagedTable).reload()
-        self.query_one(PagedTable).focus()
+        self.query_one(ListTable).reload()
+        self.query_one(ListTable).focus()
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]
@@ -56,7 +57,7 @@ class SitesScreen(RefreshOnReturn):
 
     def refresh_on_return(self) -> None:
         # Back from a site or an occupier: the figures may have changed there.
-        self.query_one(PagedTable).reload(keep_cursor=True)
+        self.query_one(ListTable).reload(keep_cursor=True)
 
     async def load(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
@@ -84,31 +85,31 @@ class SitesScreen(RefreshOnReturn):
         return rows
 
     def on_input_changed(self, event: FilterInput.Changed) -> None:
-        self.query_one(PagedTable).reload()
+        self.query_one(ListTable).reload()
 
     def on_input_submitted(self) -> None:
-        self.query_one(PagedTable).focus()
+        self.query_one(ListTable).focus()
 
-    def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+    def on_list_table_row_selected(self, event: ListTable.RowSelected) -> None:
         self.action_open_site()
 
     def _site(self) -> str | None:
-        return self.query_one(PagedTable).selected_key
+        return self.query_one(ListTable).selected_key
 
     def action_open_site(self) -> None:
         from voiceconsole.tui.screens.site import SiteScreen
 
         if site := self._site():
-            self.app.push_screen(SiteScreen(site))
+            self.app.open_screen(SiteScreen, site)  # type: ignore[attr-defined]
 
     def action_telephony(self) -> None:
         from voiceconsole.tui.screens.telephony import TelephonyScreen
 
         if site := self._site():
-            self.app.push_screen(TelephonyScreen(site))
+            self.app.open_screen(TelephonyScreen, site)  # type: ignore[attr-defined]
 
     def action_focus_filter(self) -> None:
         self.set_focus(self.query_one(FilterInput))  # at once: typed-ahead keys land in it
 
     def action_reload(self) -> None:
-        self.query_one(PagedTable).reload()
+        self.query_one(ListTable).reload()

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Static
 
 from voiceconsole.services.switch_inventory import SwitchCheck, SwitchView, list_switches
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.keyed_table import add_columns, highlighted_key, refill
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import call_service
 
 # What fits 80 columns; the highlighted switch's key, login and findings are below the table.
@@ -86,20 +87,18 @@ class SwitchesScreen(Screen[None]):
         self.found: dict[str, SwitchView] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(f"Switches of {self.site}", "bold"), classes="screen-title", id="title")
-        yield DataTable(id="switches", cursor_type="row", zebra_stripes=True)
+        yield ListTable(SWITCH_COLUMNS, id="switches")
         # A switch with much missing has more lines of fixes than 80x24 shows: tab to scroll.
         with VerticalScroll(id="detail-box"):
             yield Static("", id="switch-detail")
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#switches", DataTable)
-        add_columns(table, SWITCH_COLUMNS)
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.action_refresh()
-        table.focus()
+        self.query_one("#switches", ListTable).focus()
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
@@ -129,7 +128,7 @@ class SwitchesScreen(Screen[None]):
             )
             for s in found
         ]
-        refill(self.query_one("#switches", DataTable), rows)
+        self.query_one("#switches", ListTable).show_rows(rows)
         ready = sum(s.status == "ready" for s in found)
         self.query_one("#title", Static).update(
             plain(f"Switches of {self.site} · {len(found)} switch(es) · {ready} ready", "bold")
@@ -137,9 +136,9 @@ class SwitchesScreen(Screen[None]):
         self._show_detail()
 
     def selected(self) -> SwitchView | None:
-        return self.found.get(highlighted_key(self.query_one("#switches", DataTable)) or "")
+        return self.found.get(self.query_one("#switches", ListTable).selected_key or "")
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_list_table_row_highlighted(self, event: ListTable.RowHighlighted) -> None:
         self._show_detail()
 
     def _show_detail(self) -> None:

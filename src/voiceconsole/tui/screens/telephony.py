@@ -14,9 +14,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.coordinate import Coordinate
-from textual.screen import Screen
-from textual.widgets import Header, Select, Static
+from textual.widgets import Select, Static
 
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import NumberState, Origin
@@ -45,10 +43,12 @@ from voiceconsole.tui.screens.number_rows import (
     occupier_options,
     range_text,
 )
+from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
-from voiceconsole.tui.widgets.paged_table import PagedTable, Row
+from voiceconsole.tui.widgets.header import ConsoleHeader
+from voiceconsole.tui.widgets.list_table import ListTable, Row
 from voiceconsole.tui.work import call_service
 
 COLUMNS = (
@@ -81,7 +81,7 @@ MENU = (
 RESTORE_PAGES = 20
 
 
-class NumberTable(PagedTable):
+class NumberTable(ListTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Actions", id="telephony.actions"),
     ]
@@ -90,7 +90,7 @@ class NumberTable(PagedTable):
         super().__init__(*args, opens=True, **kwargs)  # Enter opens the actions menu
 
 
-class TelephonyScreen(Screen[None]):
+class TelephonyScreen(Revisited):
     CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", id="telephony.mark"),
@@ -110,6 +110,9 @@ class TelephonyScreen(Screen[None]):
 
     def __init__(self, site: str, *, occupier: str | None = None, search: str | None = None):
         super().__init__()
+        self._subject(site, occupier, search)
+
+    def _subject(self, site: str, occupier: str | None, search: str | None) -> None:
         self.site = site.strip().upper()
         # site-wide filters; the occupier filter starts set when opened from an occupier
         self.filters: dict[str, str | None] = {
@@ -125,7 +128,7 @@ class TelephonyScreen(Screen[None]):
         self._restore: tuple[int, int] | None = None  # (number to show again, pages left)
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="☎")
+        yield ConsoleHeader()
         yield Static(plain(f"{self.site} telephony", "bold"), classes="screen-title", id="title")
         with Horizontal(id="filters"):
             yield FilterInput("Number or label", value=self.filters["search"] or "", id="search")
@@ -147,10 +150,28 @@ class TelephonyScreen(Screen[None]):
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
+        self.refill()
+
+    def visit(self, site: str, *, occupier: str | None = None, search: str | None = None) -> None:
+        self._subject(site, occupier, search)
+        self.query_one("#title", Static).update(plain(f"{self.site} telephony", "bold"))
+        with self.prevent(FilterInput.Changed, Select.Changed):
+            self.query_one("#search", FilterInput).value = search or ""
+            for name in ("state", "origin", "occupier"):
+                self.query_one(f"#{name}-filter", Select).clear()
+        self.refill()
+
+    def refill(self) -> None:
         app: Any = self.app
         app.set_current_site(self.site)
         self.refresh_figures()
-        call_service(self, lambda: list_occupiers_at(app.db, self.site), self._show_occupiers)
+        call_service(
+            self,
+            lambda: list_occupiers_at(app.db, self.site),
+            self._show_occupiers,
+            group="occupiers",
+            exclusive=True,
+        )
         self.table.reload()
         self.table.focus()
 
@@ -217,9 +238,9 @@ class TelephonyScreen(Screen[None]):
         return "" if not inside else "●" if inside == block.size else "◐"
 
     def _redraw_marks(self) -> None:
-        for index, row in enumerate(self.table.ordered_rows):
-            if block := self.blocks.get(str(row.key.value)):
-                self.table.update_cell_at(Coordinate(index, 0), plain(self._mark(block), "bold"))
+        for key in self.table.keys:
+            if block := self.blocks.get(key):
+                self.table.update_cell(key, 0, plain(self._mark(block), "bold"))
         self._show_detail()
 
     def highlighted(self) -> NumberBlockView | None:
@@ -243,10 +264,10 @@ class TelephonyScreen(Screen[None]):
             text.append(f"space marks · enter: actions · {shown}", style="dim")
         self.query_one("#detail", Static).update(text)
 
-    def on_data_table_row_highlighted(self) -> None:
+    def on_list_table_row_highlighted(self) -> None:
         self._show_detail()
 
-    def on_paged_table_loaded(self, event: PagedTable.Loaded) -> None:
+    def on_list_table_loaded(self, event: ListTable.Loaded) -> None:
         self._restore_cursor()
         self._show_detail()
 
@@ -255,8 +276,8 @@ class TelephonyScreen(Screen[None]):
         if self._restore is None:
             return
         wanted, pages = self._restore
-        for index, row in enumerate(self.table.ordered_rows):
-            if value_of(str(row.key.value)) >= wanted:
+        for index, key in enumerate(self.table.keys):
+            if value_of(key) >= wanted:
                 self.table.move_cursor(row=index)
                 self._restore = None
                 return
@@ -326,7 +347,7 @@ class TelephonyScreen(Screen[None]):
         else:
             self.marked.add(block_numbers(block), block.first)
         row = self.table.cursor_row
-        self.table.update_cell_at(Coordinate(row, 0), plain(self._mark(block), "bold"))
+        self.table.update_cell(block.last, 0, plain(self._mark(block), "bold"))
         if row < self.table.row_count - 1:
             self.table.move_cursor(row=row + 1)  # mark, mark, mark: like a file manager
         self._show_detail()
@@ -399,7 +420,7 @@ class TelephonyScreen(Screen[None]):
         self.marked.clear()
         self.reload()
 
-    def on_data_table_row_selected(self, event: PagedTable.RowSelected) -> None:
+    def on_list_table_row_selected(self, event: ListTable.RowSelected) -> None:
         self.action_menu()
 
     def action_menu(self) -> None:

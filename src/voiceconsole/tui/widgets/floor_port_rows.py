@@ -6,7 +6,7 @@ from typing import Any
 
 from voiceconsole.services.floor_ports import FloorPortView, list_floor_ports
 from voiceconsole.tui.text import plain
-from voiceconsole.tui.widgets.paged_table import Row
+from voiceconsole.tui.widgets.list_table import Row
 
 # Label, occupier and role first: what an engineer on the floor looks for at 80 columns.
 FLOOR_PORT_COLUMNS = (

@@ -6,7 +6,7 @@ from typing import Any
 
 from voiceconsole.services.audit import list_audit
 from voiceconsole.tui.text import moment, plain
-from voiceconsole.tui.widgets.paged_table import Row
+from voiceconsole.tui.widgets.list_table import Row
 
 # What happened comes before whom it concerns, so that 80 columns show it.
 JOURNAL_COLUMNS = (

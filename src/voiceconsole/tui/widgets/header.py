@@ -1,0 +1,41 @@
+"""The title line at the top of every screen: the operator, where you are and who you are.
+
+Textual's `Header` is three widgets, and it watches `app.title` and `app.sub_title` from each
+header ever mounted without ever unwatching them: every screen opened kept its header, with
+its render caches, alive for the rest of the session (bench/ui.py, 200 screen opens). This
+one is a single widget that reads the titles when it draws; the app refreshes the headers of
+the screens on its stack when the titles change (`VoiceconsoleApp.refresh_sub_title`).
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widget import Widget
+
+ICON_WIDTH = 8  # as Textual's header: the icon on the left, a clock's room on the right
+RIGHT_WIDTH = 10
+
+
+class ConsoleHeader(Widget):
+    DEFAULT_CSS = """
+    ConsoleHeader {
+        dock: top;
+        width: 100%;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
+    def __init__(self, icon: str = "☎") -> None:
+        super().__init__()
+        self.icon = icon
+
+    def render(self) -> Content:
+        title = self.app.format_title(self.app.title, self.app.sub_title)
+        middle = max(0, self.size.width - ICON_WIDTH - RIGHT_WIDTH)
+        return Content.assemble(
+            Content(f" {self.icon}").truncate(ICON_WIDTH, pad=True),
+            title.center(middle, ellipsis=True),
+            " " * RIGHT_WIDTH,
+        )
