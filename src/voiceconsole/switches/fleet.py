@@ -146,8 +146,6 @@ def state_dir_for(db_url: str) -> Path | None:
     return Path(path).with_suffix(".switches")
 
 
-
-
 def lab_requested() -> bool:
     """`voiceconsole --lab` (or VOICECONSOLE_LAB=1): reach simulated switches over SSH."""
     return os.environ.get(ENV_LAB, "") not in ("", "0")
