@@ -27,9 +27,8 @@ from sqlalchemy import (
 from sqlalchemy import (
     false as sa_false,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeEngine
 
 from voiceconsole import clock
 from voiceconsole.domain.handsets import HandsetState, SipTransport
@@ -89,20 +88,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-
-class JSONType(TypeDecorator[Any]):
-    """JSON, stored as JSONB on PostgreSQL. The PostgreSQL dialect is imported only when a
-    PostgreSQL database is used (it costs a SQLite console's start 35 ms)."""
-
-    impl = JSON
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import JSONB
-
-            return dialect.type_descriptor(JSONB())
-        return dialect.type_descriptor(JSON())
+JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
