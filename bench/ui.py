@@ -6,17 +6,21 @@ in this process under Textual's Pilot and is driven as a user drives it:
 
 - each list (the sites list on coming back to it, a site's occupiers, an occupier's numbers,
   the activity journal, one site's activity, a site's telephony) is opened the way the
-  console opens it, and timed from the opening to the screen refresh after its first page is
-  in the table (`*_painted`: the rows are on screen). `first_page` stops at the `Loaded`
-  message, for comparison.
+  console opens it, and timed to three moments: its first page in the table
+  (`first_page`), the next refresh sent to the terminal, which shows those rows
+  (`*_painted`: what the user sees), and the screen settled, no widget waiting for a
+  repaint (`*_settled`: Textual repaints a scroll bar, or a panel whose size changed, a
+  refresh or two later).
 - each filter keystroke is pressed in a task of its own (the test pilot's wait for idle is not
-  counted) and timed to the refresh after the filtered page is in.
+  counted) and timed the same way (`keystroke*`).
 - main-thread CPU (`time.thread_time`, the event loop's thread: drawing, messages, the ORM's
-  Python work) beside each wall time; the database's own work runs in aiosqlite's thread.
+  Python work) to the screen settled, beside each wall time; the database's own work runs
+  in aiosqlite's thread.
 - a ticker task wakes every 5 ms on the same loop and records how late it woke: the worst
-  lateness over the whole run is the longest the screen froze.
-- 200 screen opens (site, occupier, activity, telephony, handsets in turn, each closed again):
-  RSS and live objects before and after, after a full collection.
+  lateness over the whole run is the longest the screen froze (also kept per phase of the
+  run; the benchmark's own pauses, counting every object, are left out).
+- 200 screen opens (site, occupier, activity, telephony, handsets in turn, each closed again)
+  after 100 to warm up: RSS and live objects before and after, after a full collection.
 - the table baseline: in one small app, the same 50 rows in Textual's `DataTable` and in the
   console's `ListTable` (first fill, and a refill as after a filter keystroke).
 
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import gc
 import os
@@ -52,12 +57,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from common import emit, fresh_sqlite, run, summary
 from rich.text import Text
 from services_add import default_data_path, large_data
+from textual import _time as textual_time
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
@@ -82,6 +89,7 @@ TARGET_RSS_GROWTH_MB = 5
 TARGET_OBJECT_GROWTH = 0.10
 TARGET_TABLE_RATIO = 3
 SCREEN_OPENS = 200
+WARM_UP_OPENS = 100
 JOURNAL_ENTRIES = 100_000
 
 # What each run opens: the site, an occupier there with numbers, and the text typed.
@@ -110,6 +118,9 @@ class Stalls:
         self.worst = 0.0
         self.overall = 0.0  # the worst since it was last set to 0
         self._task: asyncio.Task[None] | None = None
+        self._ours = 0  # the benchmark's own pauses under way (see `ours`)
+        self.phase = "start"  # what the run is doing: its worst stall is kept per phase
+        self.by_phase: dict[str, float] = {}
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._tick())
@@ -125,8 +136,22 @@ class Stalls:
             before = time.perf_counter()
             await asyncio.sleep(TICK)
             late = time.perf_counter() - before - TICK
+            if self._ours:
+                continue
             self.worst = max(self.worst, late)
             self.overall = max(self.overall, late)
+            self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0.0), late)
+
+    @contextlib.asynccontextmanager
+    async def ours(self) -> AsyncIterator[None]:
+        """The benchmark's own pauses (a full collection and a count of every object before
+        and after the screen opens) are not the console's stalls."""
+        self._ours += 1
+        try:
+            yield
+            await asyncio.sleep(2 * TICK)  # the ticker's wake-up after the pause is not counted
+        finally:
+            self._ours -= 1
 
     def take(self) -> float:
         """The worst stall since the last take, in ms."""
@@ -140,7 +165,8 @@ class Loads:
     collector's pauses would grow with them."""
 
     def __init__(self) -> None:
-        self.seen: list[tuple[float, str, str | None]] = []  # (when, screen class, table id)
+        # (dispatched, rows in, screen class, table id)
+        self.seen: list[tuple[float, float, str, str | None]] = []
         self._keys: set[tuple[float, int]] = set()
         self._arrived = asyncio.Event()
 
@@ -151,22 +177,30 @@ class Loads:
         if key not in self._keys:
             self._keys.add(key)
             screen = type(message.table.screen).__name__
-            self.seen.append((time.perf_counter(), screen, message.table.id))
+            now = time.perf_counter()
+            # Posted just after the rows went into the table; Textual stamps it on its clock.
+            rows_in = now - (textual_time.get_time() - message.time)
+            self.seen.append((now, rows_in, screen, message.table.id))
             self._arrived.set()
 
-    async def wait(self, screen: str, table_id: str, since: int, timeout: float = 30.0) -> float:
-        """When a page of `table_id` on a screen of class `screen` arrived after the
-        `since`-th page."""
+    async def wait(
+        self, screen: str, table_id: str, since: int, timeout: float = 30.0
+    ) -> tuple[float, float]:
+        """When a page of `table_id` on a screen of class `screen`, after the `since`-th
+        page, was in the table, and when its `Loaded` message reached the screen."""
         deadline = time.perf_counter() + timeout
         while True:
-            for at, kind, table in self.seen[since:]:
+            for at, rows_in, kind, table in self.seen[since:]:
                 if table == table_id and kind == screen:
-                    return at
+                    return rows_in, at
             self._arrived.clear()
             left = deadline - time.perf_counter()
             if left <= 0:
                 raise TimeoutError(f"no page of {screen} #{table_id} arrived")
-            await asyncio.wait_for(self._arrived.wait(), left)
+            try:
+                await asyncio.wait_for(self._arrived.wait(), left)
+            except TimeoutError:
+                raise TimeoutError(f"no page of {screen} #{table_id} arrived") from None
 
 
 async def settle(pilot: Any) -> None:
@@ -199,71 +233,101 @@ async def bare_startup(stalls: Stalls, size: tuple[int, int]) -> tuple[float, fl
     return took, stalls.take()
 
 
-async def painted(app: Any) -> float:
-    """When the screen has been drawn again (what the user sees lags `Loaded` by a refresh)."""
+async def settled(app: Any) -> float:
+    """When no widget waits for a repaint any more (Textual repaints a scroll bar, or a
+    panel that changed size, a refresh or two after the one that showed the rows)."""
     done = asyncio.Event()
     app.call_after_refresh(done.set)
     await done.wait()
     return time.perf_counter()
 
 
+class Frames:
+    """When the screen was written out: each refresh the app sends to the terminal."""
+
+    def __init__(self, app: Any) -> None:
+        self.at: list[float] = []
+        self._new = asyncio.Event()
+        display = app._display
+
+        def recorded(screen: Any, renderable: Any) -> None:
+            display(screen, renderable)
+            self.at.append(time.perf_counter())
+            self._new.set()
+
+        app._display = recorded
+
+    async def first_after(self, moment: float, timeout: float = 30.0) -> float:
+        """The first refresh after `moment`: what the user sees then includes what changed
+        before it."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            i = bisect.bisect_left(self.at, moment)
+            if i < len(self.at):
+                return self.at[i]
+            self._new.clear()
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError("no refresh came")
+            await asyncio.wait_for(self._new.wait(), left)
+
+
 class Lists:
     """Opens the console's lists one after another and times them."""
 
-    def __init__(self, app: Any, pilot: Any, loads: Loads, stalls: Stalls) -> None:
-        self.app, self.pilot, self.loads, self.stalls = app, pilot, loads, stalls
+    def __init__(self, app: Any, pilot: Any, loads: Loads, frames: Frames, stalls: Stalls) -> None:
+        self.app, self.pilot, self.loads, self.frames = app, pilot, loads, frames
+        self.stalls = stalls
         self.results: dict[str, dict[str, list[float]]] = {}
 
     def _add(self, name: str, what: str, value: float) -> None:
         self.results.setdefault(name, {}).setdefault(what, []).append(value)
 
-    async def open(
-        self, name: str, opening: Any, screen: str, table_id: str, keys: tuple[str, ...] = ()
+    async def _timed(
+        self, name: str, what: str, screen: str, table_id: str, act: Any, keys: tuple[str, ...]
     ) -> None:
-        """From `opening()` (as the console opens the list) to the refresh after the first
-        page of `table_id` is in; `keys` are pressed once the screen is up (a table on
-        another tab loads when its tab is shown)."""
-        app, loads = self.app, self.loads
+        """From `act()` to the page of `table_id` in the table (`what`), to the refresh that
+        showed it (`what_painted`: what the user sees), and to the screen settled (no repaint
+        pending); main-thread CPU to settled. `keys`, if any, are pressed after `act()` in a
+        task of their own, as typing is: the pilot's wait for idle is not timed."""
+        loads = self.loads
         self.stalls.take()
         since = len(loads.seen)
         started, cpu = time.perf_counter(), time.thread_time()
-        opened = opening()
+        acted = act()
         pressing = None
         if keys:
-            if opened is not None:
-                await opened
-            # In a task of its own, as typing is: the pilot's wait for idle is not timed.
+            if acted is not None:
+                await acted
             pressing = asyncio.create_task(self.pilot.press(*keys))
-        at = await loads.wait(screen, table_id, since)
-        drawn, drawn_cpu = await painted(app), time.thread_time()
+        rows_in, _ = await loads.wait(screen, table_id, since)
+        shown = await self.frames.first_after(rows_in)
+        done, done_cpu = await settled(self.app), time.thread_time()
         if pressing is not None:
             await pressing
         await settle(self.pilot)
-        self._add(name, "first_page", at - started)
-        self._add(name, "first_page_painted", drawn - started)
-        self._add(name, "first_page_cpu", drawn_cpu - cpu)
+        self._add(name, what, rows_in - started)
+        self._add(name, f"{what}_painted", shown - started)
+        self._add(name, f"{what}_settled", done - started)
+        self._add(name, f"{what}_cpu", done_cpu - cpu)
         self._add(name, "stall_ms", self.stalls.take())
 
+    async def open(
+        self, name: str, opening: Any, screen: str, table_id: str, keys: tuple[str, ...] = ()
+    ) -> None:
+        """The list opened as the console opens it, to its first page of `table_id`; `keys`
+        are pressed once the screen is up (a table on another tab loads when its tab is
+        shown)."""
+        await self._timed(name, "first_page", screen, table_id, opening, keys)
+
     async def type(self, name: str, field: Input, screen: str, table_id: str, text: str) -> None:
-        """From each keystroke typed into `field` to the refresh after the next page of
-        `table_id`; the key is pressed in a task of its own, so the pilot's wait for idle is
-        not in the time. The filter is emptied again afterwards."""
+        """Each keystroke typed into `field` to the next page of `table_id`. The filter is
+        emptied again afterwards."""
         pilot, loads = self.pilot, self.loads
         field.focus()
         await settle(pilot)
         for key in text:
-            self.stalls.take()
-            since = len(loads.seen)
-            started, cpu = time.perf_counter(), time.thread_time()
-            pressing = asyncio.create_task(pilot.press(key))
-            at = await loads.wait(screen, table_id, since)
-            drawn, drawn_cpu = await painted(pilot.app), time.thread_time()
-            await pressing
-            await settle(pilot)
-            self._add(name, "keystroke", at - started)
-            self._add(name, "keystroke_painted", drawn - started)
-            self._add(name, "keystroke_cpu", drawn_cpu - cpu)
-            self._add(name, "stall_ms", self.stalls.take())
+            await self._timed(name, "keystroke", screen, table_id, lambda: None, (key,))
         since = len(loads.seen)
         field.value = ""
         await loads.wait(screen, table_id, since)
@@ -288,12 +352,13 @@ async def console(
     site, occupier = spec["site"], spec["occupier"]
     stalls.take()
     started = time.perf_counter()
+    frames = Frames(app)
     async with app.run_test(headless=True, size=size, message_hook=loads.hook) as pilot:
-        await loads.wait("SitesScreen", "sites", 0)
-        startup = await painted(app) - started
+        rows_in, _ = await loads.wait("SitesScreen", "sites", 0)
+        startup = await frames.first_after(rows_in) - started
         await settle(pilot)
         startup_stall = stalls.take()
-        lists = Lists(app, pilot, loads, stalls)
+        lists = Lists(app, pilot, loads, frames, stalls)
         # (name, how the console opens it, screen, table, keys then, filter typed into, text)
         visits: list[tuple[str, Any, str, str, tuple[str, ...], str | None, str]] = [
             ("site_occupiers", lambda: app.open_screen(SiteScreen, site), "SiteScreen",
@@ -312,12 +377,16 @@ async def console(
         ]  # fmt: skip
         for _ in range(repeat):
             for name, opening, screen, table, keys, field, text in visits:
+                stalls.phase = f"{name}: opened"
                 await lists.open(name, opening, screen, table, keys)
                 if field:
+                    stalls.phase = f"{name}: typed into"
                     await lists.type(name, app.screen.query_one(field, Input), screen, table, text)
                 if name not in ("site_occupiers", "sites"):  # f2 leaves the site's screen
+                    stalls.phase = f"{name}: closed"
                     await lists.back()
-        opens = await screen_opens(app, pilot, site, occupier, SCREEN_OPENS)
+        stalls.phase = "200 screen opens"
+        opens = await screen_opens(app, pilot, site, occupier, SCREEN_OPENS, stalls)
         stalls.take()
     return {
         "startup_to_sites_painted_s": startup,
@@ -337,14 +406,16 @@ def live_objects() -> int:
     return len(gc.get_objects()) + gc.get_freeze_count()
 
 
-async def screen_opens(app: Any, pilot: Any, site: str, occupier: str, n: int) -> dict[str, Any]:
+async def screen_opens(
+    app: Any, pilot: Any, site: str, occupier: str, n: int, stalls: Stalls
+) -> dict[str, Any]:
     """Open and close `n` screens in turn; memory and live objects before and after."""
     openings = [
         lambda: app.open_screen(SiteScreen, site),
         lambda: app.open_screen(OccupierScreen, occupier, site),
         lambda: app.action_open_activity(site=site),
         lambda: app.open_screen(TelephonyScreen, site),
-        lambda: app.push_screen(HandsetsScreen(occupier, site)),
+        lambda: app.open_screen(HandsetsScreen, occupier, site),
     ]
 
     async def open_close(i: int) -> None:
@@ -355,17 +426,27 @@ async def screen_opens(app: Any, pilot: Any, site: str, occupier: str, n: int) -
         app.pop_screen()
         await settle(pilot)
 
-    for i in range(len(openings)):  # each kind once: what is built once is built
+    async with stalls.ours():
+        objects_first, rss_first = live_objects(), rss_mb()
+    # Warmed up first: each kind is built once, and Textual's bounded caches (styles,
+    # segments, geometry; lru_caches of up to 8,192 entries) fill during the first hundred
+    # opens or so, then stay flat. What grows after that is what a long session leaks.
+    for i in range(WARM_UP_OPENS):
         await open_close(i)
-    objects, rss = live_objects(), rss_mb()
+    async with stalls.ours():
+        objects, rss = live_objects(), rss_mb()
     started = time.perf_counter()
     for i in range(n):
         await open_close(i)
     took = time.perf_counter() - started
-    objects_after, rss_after = live_objects(), rss_mb()
+    async with stalls.ours():
+        objects_after, rss_after = live_objects(), rss_mb()
     return {
         "opens": n,
         "took_s": round(took, 1),
+        "warm_up_opens": WARM_UP_OPENS,
+        "warm_up_rss_growth_mb": round(rss - rss_first, 2),
+        "warm_up_live_objects_growth": round(objects / objects_first - 1, 4),
         "rss_mb_before": round(rss, 1),
         "rss_growth_mb": round(rss_after - rss, 2),
         "live_objects_before": objects,
@@ -420,7 +501,7 @@ class TableBench(App[None]):
                 await self.screen.mount(table)
                 table.show_rows(table_rows(r))
             table.focus()
-            add("first_page", await painted(self) - started, time.thread_time() - cpu)
+            add("first_page", await settled(self) - started, time.thread_time() - cpu)
             for k in range(5):
                 started, cpu = time.perf_counter(), time.thread_time()
                 rows = table_rows(1000 * r + k + 1)
@@ -430,7 +511,7 @@ class TableBench(App[None]):
                         table.add_row(*cells, key=key)
                 else:
                     table.show_rows(rows)
-                add("keystroke", await painted(self) - started, time.thread_time() - cpu)
+                add("keystroke", await settled(self) - started, time.thread_time() - cpu)
             await table.remove()
         return out
 
@@ -628,6 +709,8 @@ async def main() -> None:
         bare.append(took)
         bare_stall = max(bare_stall, stall)
     stalls.overall = 0.0  # from here on: the console's run
+    stalls.by_phase.clear()
+    stalls.phase = "console start"
     ours = await console(f"sqlite+aiosqlite:///{copy}", spec, repeat, args.size, stalls)
     run_stall = round(stalls.overall * 1000, 1)
     await stalls.stop()
@@ -663,6 +746,7 @@ async def main() -> None:
             "slowest_first_page_painted_median_ms": worst_first,
             "slowest_keystroke_painted_median_ms": worst_key,
             "worst_stall_ms": run_stall,
+            "worst_stall_by_phase_ms": {k: round(v * 1000, 1) for k, v in stalls.by_phase.items()},
             "worst_stall_at_startup_ms": {
                 "voiceconsole": ours["startup_stall_ms"],
                 "bare_textual_app": bare_stall,

@@ -155,6 +155,24 @@ async def test_hidden_tabs_load_when_first_shown(make_app) -> None:
         assert numbers.row_count == 5
 
 
+async def test_a_tab_put_back_before_a_refresh_still_loads(make_app) -> None:
+    """Revisited with the numbers tab last shown: the screen goes back to its first tab and
+    the tab is pressed again before any refresh, so the table never sees itself hidden.
+    It still loads (it used to wait for a Show event that never came)."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_screen(OccupierScreen, "acme-analytics", "LON1")
+        await press(pilot, "2")
+        app.pop_screen()
+        await settle(pilot)
+        with app.batch_update():  # no refresh between the visit and the key
+            app.open_screen(OccupierScreen, "acme-analytics", "LON1")
+            await pilot.press("2")
+        await settle(pilot)
+        assert app.screen.query_one("#numbers", ListTable).row_count == 5
+
+
 async def test_back_on_a_list_shows_fresh_figures_at_the_same_row(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

@@ -360,3 +360,26 @@ async def test_resync_key_gets_a_pending_line_fetched_and_no_secret_shows(
             stop.set()
             await server
     assert (await lines(console_db))[london(5)] == ("Brightwater reception", 1, "file_fetched")
+
+
+async def test_a_second_occupiers_panel_shows_nothing_of_the_first(make_app) -> None:
+    """The panel is built once and refilled: another occupier's visit starts clean."""
+    app = make_app()
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        app.open_screen(HandsetsScreen, "acme-analytics", "LON1")
+        await settle(pilot)
+        panel = app.screen
+        assert {str(panel.table.get_row_at(i)[0]) for i in range(panel.table.row_count)} >= {
+            "Acme desk 1",
+            "Acme desk 2",
+        }
+        app.pop_screen()
+        await settle(pilot)
+        app.open_screen(HandsetsScreen, "brightwater-legal", "LON1")
+        await settle(pilot)
+        assert app.screen is panel
+        shown = [str(panel.table.get_row_at(i)[0]) for i in range(panel.table.row_count)]
+        assert "Brightwater reception" in shown
+        assert not any(name.startswith("Acme") for name in shown)
+        assert text_of(app, "#title").startswith("Handsets of brightwater-legal at LON1")

@@ -44,7 +44,7 @@ async def test_200_screen_opens_keep_nothing(make_app) -> None:
         lambda: app.open_screen(OccupierScreen, OCCUPIER, SITE),
         lambda: app.action_open_activity(site=SITE),
         lambda: app.open_screen(TelephonyScreen, SITE),
-        lambda: app.push_screen(HandsetsScreen(OCCUPIER, SITE)),
+        lambda: app.open_screen(HandsetsScreen, OCCUPIER, SITE),
         lambda: app.push_screen(ReconcileScreen(SITE)),
     ]
     async with app.run_test(size=(80, 24)) as pilot:

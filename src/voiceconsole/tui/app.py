@@ -19,6 +19,7 @@ from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
 from voiceconsole.services.finder import operator_name
 from voiceconsole.tui.commands import FindProvider
+from voiceconsole.tui.heap import Heap
 from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import due_report_lines
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -72,6 +73,7 @@ class VoiceconsoleApp(App[None]):
         self.current_site: str | None = None
         self._kept: dict[type[Revisited], Revisited] = {}  # see open_screen
         self._started = False  # the work after the first paint is under way
+        self._heap = Heap()  # garbage collections kept short (tui/heap.py)
         self.operator = "voiceconsole"
 
     async def on_mount(self) -> None:
@@ -101,6 +103,7 @@ class VoiceconsoleApp(App[None]):
         if self._started:
             return
         self._started = True
+        self._heap.start(self)
         if self.apply_due_on_start:
             self.apply_due_changes()
         self.settle_switch_changes()
@@ -114,6 +117,7 @@ class VoiceconsoleApp(App[None]):
         return self._gateway
 
     async def on_unmount(self) -> None:
+        self._heap.stop()
         if self._owns_database and self.db is not None:
             await self.finish_work()
             await self.db.close()
@@ -177,6 +181,7 @@ class VoiceconsoleApp(App[None]):
         if kept is None:
             kept = self._kept[kind] = kind(*args, **kwargs)
             self.install_screen(kept, name=f"kept-{kind.__name__}")
+            self._heap.keep_what_exists(self)
         elif kept in self.screen_stack:
             return self.push_screen(kind(*args, **kwargs))
         else:

@@ -84,7 +84,9 @@ def call_service(
                 except Exception as again:
                     log.error("recovering from a failure failed", exc_info=again)
 
-    return node.run_worker(job(), group=group, exclusive=exclusive, exit_on_error=False)
+    # The function, not a coroutine made now: a worker cancelled before it starts (a newer
+    # page of the same list) then leaves no coroutine that was never awaited.
+    return node.run_worker(job, group=group, exclusive=exclusive, exit_on_error=False)
 
 
 class OneWrite:

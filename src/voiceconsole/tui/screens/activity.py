@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import plain
-from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.fields import FilterInput, TextInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
@@ -45,8 +45,10 @@ class ActivityScreen(Revisited):
         )
         with Horizontal(id="filters"):
             for name in FILTERS:
-                yield TextInput(
-                    self.initial.get(name, ""), placeholder=PLACEHOLDERS[name], id=f"f-{name}"
+                # Actor and action narrow as you type; a site or an occupier on Enter.
+                field = TextInput if f"f-{name}" in EXACT_FILTERS else FilterInput
+                yield field(
+                    value=self.initial.get(name, ""), placeholder=PLACEHOLDERS[name], id=f"f-{name}"
                 )
         yield ListTable(JOURNAL_COLUMNS, self.load, id="journal")
         yield ConsoleFooter(compact=True)

@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.handsets import LineStatus
@@ -36,6 +36,7 @@ from voiceconsole.tui.screens.handset_rows import (
     handset_rows,
     parse_row_key,
 )
+from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -50,7 +51,7 @@ class PanelData:
     steps: dict[str, str]  # device model code -> what to type on a manual model
 
 
-class HandsetsScreen(Screen[None]):
+class HandsetsScreen(Revisited):
     CSS_PATH = ["lists.tcss", "handsets.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "login", "Log in", id="handsets.login"),
@@ -71,11 +72,7 @@ class HandsetsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
-        yield Static(
-            plain(f"Handsets of {self.occupier} at {self.site}", "bold"),
-            classes="screen-title",
-            id="title",
-        )
+        yield Static(self._title(), classes="screen-title", id="title")
         yield ListTable(HANDSET_COLUMNS, id="handsets")
         yield Static("", id="detail")
         yield Static(
@@ -89,10 +86,21 @@ class HandsetsScreen(Screen[None]):
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self.table
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         self.reload()
-        table.focus()
+        self.table.focus()
+
+    def visit(self, occupier: str, site: str) -> None:
+        """Another occupier's handsets: nothing of the last one's stays on screen."""
+        self.occupier, self.site = occupier, site
+        self.data, self.by_id = PanelData([], [], {}), {}
+        self.table.show_rows([])
+        self.query_one("#title", Static).update(self._title())
+        self.query_one("#detail", Static).update("")
+        self.on_mount()
+
+    def _title(self, figures: str = "") -> Text:
+        return plain(f"Handsets of {self.occupier} at {self.site}{figures}", "bold")
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
@@ -132,10 +140,9 @@ class HandsetsScreen(Screen[None]):
         keys = sum(h.line_keys for h in data.handsets)
         loose = len(self.unplaced())
         self.query_one("#title", Static).update(
-            plain(
-                f"Handsets of {self.occupier} at {self.site} · {len(data.handsets)} handset(s) · "
-                f"{used} of {keys} line key(s) used · {loose} active number(s) on no handset",
-                "bold",
+            self._title(
+                f" · {len(data.handsets)} handset(s) · {used} of {keys} line key(s) used · "
+                f"{loose} active number(s) on no handset"
             )
         )
         self._show_detail()

@@ -186,7 +186,7 @@ class OccupierScreen(Revisited):
     def action_handsets(self) -> None:
         from voiceconsole.tui.screens.handsets import HandsetsScreen
 
-        self.app.push_screen(HandsetsScreen(self.occupier, self.site))
+        self.app.open_screen(HandsetsScreen, self.occupier, self.site)  # type: ignore[attr-defined]
 
     def action_reconcile(self) -> None:
         from voiceconsole.tui.screens.reconcile import ReconcileScreen

@@ -287,20 +287,23 @@ class TelephonyScreen(Revisited):
         self._restore = (wanted, pages - 1)
         self.table.move_cursor(row=self.table.row_count - 1)  # the table reads the next page
 
-    def reload(self, *, keep_place: bool = True) -> None:
+    def reload(self, *, keep_place: bool = True, figures: bool = True) -> None:
+        """Read the list again; `figures`: the site's counts too (not after a filter changed,
+        which changes the list but not the site)."""
         block = self.highlighted()
         self._restore = (
             (value_of(block.first.e164), RESTORE_PAGES) if keep_place and block else None
         )
         self.table.reload()
-        self.refresh_figures()
+        if figures:
+            self.refresh_figures()
 
     # --- filters -------------------------------------------------------------------------
 
     def on_input_changed(self, event: FilterInput.Changed) -> None:
         if event.input.id == "search":
             self.filters["search"] = event.value
-            self.reload(keep_place=False)
+            self.reload(keep_place=False, figures=False)
 
     def on_input_submitted(self) -> None:
         self.table.focus()
@@ -310,7 +313,7 @@ class TelephonyScreen(Revisited):
         name = (event.select.id or "").removesuffix("-filter")
         if name in self.filters and self.filters[name] != value:
             self.filters[name] = value
-            self.reload(keep_place=False)
+            self.reload(keep_place=False, figures=False)
 
     def action_focus_search(self) -> None:
         self.set_focus(self.query_one("#search", FilterInput))  # at once, for typed-ahead keys

@@ -6,6 +6,8 @@ from typing import Any
 
 from textual.widgets import Input
 
+from voiceconsole.tui.paint import hold_paint
+
 
 class TextInput(Input):
     def on_mount(self) -> None:
@@ -13,7 +15,14 @@ class TextInput(Input):
 
 
 class FilterInput(TextInput):
-    """The filter-as-you-type box above a list."""
+    """The filter-as-you-type box above a list.
+
+    A change holds the screen's paint until the list's filtered page is in (briefly, see
+    `tui/paint.py`): the letter typed and the rows it leaves are painted together.
+    """
+
+    def watch_value(self) -> None:
+        hold_paint(self.app)
 
     def __init__(self, placeholder: str = "Filter: type to narrow the list", **kwargs: Any) -> None:
         super().__init__(placeholder=placeholder, **kwargs)

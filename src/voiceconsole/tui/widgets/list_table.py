@@ -36,6 +36,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 
+from voiceconsole.tui.paint import hold_paint, release_paint
 from voiceconsole.tui.work import call_service
 
 Cell = Text | str
@@ -253,6 +254,8 @@ class ListTable(ScrollView, can_focus=True):
         self._exhausted = False
         self._loading = False
         self._select_when_loaded = False
+        # The emptied table is not painted: its first page comes in the same refresh.
+        hold_paint(self.app)
         self._load(first=True)
 
     def _load(self, *, first: bool = False) -> None:
@@ -277,17 +280,22 @@ class ListTable(ScrollView, can_focus=True):
                 self._select_when_loaded = False
                 self.action_select_cursor()
             self._near_end()
+            # After the messages the new rows set off (the screen shows the highlighted row,
+            # say), so that their changes are painted in the same refresh as the rows.
+            self.call_later(release_paint, self.app)
 
         def after_failure() -> None:
             # The error dialog has said what went wrong; leave the list ready to try again.
             if generation == self._generation:
                 self._loading = False
                 self._select_when_loaded = False
+                release_paint(self.app)
 
         def refused(err: Exception) -> None:
             if generation == self._generation:
                 self._loading = False
                 self._exhausted = True
+                release_paint(self.app)
                 if first:
                     self.clear()
             self.app.notify(str(err), title="Refused", severity="error", markup=False)
@@ -386,6 +394,11 @@ class ListTable(ScrollView, can_focus=True):
     # --- drawing ----------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if self._stale:
+            # Drawn, so shown, without a Show event: hidden and shown again between two
+            # refreshes (a revisited screen's tab put back before it was ever painted).
+            self._stale = False
+            self.call_later(self.reload)
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:
