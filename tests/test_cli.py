@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from helpers import snapshot
+from sqlalchemy.engine import make_url
 
 from voiceconsole.cli.main import main
 from voiceconsole.db.database import Database
@@ -370,7 +371,7 @@ def test_a_new_database_and_its_folders_are_the_owners_only(tmp_path: Path) -> N
     wal = folder / "voiceconsole.db-wal"  # present while a connection is open
     assert not wal.exists() or wal.stat().st_mode & 0o777 == 0o600
     other = tmp_path / "elsewhere" / "team.db"
-    assert _console(env, "--db", str(other), "sites", "list").returncode == 0
+    assert _console(env, "--db", str(other), "--create", "sites", "list").returncode == 0
     assert other.stat().st_mode & 0o777 == 0o600
 
 
@@ -398,3 +399,51 @@ def test_escape_sequences_in_csv_cells_never_reach_the_terminal(
     assert done.returncode == 1 and b"refused" in written
     assert b"\x1b" not in written and b"\x07" not in written
     assert "␛".encode() in written  # shown, not obeyed
+
+
+@pytest.mark.parametrize("named_by", ["--db", "VOICECONSOLE_DB"])
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///nowhere/x.db", "nowhere/x.db"])
+def test_a_database_that_does_not_exist_is_refused_and_nothing_is_made(
+    tmp_path: Path, named_by: str, url: str
+) -> None:
+    """A mistyped path over SSH must not open a new, empty estate (nor make its folders)."""
+    env = {k: v for k, v in os.environ.items() if k != "VOICECONSOLE_DB"}
+    args = ["sites", "list"]
+    if named_by == "--db":
+        args = ["--db", url, *args]
+    else:
+        env["VOICECONSOLE_DB"] = url
+    exe = shutil.which("voiceconsole", path=str(Path(sys.executable).parent))
+    command = [exe] if exe else [sys.executable, "-m", "voiceconsole"]
+    done = subprocess.run(
+        [*command, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"voiceconsole: error: no database at {tmp_path.resolve() / 'nowhere' / 'x.db'} "
+        f"(from {'--db' if named_by == '--db' else '$VOICECONSOLE_DB'}); nothing was created. "
+        "Check the path, or add --create to make a new database there"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_and_db_upgrade_make_a_new_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "VOICECONSOLE_DB"}
+    upgraded, created = tmp_path / "a" / "upgraded.db", tmp_path / "created.db"
+    done = _console(env, "--db", str(upgraded), "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert upgraded.exists() and "schema is at revision" in done.stdout
+    done = _console(env, "--db", str(created), "--create", "sites", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    assert created.exists() and json.loads(done.stdout) == []
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_that_does_not_exist_is_one_line(pg_url: str) -> None:
+    missing = make_url(pg_url).set(database=f"voiceconsole_missing_{os.getpid()}")
+    done = _console(
+        dict(os.environ), "--db", missing.render_as_string(hide_password=False), "sites", "list"
+    )
+    assert done.returncode == 1
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+    assert f'database "voiceconsole_missing_{os.getpid()}" does not exist' in done.stderr

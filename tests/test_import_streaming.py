@@ -47,7 +47,7 @@ def dry_run(db: Path, csv_file: Path) -> tuple[int, str, str, int]:
 def site_db(tmp_path: Path) -> Path:
     db = tmp_path / "import.db"
     site = ["sites", "add", "--code", "LON1", "--name", "London", "--country", "GB"]
-    assert main(["--db", str(db), *site, "--timezone", "Europe/London"]) == 0
+    assert main(["--db", str(db), "--create", *site, "--timezone", "Europe/London"]) == 0
     return db
 
 

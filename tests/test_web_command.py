@@ -170,7 +170,9 @@ async def _refused_websocket(url: str, *, cookies: dict[str, str], origin: str) 
 
 def _make_site(db: str) -> None:
     site = ["sites", "add", "--code", "WEB1", "--name", "Served", "--country", "GB"]
-    assert main([*site, "--timezone", "Europe/London", "--db", db, "--actor", "qa"]) == 0
+    assert (
+        main([*site, "--timezone", "Europe/London", "--db", db, "--create", "--actor", "qa"]) == 0
+    )
 
 
 @pytest.mark.slow

@@ -21,7 +21,9 @@ from voiceconsole.services.seed import load_large_demo, load_sample_data
 
 def register(cli: CommandTree) -> None:
     db = cli.group("db", "the database schema")
-    db.command("upgrade", "apply any pending schema migrations", db_upgrade)
+    db.command(
+        "upgrade", "apply any pending schema migrations (a new SQLite file is made)", db_upgrade
+    ).set_defaults(creates_db=True)
     revision = db.command(
         "revision", "for developers: write a migration from the model changes", db_revision
     )

@@ -55,6 +55,14 @@ def _common_options(defaults_suppressed: bool) -> argparse.ArgumentParser:
         default=argparse.SUPPRESS if defaults_suppressed else False,
         help="machine-readable output",
     )
+    common.add_argument(
+        "--create",
+        action="store_true",
+        default=argparse.SUPPRESS if defaults_suppressed else False,
+        help="make the SQLite file named by --db or $VOICECONSOLE_DB if it does not exist "
+        "(without it, a file that does not exist is refused: a mistyped path must not look "
+        "like an empty estate)",
+    )
     return common
 
 
@@ -139,7 +147,9 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     if not getattr(args, "needs_db", True):  # `lab`: switches only, no database to open
         await args.handler(args, None)
         return 0
-    db, first_start = await open_database(args.db)
+    db, first_start = await open_database(
+        args.db, create=args.create or getattr(args, "creates_db", False)
+    )
     if first_start:
         say(first_start)
     try:
@@ -160,7 +170,7 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         await db.close()
 
 
-CONSOLE_FLAGS = {"--json", "--lab"}
+CONSOLE_FLAGS = {"--json", "--lab", "--create"}
 CONSOLE_OPTIONS = {"--db", "--actor"}  # each followed by its value
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from voiceconsole.config import chosen_db
+from voiceconsole.config import ENV_DB, chosen_db
 from voiceconsole.db.database import Database
 from voiceconsole.db.engine import normalise_url, sqlite_path
 from voiceconsole.db.models import OperatorSettings, Site
@@ -64,11 +64,21 @@ async def never_seeded(db: Database) -> bool:
         return not sites and not operator
 
 
-async def open_database(option: str | None) -> tuple[Database, str | None]:
+async def open_database(option: str | None, *, create: bool = False) -> tuple[Database, str | None]:
     """Open (and migrate) the chosen database. On the very first start of the embedded default
-    it is seeded from the sample data; the second value then says so, for the user."""
+    it is seeded from the sample data; the second value then says so, for the user.
+
+    A SQLite file named by --db or $VOICECONSOLE_DB that does not exist is refused unless
+    `create` (`--create`, `db upgrade`): over SSH a mistyped path would otherwise open a new,
+    empty database, and the operator would see an estate with no sites at all."""
     url, embedded = chosen_db(option)
     path = sqlite_path(checked_url(url))
+    if path is not None and not embedded and not create and not path.exists():
+        named_by = "--db" if option else f"${ENV_DB}"
+        raise VoiceconsoleError(
+            f"no database at {path.resolve()} (from {named_by}); nothing was created. "
+            "Check the path, or add --create to make a new database there"
+        )
     first_start = embedded and path is not None and not path.exists()
     try:
         db = await Database.open(url)
