@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
 from conftest import keys_then_settle, press, typed
 
+from voiceconsole.config import ConsoleSettings
+from voiceconsole.tui.app import VoiceconsoleApp
 from voiceconsole.tui.screens.site import SiteScreen
 from voiceconsole.tui.widgets.list_table import ListTable
 
@@ -41,3 +47,30 @@ async def test_sites_open_a_site_by_keyboard(make_app) -> None:
         await press(pilot, "down", "enter")
         assert isinstance(app.screen, SiteScreen) and app.screen.site == "LON1"
         assert app.sub_title == "LON1 · qa"
+
+
+@pytest.fixture
+def empty_app(tmp_path: Path, sqlite_template: Path) -> VoiceconsoleApp:
+    path = tmp_path / "empty.db"
+    shutil.copy(sqlite_template, path)
+    return VoiceconsoleApp(
+        f"sqlite+aiosqlite:///{path}",
+        actor="qa",
+        settings=ConsoleSettings(cursor_blink=False),
+        apply_due_on_start=False,
+    )
+
+
+def test_a_database_without_sites_says_so(empty_app, snap_compare) -> None:
+    assert snap_compare(empty_app, run_before=keys_then_settle(), terminal_size=(80, 24))
+
+
+async def test_the_no_sites_word_only_when_there_are_none(make_app, empty_app) -> None:
+    async with empty_app.run_test(size=(80, 24)) as pilot:
+        await press(pilot)
+        assert empty_app.screen.query_one("#no-sites").display
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "slash", *typed("nothing-like-this"))
+        assert app.screen.query_one(ListTable).row_count == 0
+        assert not app.screen.query_one("#no-sites").display  # a filter, not an empty estate

@@ -31,6 +31,16 @@ COLUMNS = (
 )
 
 
+# Said when the database holds no site at all: a new database, or the wrong one (over SSH,
+# an empty estate must not look like one whose sites all vanished).
+NO_SITES = plain(
+    "This database has no sites. If you expected some, check which database this is "
+    "(--db, $VOICECONSOLE_DB); to start one, add a site: voiceconsole sites add, or load "
+    "the sample data: voiceconsole demo load.",
+    "bold",
+)
+
+
 class SitesScreen(RefreshOnReturn):
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -43,6 +53,7 @@ class SitesScreen(RefreshOnReturn):
         yield ConsoleHeader()
         yield Static(plain("Sites", "bold"), classes="screen-title")
         yield FilterInput(id="filter")
+        yield Static(NO_SITES, id="no-sites")
         yield ListTable(COLUMNS, self.load, page_size=25, opens=True, id="sites")
         yield ConsoleFooter(compact=True)
 
@@ -86,6 +97,10 @@ class SitesScreen(RefreshOnReturn):
 
     def on_input_changed(self, event: FilterInput.Changed) -> None:
         self.query_one(ListTable).reload()
+
+    def on_list_table_loaded(self) -> None:
+        table, filtered = self.query_one(ListTable), bool(self.query_one(FilterInput).value.strip())
+        self.query_one("#no-sites").set_class(table.row_count == 0 and not filtered, "shown")
 
     def on_input_submitted(self) -> None:
         self.query_one(ListTable).focus()
