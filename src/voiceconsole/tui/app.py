@@ -181,7 +181,7 @@ class VoiceconsoleApp(App[None]):
         if kept is None:
             kept = self._kept[kind] = kind(*args, **kwargs)
             self.install_screen(kept, name=f"kept-{kind.__name__}")
-            self._heap.keep_what_exists(self)
+            self._heap.keep_what_exists()
         elif kept in self.screen_stack:
             return self.push_screen(kind(*args, **kwargs))
         else:

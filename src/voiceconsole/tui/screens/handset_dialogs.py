@@ -12,12 +12,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import Button, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
 from voiceconsole.domain.errors import VoiceconsoleError
@@ -44,6 +47,20 @@ UNSURE = (
 
 class MarkList(SelectionList[str]):
     """Numbers to pick: space marks (or unmarks) one and moves on, as in the port grid."""
+
+    def render_line(self, y: int) -> Strip:
+        # Textual draws the same X in every box, ticked or not, told apart by colour only
+        # (lost under the ansi themes): an unticked box is drawn empty.
+        strip = super().render_line(y)
+        segments = list(strip)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        if len(segments) > 1 and option.value not in self.selected:
+            segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
+            return Strip(segments, strip.cell_length)
+        return strip
 
     def action_select(self) -> None:
         if self.highlighted is not None:

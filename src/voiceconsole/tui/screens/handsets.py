@@ -86,21 +86,25 @@ class HandsetsScreen(Revisited):
         yield ConsoleFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
-        self.reload()
-        self.table.focus()
+        self.refill()
 
     def visit(self, occupier: str, site: str) -> None:
-        """Another occupier's handsets: nothing of the last one's stays on screen."""
+        """Another occupier's handsets: nothing of the last one's stays on screen. (A re-sync
+        or manual login asked for on the last visit may still report when it ends.)"""
         self.occupier, self.site = occupier, site
         self.data, self.by_id = PanelData([], [], {}), {}
         self.table.show_rows([])
         self.query_one("#title", Static).update(self._title())
         self.query_one("#detail", Static).update("")
-        self.on_mount()
+        self.refill()
 
-    def _title(self, figures: str = "") -> Text:
-        return plain(f"Handsets of {self.occupier} at {self.site}{figures}", "bold")
+    def refill(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.reload()
+        self.table.focus()
+
+    def _title(self, counts: str = "") -> Text:
+        return plain(f"Handsets of {self.occupier} at {self.site}{counts}", "bold")
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]

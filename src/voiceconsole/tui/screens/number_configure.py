@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, Static
+from textual.widgets import Button, Label, Static
 
 from voiceconsole.domain.phone import national
 from voiceconsole.services import numbers as svc
@@ -22,7 +22,7 @@ from voiceconsole.services.views import NumberView
 from voiceconsole.tui.screens.form_buttons import CloseButton
 from voiceconsole.tui.screens.number_dialogs import NumberDialog
 from voiceconsole.tui.text import plain
-from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.fields import TextInput, TickBox
 
 # field id -> (label, placeholder)
 TEXT_FIELDS = {
@@ -81,14 +81,14 @@ class ConfigureDialog(NumberDialog):
                 yield self._text_field(key)
             with Horizontal(classes="dialog-field"):
                 yield Label("Voicemail", classes="dialog-label")
-                yield Checkbox("on", self.initial["voicemail"], id="voicemail", compact=True)
+                yield TickBox("on", self.initial["voicemail"], id="voicemail", compact=True)
             yield self._text_field("voicemail_email")
             with Horizontal(classes="dialog-field"):
                 yield Label("Do not disturb", classes="dialog-label")
-                yield Checkbox("on", self.initial["dnd"], id="dnd", compact=True)
+                yield TickBox("on", self.initial["dnd"], id="dnd", compact=True)
             with Horizontal(classes="dialog-field"):
                 yield Label("PIN", classes="dialog-label")
-                yield Checkbox("reset: a new PIN, shown once", id="reset_pin", compact=True)
+                yield TickBox("reset: a new PIN, shown once", id="reset_pin", compact=True)
 
     def _text_field(self, key: str) -> Horizontal:
         label, placeholder = TEXT_FIELDS[key]
@@ -112,10 +112,10 @@ class ConfigureDialog(NumberDialog):
             if value.strip() != str(self.initial[key]).strip():
                 found[key] = value.strip()
         for key in SWITCHES:
-            value = self.query_one(f"#{key}", Checkbox).value
+            value = self.query_one(f"#{key}", TickBox).value
             if value != self.initial[key]:
                 found[key] = value
-        if self.query_one("#reset_pin", Checkbox).value:
+        if self.query_one("#reset_pin", TickBox).value:
             found["reset_pin"] = True
         return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input
 
 from voiceconsole.tui.paint import hold_paint
 
@@ -21,8 +21,27 @@ class FilterInput(TextInput):
     `tui/paint.py`): the letter typed and the rows it leaves are painted together.
     """
 
-    def watch_value(self) -> None:
-        hold_paint(self.app)
-
     def __init__(self, placeholder: str = "Filter: type to narrow the list", **kwargs: Any) -> None:
         super().__init__(placeholder=placeholder, **kwargs)
+
+    def watch_value(self) -> None:
+        # From the key on: the list's reload holds too, but only once the change has reached
+        # the screen's handler, and the letter could be painted alone before that.
+        hold_paint(self.app)
+
+
+class TickBox(Checkbox):
+    """A check box whose tick is a character, not only a colour: Textual draws the same X
+    in a ticked and an unticked box and tells them apart by colour, which the ansi themes
+    (and a monochrome terminal) lose. Unticked, the box is empty."""
+
+    def on_mount(self) -> None:
+        self._show_tick()
+
+    def watch_value(self) -> None:
+        super().watch_value()  # its -on class and its Changed message
+        self._show_tick()
+
+    def _show_tick(self) -> None:
+        self.BUTTON_INNER = "X" if self.value else " "
+        self.refresh()

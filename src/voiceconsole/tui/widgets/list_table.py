@@ -254,14 +254,22 @@ class ListTable(ScrollView, can_focus=True):
         self._exhausted = False
         self._loading = False
         self._select_when_loaded = False
-        # The emptied table is not painted: its first page comes in the same refresh.
-        hold_paint(self.app)
         self._load(first=True)
+
+    def _reload_stale(self) -> None:
+        """The reload that waited for the table to be shown, onto the row it was asked to
+        keep."""
+        keep = self._restore_key
+        self.reload()
+        self._restore_key = keep
 
     def _load(self, *, first: bool = False) -> None:
         if self.loader is None or self._loading or (self._exhausted and not first):
             return
         self._loading = True
+        if first:
+            # The emptied table is not painted: its first page comes in the same refresh.
+            hold_paint(self.app)
         generation, after, loader = self._generation, self._last_key, self.loader
 
         def arrived(rows: list[Row]) -> None:
@@ -280,8 +288,9 @@ class ListTable(ScrollView, can_focus=True):
                 self._select_when_loaded = False
                 self.action_select_cursor()
             self._near_end()
-            # After the messages the new rows set off (the screen shows the highlighted row,
-            # say), so that their changes are painted in the same refresh as the rows.
+            # After this table's own messages, so that what they change (the screen showing
+            # the highlighted row, say) is usually painted with the rows; a handler further
+            # up may still land a refresh later.
             self.call_later(release_paint, self.app)
 
         def after_failure() -> None:
@@ -295,9 +304,9 @@ class ListTable(ScrollView, can_focus=True):
             if generation == self._generation:
                 self._loading = False
                 self._exhausted = True
-                release_paint(self.app)
                 if first:
                     self.clear()
+                release_paint(self.app)
             self.app.notify(str(err), title="Refused", severity="error", markup=False)
 
         call_service(
@@ -325,7 +334,7 @@ class ListTable(ScrollView, can_focus=True):
 
     def on_show(self) -> None:
         if self._stale:
-            self.reload()
+            self._reload_stale()
 
     # --- rows in, widths, caches ------------------------------------------------------------
 
@@ -398,7 +407,7 @@ class ListTable(ScrollView, can_focus=True):
             # Drawn, so shown, without a Show event: hidden and shown again between two
             # refreshes (a revisited screen's tab put back before it was ever painted).
             self._stale = False
-            self.call_later(self.reload)
+            self.call_later(self._reload_stale)
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:
