@@ -135,7 +135,7 @@ def test_grid_80x24(make_app, snap_compare) -> None:
 
 
 def test_grid_120x40_marks_and_problems(make_app, snap_compare) -> None:
-    keys = [*GRID, "f5", "down", "space", "space", "down", "space"]
+    keys = [*GRID, "f5", "down", "shift+down", "down", "down", "space", "down"]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(120, 40))
 
 
@@ -231,7 +231,7 @@ async def test_typing_goes_on_while_a_switch_is_slow(make_app) -> None:
 async def test_set_role_by_keyboard(make_app, console_db) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press(pilot, *GRID, "space", "space", "r")
+        await press(pilot, *GRID, "shift+down", "down", "r")
         assert isinstance(app.screen, SetRoleDialog)
         await press(pilot, "enter")  # voice, the first role
         plan = text_of(app, "#plan")
@@ -372,7 +372,7 @@ async def test_drift_shows_after_the_switch_was_changed_behind_the_consoles_back
 async def test_allocate_to_the_operator_then_to_an_occupier(make_app, console_db) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press(pilot, *GRID, "space", "space", "a")
+        await press(pilot, *GRID, "shift+down", "down", "a")
         assert isinstance(app.screen, AllocatePortsDialog)
         # Their occupier is preselected; typing picks another holder.
         assert app.screen.query_one("#holder").value == "acme-analytics"

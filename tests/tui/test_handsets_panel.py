@@ -116,12 +116,12 @@ def test_panel_remote_and_manual(make_app, console_db, snap_compare) -> None:
 def test_login_dialog(make_app, console_db, snap_compare) -> None:
     logged_in_before(console_db, (DESK, 5))
     # On the reception handset: two numbers marked, one of them on the desk phone (a move).
-    keys = [*PANEL, "down", "l", "space", "space"]
+    keys = [*PANEL, "down", "l", "space", "down", "space", "down"]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(100, 32))
 
 
 def test_login_result_pending_resync(make_app, snap_compare) -> None:
-    keys = [*PANEL, "down", "l", "space", "space", "ctrl+s"]
+    keys = [*PANEL, "down", "l", "space", "down", "space", "down", "ctrl+s"]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(100, 32))
 
 
@@ -164,7 +164,7 @@ async def test_manual_login_then_done(make_app, console_db) -> None:
         assert isinstance(app.screen, HandsetsScreen)
         await press(pilot, "l")  # on Brightwater desk 2: manual, 2 line keys
         assert isinstance(app.screen, LoginDialog)
-        await press(pilot, "space", "space", "space", "ctrl+s")  # 0005, 0006, 0007 marked
+        await press(pilot, *("space", "down") * 3, "ctrl+s")  # 0005, 0006, 0007 marked
         results = text_of(app, "#results")
         # Two fit; what to type on the phone, with the extension filled in; the third refused.
         assert "waiting for the engineer" in results
@@ -216,7 +216,7 @@ async def test_move_needs_a_second_confirm(make_app, console_db) -> None:
     async with app.run_test(size=(100, 32)) as pilot:
         await press(pilot, *PANEL, "down", "down", "l")  # on the reception handset
         assert isinstance(app.screen, LoginDialog)
-        await press(pilot, "space", "space", "ctrl+s")  # 0005 (on the desk) and 0006
+        await press(pilot, *("space", "down") * 2, "ctrl+s")  # 0005 (on the desk) and 0006
         assert "ctrl+s again moves them" in text_of(app, "#dialog-status")
         assert (await lines(console_db)) == {london(5): ("Brightwater desk 2", 1, "manual_pending")}
         await press(pilot, "ctrl+s")

@@ -89,7 +89,7 @@ def test_telephony_with_filters(make_app, snap_compare) -> None:
 
 
 def test_telephony_us_site_marks_one_per_row(make_app, snap_compare) -> None:
-    keys = [*NYC1, "x", "space", "space", "down", "space"]
+    keys = [*NYC1, "x", "shift+down", "down", "down", "space", "down"]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(80, 24))
 
 
@@ -112,7 +112,7 @@ def test_allocate_dialog_names_literally(make_app, snap_compare) -> None:
 
 
 def test_release_dialog(make_app, snap_compare) -> None:
-    keys = [*LON1, "down", "down", "down", "down", "space", "down", "down", "space", "r"]
+    keys = [*LON1, *["down"] * 4, "space", *["down"] * 3, "space", "down", "r"]
     assert snap_compare(make_app(), run_before=keys_then_settle(*keys), terminal_size=(80, 24))
 
 
@@ -239,12 +239,12 @@ async def test_mark_several_rows_and_activate(make_app, console_db) -> None:
         await press(pilot, *LON1, "slash", *typed("7946 00"), "enter", "x")
         assert [r[1] for r in rows(app)][:3] == ["020 7946 0000", "020 7946 0001", "020 7946 0002"]
         found = {r[1]: i for i, r in enumerate(rows(app))}
-        await press(pilot, *["down"] * found["020 7946 0034"], "space", "space", "d", "enter")
+        await press(pilot, *["down"] * found["020 7946 0034"], "shift+down", "down", "d", "enter")
         assert (await number(console_db, london(34))).state == "reserved"
         assert (await number(console_db, london(35))).state == "reserved"
         # Space moved the cursor on, and it stays there after the action: mark two spares.
         assert app.screen.highlighted().first.e164 == london(36)
-        await press(pilot, "down", "down", "down", "space", "space", "e", "ctrl+s")
+        await press(pilot, "down", "down", "down", "shift+down", "down", "e", "ctrl+s")
         assert isinstance(app.screen, TelephonyScreen)
     states = {n: (await number(console_db, london(n))).state for n in range(34, 42)}
     assert states == {
@@ -604,14 +604,14 @@ async def test_marks_stay_within_one_action(make_app, monkeypatch) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await press(pilot, *LON1, "down", "down", "space")  # 020 7946 0002–0004
         assert len(app.screen.marked) == 3
-        await press(pilot, "space")  # 020 7946 0005–0011: 7 numbers
+        await press(pilot, "down", "space")  # 020 7946 0005–0011: 7 numbers
         assert len(app.screen.marked) == 3
         assert any(
             "This range holds 7 numbers; one action takes at most 4" in n for n in notes(app)
         )
         await press(pilot, "up", "up", "space")  # 020 7946 0001
         assert len(app.screen.marked) == 4
-        await press(pilot, "up", "up", "space")  # 020 7946 0000: a fifth
+        await press(pilot, "up", "space")  # 020 7946 0000: a fifth
         assert len(app.screen.marked) == 4
         assert any(
             "would make 5 marked numbers; one action takes at most 4" in n for n in notes(app)
@@ -647,3 +647,42 @@ async def test_occupiers_are_offered_alike_everywhere(make_app) -> None:
         in_import = offered("#occupier")
     assert ("copperleaf-design  Copperleaf Design", "copperleaf-design") in in_filter
     assert in_filter == in_allocate == in_import
+
+
+async def test_marking_stays_extends_marks_shown_and_esc_clears(make_app) -> None:
+    """space marks the row under the cursor and stays (a second space undoes it), shift+down
+    marks on downwards, ctrl+a marks the rows on screen, esc clears before it goes back; the
+    header counts the marks and the dialog names them."""
+    from voiceconsole.tui.widgets.header import ConsoleHeader
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await press(pilot, *LON1, "x")  # one number per row
+        screen = app.screen
+        assert isinstance(screen, TelephonyScreen)
+        table = screen.query_one(ListTable)
+
+        def header() -> str:
+            return screen.query_one(ConsoleHeader).render().plain
+
+        await press(pilot, "space")
+        assert len(screen.marked) == 1 and table.cursor_row == 0
+        assert "1 marked" in header()
+        await press(pilot, "space")  # the same row: unmarked, not the next one marked
+        assert len(screen.marked) == 0 and table.cursor_row == 0
+        assert "marked" not in header()
+        await press(pilot, "shift+down", "shift+down")
+        assert table.cursor_row == 2
+        assert [r[0] for r in rows(app)[:4]] == ["●", "●", "●", ""]
+        assert "3 marked" in header()
+        await press(pilot, "r")
+        assert "020 7946 0000–0002 (3 numbers" in said(app, ".dialog-text")
+        await press(pilot, "escape")  # the dialog closes; the marks stay
+        assert isinstance(app.screen, TelephonyScreen) and len(screen.marked) == 3
+        await press(pilot, "escape")  # the marks go; the screen stays
+        assert isinstance(app.screen, TelephonyScreen) and not screen.marked
+        await press(pilot, "ctrl+a")
+        shown = table.visible_keys()
+        assert len(shown) > 3 and len(screen.marked) == len(shown)
+        await press(pilot, "escape", "escape")  # cleared, then back
+        assert not isinstance(app.screen, TelephonyScreen)

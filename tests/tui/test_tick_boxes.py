@@ -39,7 +39,7 @@ async def test_a_tick_is_a_character() -> None:
         await pilot.press("space")
         assert "X" in box_text(app) and app.query_one(TickBox).has_class("-on")
         app.query_one(MarkList).focus()
-        await pilot.press("space")  # marks the first number and moves on
+        await pilot.press("space")  # marks the first number; the cursor stays
         await settle(pilot)
         assert marks(app) == ["▐X▌", "▐ ▌"]
         assert app.query_one(MarkList).selected == ["a"]

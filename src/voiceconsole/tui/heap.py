@@ -5,9 +5,9 @@ stutters of 30-85 ms on the large data set (bench/ui.py):
 
 - the walk: the app, its stylesheets and the list screens built once (see
   `VoiceconsoleApp.open_screen`) were walked every time. What is built to last the session
-  is now frozen (`gc.freeze`) once it is on screen and no page is being read, after a full
-  collection (frozen objects are never collected, so no garbage must be frozen with them);
-  a full collection then walks only what came after: 15-25 ms.
+  is now frozen (`gc.freeze`) right after the next full collection once it is on screen
+  and no page is being read (frozen objects are never collected, so no garbage must be
+  frozen with them); a full collection then walks only what came after: 15-25 ms.
 - the moment: Python starts a full collection inside whatever allocates, most often a
   refresh of the screen, so its 20 ms came on top of the refresh's own 25. While the console
   runs, automatic full collections are off and a timer runs one after FULL_AFTER young
@@ -89,9 +89,12 @@ class Heap:
         app = self._app
         if app is None or app._batch_count:  # a paint held for a page: not now
             return
+        due = gc.get_count()[2] >= FULL_AFTER if GENERATIONAL else self._freeze_due
+        if not due:
+            return
+        gc.collect()
+        # A freeze waits for a full collection that was due anyway: one pause, not two, and
+        # no garbage frozen with what is kept.
         if self._freeze_due and not any(w.is_running for w in app.workers):
             self._freeze_due = False
-            gc.collect()  # only what came since the last freeze
             gc.freeze()
-        elif GENERATIONAL and gc.get_count()[2] >= FULL_AFTER:
-            gc.collect()

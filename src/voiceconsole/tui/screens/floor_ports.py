@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
 from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
+from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.port_cells import COLUMNS, MARK, cells, detail, mark_cell
 from voiceconsole.tui.screens.port_dialogs import (
     AllocatePortsDialog,
@@ -45,14 +46,16 @@ class PortTable(ListTable):
         super().__init__(*args, opens=True, **kwargs)  # Enter opens the role dialog
 
 
-class FloorPortsScreen(Screen[None]):
+class FloorPortsScreen(MarkingKeys, Screen[None]):
     CSS_PATH = ["lists.tcss", "floor_ports.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "set_role", "Set role", id="floor_ports.set_role"),
         Binding("space", "toggle_mark", "Mark", id="floor_ports.mark"),
         Binding("a", "allocate", "Allocate", id="floor_ports.allocate"),
         Binding("f5,ctrl+r", "refresh", "Read", id="floor_ports.refresh"),
-        Binding("escape", "app.pop_screen", "Back", id="floor_ports.back"),
+        Binding("escape", "back", "Back", id="floor_ports.back"),
+        Binding("shift+down", "extend_marks", "Mark down", id="floor_ports.extend", show=False),
+        Binding("ctrl+a", "mark_shown", "Mark all shown", id="floor_ports.mark_shown", show=False),
         Binding("slash", "focus_filter", "Filter", id="floor_ports.filter", show=False),
         Binding("c", "patch", "Patch", id="floor_ports.patch", show=False),
         Binding("w", "power_cycle", "Power-cycle", id="floor_ports.power_cycle", show=False),
@@ -172,13 +175,14 @@ class FloorPortsScreen(Screen[None]):
             text.append(" · ")
         if self.marked:
             labels = " ".join(self.marked)
-            text.append(f"Marked {len(self.marked)} (u clears): {labels}", style="bold")
+            text.append(f"Marked {len(self.marked)} (esc clears): {labels}", style="bold")
         else:
             text.append(
                 "space marks · r role · a allocate · c patch · w power-cycle · p problems",
                 style="dim",
             )
         self.query_one("#status", Static).update(text)
+        self.query_one(ConsoleHeader).show_marks(len(self.marked))
 
     def on_list_table_row_highlighted(self) -> None:
         self._show_detail()
@@ -247,16 +251,21 @@ class FloorPortsScreen(Screen[None]):
 
     # --- marks ---------------------------------------------------------------------------
 
-    def action_toggle_mark(self) -> None:
-        port = self.highlighted()
-        if port is None:
-            return
-        if self.marked.pop(port.label, None) is None:
-            self.marked[port.label] = port
-        row = self.table.cursor_row
-        self.table.update_cell(port.label, MARK, mark_cell(port.label in self.marked))
-        if row < self.table.row_count - 1:
-            self.table.move_cursor(row=row + 1)  # mark, mark, mark
+    def row_item(self, key: str) -> FloorPortView | None:
+        return self.ports.get(key)
+
+    def is_marked(self, item: FloorPortView) -> bool:
+        return item.label in self.marked
+
+    def set_mark(self, item: FloorPortView, on: bool) -> bool:
+        if on:
+            self.marked[item.label] = item
+        else:
+            self.marked.pop(item.label, None)
+        self.table.update_cell(item.label, MARK, mark_cell(on))
+        return True
+
+    def marks_changed(self) -> None:
         self._show_status()
 
     def action_clear_marks(self) -> None:
@@ -281,7 +290,7 @@ class FloorPortsScreen(Screen[None]):
         ports = self.chosen()
         if len(ports) > 1:
             self.notify(
-                f"{what} takes one floor port; {len(ports)} are marked. Press u to clear "
+                f"{what} takes one floor port; {len(ports)} are marked. Press esc to clear "
                 "the marks.",
                 title="Refused",
                 severity="error",

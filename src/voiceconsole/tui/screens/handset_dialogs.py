@@ -46,7 +46,8 @@ UNSURE = (
 
 
 class MarkList(SelectionList[str]):
-    """Numbers to pick: space marks (or unmarks) one and moves on, as in the port grid."""
+    """Numbers to pick: space marks (or unmarks) the one under the cursor, which stays, as in
+    the port grid and the telephony list."""
 
     def render_line(self, y: int) -> Strip:
         # Textual draws the same X in every box, ticked or not, told apart by colour only
@@ -61,11 +62,6 @@ class MarkList(SelectionList[str]):
             segments[1] = Segment(" " * len(segments[1].text), segments[1].style)
             return Strip(segments, strip.cell_length)
         return strip
-
-    def action_select(self) -> None:
-        if self.highlighted is not None:
-            self.toggle(self.get_option_at_index(self.highlighted))
-            self.action_cursor_down()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from voiceconsole.services.numbers import list_numbers, show_number
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import list_sites
 from voiceconsole.services.views import NumberView, OccupierAtSite, SiteSummary
+from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.number_configure import ConfigureDialog
 from voiceconsole.tui.screens.number_dialogs import (
     ActionsMenu,
@@ -90,12 +91,14 @@ class NumberTable(ListTable):
         super().__init__(*args, opens=True, **kwargs)  # Enter opens the actions menu
 
 
-class TelephonyScreen(Revisited):
+class TelephonyScreen(MarkingKeys, Revisited):
     CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", id="telephony.mark"),
         Binding("slash", "focus_search", "Search", id="telephony.search", show=False),
-        Binding("escape", "app.pop_screen", "Back", id="telephony.back"),
+        Binding("escape", "back", "Back", id="telephony.back"),
+        Binding("shift+down", "extend_marks", "Mark down", id="telephony.extend", show=False),
+        Binding("ctrl+a", "mark_shown", "Mark all shown", id="telephony.mark_shown", show=False),
         Binding("a", "allocate", "Allocate", id="telephony.allocate", show=False),
         Binding("e", "activate", "Activate", id="telephony.activate", show=False),
         Binding("d", "deactivate", "Deactivate", id="telephony.deactivate", show=False),
@@ -255,7 +258,7 @@ class TelephonyScreen(Revisited):
         text.append("\n")
         if self.marked:
             text.append(
-                f"Marked {len(self.marked):,}, actions apply to them (u clears): "
+                f"Marked {len(self.marked):,}, actions apply to them (esc clears): "
                 + self.marked.summary(),
                 style="bold",
             )
@@ -263,6 +266,7 @@ class TelephonyScreen(Revisited):
             shown = "x: one number per row" if self.ranges else "x: ranges"
             text.append(f"space marks · enter: actions · {shown}", style="dim")
         self.query_one("#detail", Static).update(text)
+        self.query_one(ConsoleHeader).show_marks(len(self.marked))
 
     def on_list_table_row_highlighted(self) -> None:
         self._show_detail()
@@ -327,33 +331,38 @@ class TelephonyScreen(Revisited):
 
     # --- marks ---------------------------------------------------------------------------
 
-    def action_toggle_mark(self) -> None:
-        block = self.highlighted()
-        if block is None:
-            return
-        inside = self.marked.inside(block)
-        if inside == block.size:
-            self.marked.remove(block_numbers(block))  # all marked: no more than the limit
-        elif block.size > MAX_PER_ACTION:
-            self.refuse(
-                f"This range holds {block.size:,} numbers; one action takes at most "
-                f"{MAX_PER_ACTION:,}. Press x to list one number per row and mark fewer."
-            )
-            return
-        elif (total := len(self.marked) - inside + block.size) > MAX_PER_ACTION:
-            self.refuse(
-                f"Marking {range_text(block.first.e164, block.last)} would make {total:,} "
-                f"marked numbers; one action takes at most {MAX_PER_ACTION:,}. Act on the "
-                f"{len(self.marked):,} marked first, or press u to clear the marks."
-            )
-            return
-        else:
-            self.marked.add(block_numbers(block), block.first)
-        row = self.table.cursor_row
-        self.table.update_cell(block.last, 0, plain(self._mark(block), "bold"))
-        if row < self.table.row_count - 1:
-            self.table.move_cursor(row=row + 1)  # mark, mark, mark: like a file manager
+    def row_item(self, key: str) -> NumberBlockView | None:
+        return self.blocks.get(key)
+
+    def is_marked(self, item: NumberBlockView) -> bool:
+        return self.marked.inside(item) == item.size
+
+    def marks_changed(self) -> None:
         self._show_detail()
+
+    def set_mark(self, block: NumberBlockView, on: bool) -> bool:
+        """Mark (or unmark) every number of `block`; False, after saying why, when that would
+        be more numbers than one action takes."""
+        inside = self.marked.inside(block)
+        if not on:
+            self.marked.remove(block_numbers(block))
+        elif inside < block.size:
+            if block.size > MAX_PER_ACTION:
+                self.refuse(
+                    f"This range holds {block.size:,} numbers; one action takes at most "
+                    f"{MAX_PER_ACTION:,}. Press x to list one number per row and mark fewer."
+                )
+                return False
+            if (total := len(self.marked) - inside + block.size) > MAX_PER_ACTION:
+                self.refuse(
+                    f"Marking {range_text(block.first.e164, block.last)} would make {total:,} "
+                    f"marked numbers; one action takes at most {MAX_PER_ACTION:,}. Act on the "
+                    f"{len(self.marked):,} marked first, or press esc to clear the marks."
+                )
+                return False
+            self.marked.add(block_numbers(block), block.first)
+        self.table.update_cell(block.last, 0, plain(self._mark(block), "bold"))
+        return True
 
     def action_clear_marks(self) -> None:
         self.marked.clear()
@@ -394,7 +403,7 @@ class TelephonyScreen(Revisited):
             self.refuse(
                 f"{what} takes one number; {len(chosen):,} are chosen "
                 f"({numbers_text(chosen.numbers, most=2)}). Press x to list one number per "
-                "row, or u to clear marks."
+                "row, or esc to clear the marks."
             )
             return None
         return chosen.numbers[0]

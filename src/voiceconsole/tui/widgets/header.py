@@ -30,12 +30,25 @@ class ConsoleHeader(Widget):
     def __init__(self, icon: str = "☎") -> None:
         super().__init__()
         self.icon = icon
+        self._marked = 0
+
+    def show_marks(self, marked: int) -> None:
+        """How many rows are marked on this screen (shown on the right while any are), so
+        that a mark made by accident is seen before an action takes it."""
+        if marked != self._marked:
+            self._marked = marked
+            self.refresh()
 
     def render(self) -> Content:
         title = self.app.format_title(self.app.title, self.app.sub_title)
         middle = max(0, self.size.width - ICON_WIDTH - RIGHT_WIDTH)
+        marks = Content.styled(f"{self._marked:,} marked ", "bold") if self._marked else Content("")
+        marks = marks.truncate(RIGHT_WIDTH)
+        # Content.center pads to more than `middle`: cut back to it, or the marks fall off
+        # the right edge.
+        title = title.center(middle, ellipsis=True).truncate(middle, pad=True)
         return Content.assemble(
             Content(f" {self.icon}").truncate(ICON_WIDTH, pad=True),
-            title.center(middle, ellipsis=True),
-            " " * RIGHT_WIDTH,
+            title,
+            marks.pad_left(RIGHT_WIDTH - marks.cell_length),
         )

@@ -466,6 +466,11 @@ class ListTable(ScrollView, can_focus=True):
 
     # --- the cursor -------------------------------------------------------------------------
 
+    def visible_keys(self) -> list[str]:
+        """The keys of the rows on screen now."""
+        top = int(self.scroll_y)
+        return [key for key, _ in self._rows[top : top + self._visible_rows()]]
+
     def _visible_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
