@@ -436,3 +436,19 @@ async def test_power_cycle_a_phone(make_app, console_db) -> None:
         assert switch(app, "lon1-1f-sw1").port("GigabitEthernet1/0/1").poe_on
     (entry,) = await audit(console_db, "ports.power_cycle")
     assert "1F-001" in entry.summary
+
+
+async def test_grid_marks_stay_mark_shown_and_esc_clears_before_back(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, *GRID)
+        grid = app.screen
+        assert isinstance(grid, FloorPortsScreen)
+        await press(pilot, "space", "space")  # marked, then unmarked: the cursor stayed
+        assert not grid.marked and grid.table.cursor_row == 0
+        await press(pilot, "ctrl+a")
+        assert list(grid.marked) == grid.table.visible_keys() and len(grid.marked) > 5
+        await press(pilot, "escape")  # the marks go, the grid stays
+        assert not grid.marked and app.screen is grid
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, FloorPortsScreen)
