@@ -10,6 +10,7 @@ from helpers import snapshot
 
 from voiceconsole import clock
 from voiceconsole.services.voice_services import list_services
+from voiceconsole.tui.screens.confirm import ConfirmDialog
 from voiceconsole.tui.screens.manage_services import ManageServicesDialog
 from voiceconsole.tui.screens.occupier import OccupierScreen
 
@@ -50,8 +51,19 @@ async def test_schedule_then_cancel_a_change_by_keyboard(make_app, console_db) -
             5,
             dt.date(2026, 11, 26),
         )
-        # to the list of changes, and cancel the one there
+        # to the list of changes: cancelling asks first, and "no" keeps the change
         await press(pilot, "shift+tab", "shift+tab", "shift+tab", "x")
+        assert isinstance(app.screen, ConfirmDialog)
+        question = str(app.screen.query_one("#question").render())
+        assert "desk-line from QTY 3 to QTY 5 on 2026-11-26" in question
+        await press(pilot, "n")
+        assert isinstance(app.screen, ManageServicesDialog)
+        (service,) = await _services(console_db, "lumen-software", "MAN1")
+        assert len(service.scheduled) == 1
+        # f8 works from inside the quantity field (x there would be typed), "y" cancels
+        app.screen.query_one("#quantity").focus()
+        await settle(pilot)
+        await press(pilot, "f8", "y")
         assert "Cancelled" in str(app.screen.query_one("#message").render())
         (service,) = await _services(console_db, "lumen-software", "MAN1")
         assert service.scheduled == () and service.quantity == 3
@@ -108,3 +120,12 @@ async def test_double_schedule_writes_one_change(make_app, console_db, monkeypat
         await settle(pilot)
     (service,) = await _services(console_db, "lumen-software", "MAN1")
     assert [c.new_quantity for c in service.scheduled] == [5]
+
+
+def test_cancelling_a_change_asks_first(make_app, snap_compare):
+    """marlow-recruitment at MAN1 has a change to QTY 8 pending: f8 asks before cancelling."""
+    assert snap_compare(
+        make_app(),
+        run_before=dialog_on("marlow-recruitment", "MAN1", "f8"),
+        terminal_size=(80, 24),
+    )

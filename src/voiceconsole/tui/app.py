@@ -17,7 +17,7 @@ from textual.widget import AwaitMount
 
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
-from voiceconsole.services.finder import operator_name
+from voiceconsole.services.finder import Found, operator_name
 from voiceconsole.tui.commands import FindProvider
 from voiceconsole.tui.heap import Heap
 from voiceconsole.tui.screens.returning import Revisited
@@ -46,7 +46,7 @@ class VoiceconsoleApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "open_sites", "Sites", id="app.sites"),
         Binding("f3", "open_activity", "Activity", id="app.activity"),
-        Binding("f1", "help", "Keys", id="app.help"),
+        Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -71,6 +71,7 @@ class VoiceconsoleApp(App[None]):
         self.cursor_blink = self.settings.cursor_blink
         self.apply_due_on_start = apply_due_on_start
         self.current_site: str | None = None
+        self.recent_jumps: list[Found] = []  # the palette's, most recent first (tui/commands.py)
         self._kept: dict[type[Revisited], Revisited] = {}  # see open_screen
         self._started = False  # the work after the first paint is under way
         self._heap = Heap()  # garbage collections kept short (tui/heap.py)
@@ -234,7 +235,10 @@ class VoiceconsoleApp(App[None]):
             self.push_screen(Palette(id="--command-palette"))
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """f1: the help of the screen in front (closed again by f1)."""
+        from voiceconsole.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen))

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 
 
 class ErrorDialog(ModalScreen[None]):
@@ -30,6 +31,7 @@ class ErrorDialog(ModalScreen[None]):
             yield Static(plain(self.message), id="error-message")
             yield Static(plain("Details are in the log file; the console carries on.", "dim"))
             yield Button("Close", variant="error", id="close")
+        yield ConsoleFooter()
 
     def on_button_pressed(self) -> None:
         self.dismiss()

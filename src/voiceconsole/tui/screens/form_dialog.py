@@ -22,6 +22,7 @@ from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.work import OneWrite
 
 
@@ -54,6 +55,7 @@ class FormDialog(ConfirmOrCancel, ModalScreen[str | None]):
                     yield Button("Cancel (esc)", id="cancel", compact=True)
                 else:
                     yield Button("Close (esc)", id="cancel", compact=True)
+        yield ConsoleFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -27,8 +27,10 @@ from voiceconsole.services.voice_services import (
     list_services,
     schedule_change,
 )
+from voiceconsole.tui.screens.confirm import ConfirmDialog
 from voiceconsole.tui.text import day, due_report_lines, plain
 from voiceconsole.tui.widgets.fields import TextInput
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import OneWrite, call_service
 
@@ -39,7 +41,9 @@ class ManageServicesDialog(ModalScreen[None]):
     CSS_PATH = "manage_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "schedule", "Schedule change", id="manage.schedule", priority=True),
-        Binding("delete,x", "cancel_change", "Cancel change", id="manage.cancel_change"),
+        # f8 works from the quantity and date fields too (x or delete there are typing).
+        Binding("f8", "cancel_change", "Cancel change", id="manage.cancel_change", priority=True),
+        Binding("delete,x", "cancel_change", "Cancel change", show=False),
         Binding("escape", "close", "Close", id="manage.close"),
     ]
 
@@ -71,8 +75,9 @@ class ManageServicesDialog(ModalScreen[None]):
             yield Static("", id="message")
             with Horizontal(classes="buttons"):
                 yield Button("Schedule (ctrl+s)", variant="primary", id="schedule")
-                yield Button("Cancel change (x)", id="cancel-change")
+                yield Button("Cancel change (f8)", id="cancel-change")
                 yield Button("Close (esc)", id="close")
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -177,12 +182,31 @@ class ManageServicesDialog(ModalScreen[None]):
         self.write.call(self, schedule, done, refused=self._refused)
 
     def action_cancel_change(self) -> None:
-        key = self.query_one("#changes", ListTable).selected_key
+        table = self.query_one("#changes", ListTable)
+        key = table.selected_key
         if key is None:
             return
         if not key or not key.isdecimal():
             self._say("There is no scheduled change to cancel.", "dim")
             return
+        service, change = next(
+            (s, c) for s in self.services for c in s.scheduled if str(c.id) == key
+        )
+        question = (
+            f"Cancel the scheduled change of {change.product} from QTY {service.quantity} to "
+            f"QTY {change.new_quantity} on {day(change.effective_on)}? It will not be applied; "
+            "schedule it again to bring it back."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._cancel(int(key))
+
+        self.app.push_screen(
+            ConfirmDialog("Cancel a scheduled change", question, yes="Cancel it"), answered
+        )
+
+    def _cancel(self, change_id: int) -> None:
         app: Any = self.app
 
         def done(change: ChangeView) -> None:
@@ -194,7 +218,7 @@ class ManageServicesDialog(ModalScreen[None]):
             self.reload()
 
         self.write.call(
-            self, lambda: cancel_change(app.db, app.actor, int(key)), done, refused=self._refused
+            self, lambda: cancel_change(app.db, app.actor, change_id), done, refused=self._refused
         )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -23,6 +23,7 @@ from voiceconsole.tui.screens.form_buttons import CloseButton
 from voiceconsole.tui.screens.number_dialogs import NumberDialog
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import TextInput, TickBox
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 
 # field id -> (label, placeholder)
 TEXT_FIELDS = {
@@ -172,3 +173,4 @@ class PinDialog(CloseButton, ModalScreen[None]):
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close (enter)", variant="primary", id="close", compact=True)
+        yield ConsoleFooter()

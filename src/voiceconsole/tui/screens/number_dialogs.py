@@ -25,6 +25,7 @@ from voiceconsole.services.views import NumberView, OccupierAtSite
 from voiceconsole.tui.screens.form_dialog import FormDialog
 from voiceconsole.tui.screens.number_rows import Chosen, numbers_text, occupier_options
 from voiceconsole.tui.text import plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.work import call_service
 
 # After a failure that was not a refusal (the error dialog said what), the write may or may
@@ -74,6 +75,7 @@ class ActionsMenu(ModalScreen[str | None]):
                 prompt.append(key, style="bold")
                 options.append(Option(prompt, id=name))
             yield OptionList(*options, id="menu")
+        yield ConsoleFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
