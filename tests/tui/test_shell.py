@@ -12,6 +12,7 @@ from voiceconsole.config import ConsoleSettings, SettingsError, load_console_set
 from voiceconsole.services.voice_services import schedule_change
 from voiceconsole.tui.app import VoiceconsoleApp
 from voiceconsole.tui.screens.error import ErrorDialog
+from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
 from voiceconsole.tui.screens.occupier import OccupierScreen
 from voiceconsole.tui.screens.site import SiteScreen
 from voiceconsole.tui.screens.sites import SitesScreen
@@ -52,9 +53,10 @@ async def test_palette_jumps_to_site_occupier_number_and_floor_port(make_app) ->
         await _palette_open(app, pilot, "+44 161 496 0004")
         assert isinstance(app.screen, TelephonyScreen)
         await _palette_open(app, pilot, "2F-013")
-        assert isinstance(app.screen, SiteScreen) and app.screen.site == "LON1"
-        ports = app.screen.query_one("#ports", ListTable)
-        assert [str(ports.get_row_at(i)[0]) for i in range(ports.row_count)] == ["2F-013"]
+        # The port grid on the port's floor, the cursor on it (more in test_palette.py).
+        assert isinstance(app.screen, FloorPortsScreen)
+        assert (app.screen.site, app.screen.floor) == ("LON1", "2F")
+        assert app.screen.query_one("#ports", ListTable).selected_key == "2F-013"
 
 
 def test_error_dialog(make_app, snap_compare, monkeypatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,16 +138,20 @@ def compact_blocks(e164s: list[str]) -> list[NumberBlock]:
 
 
 _NOT_DIGITS = "".join(chr(c) for c in range(128) if not chr(c).isdigit())
+# "+44 (0)20 ...": the trunk 0 some write in brackets after the country code is not dialled.
+_TRUNK_IN_BRACKETS = re.compile(r"\(\s*0\s*\)")
 
 
 def search_prefixes(text: str, countries: list[str] | tuple[str, ...]) -> list[str]:
     """The E.164 prefixes a partly typed number may stand for, so a search can use the index.
 
-    '+44 20 79' is one prefix; '020 79' is national in any of `countries` (trunk prefix
-    dropped, country code added); bare digits may also be E.164 typed without the '+'.
+    '+44 20 79' and '+44 (0)20 79' are one prefix; so is '0044 20 79', dialled from a country
+    of `countries` whose international prefix is 00 ('011 44 20 79' from the US); '020 79' is
+    national in any of `countries` (trunk prefix dropped, country code added); bare digits
+    may also be E.164 typed without the '+'. Spaces, dashes, dots and brackets do not count.
     Fewer than two digits is too little to search by.
     """
-    text = text.strip()
+    text = _TRUNK_IN_BRACKETS.sub("", text.strip())
     digits = text.translate(str.maketrans("", "", _NOT_DIGITS))
     if len(digits) < 2 or any(c.isalpha() for c in text):
         return []
@@ -157,9 +162,15 @@ def search_prefixes(text: str, countries: list[str] | tuple[str, ...]) -> list[s
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
         if metadata is None:
             continue
+        idd = re.match(metadata.international_prefix or "(?!)", digits)
+        if idd:
+            if idd.end() < len(digits):
+                prefixes.add("+" + digits[idd.end() :])
+            continue
         national_digits = digits
         trunk = metadata.national_prefix
         if trunk and national_digits.startswith(trunk):
             national_digits = national_digits[len(trunk) :]
         prefixes.add(f"+{metadata.country_code}{national_digits}")
-    return sorted(prefixes)
+    # No country code starts with 0: such a prefix finds nothing.
+    return sorted(p for p in prefixes if not p.startswith("+0"))

@@ -1,4 +1,6 @@
-"""The command palette (ctrl+p): jump to any site, occupier, phone number or floor port."""
+"""The command palette (ctrl+p): jump to any site, occupier, phone number, floor port or
+handset. The app remembers the last few jumps (`recent_jumps`); they and the current site's
+hits rank first (services/finder.py)."""
 
 from __future__ import annotations
 
@@ -8,28 +10,37 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from voiceconsole.services.finder import Found, find
+from voiceconsole.services.finder import Found, find, remembered
 from voiceconsole.tui.work import report_failure
 
-KIND_LABEL = {"site": "Site", "occupier": "Occupier", "number": "Number", "floor port": "Port"}
+KIND_LABEL = {
+    "site": "Site",
+    "occupier": "Occupier",
+    "number": "Number",
+    "floor port": "Port",
+    "handset": "Handset",
+}
 
 
 class FindProvider(Provider):
-    """Searches the database as the user types (national or E.164 numbers, names, codes)."""
+    """Searches the database as the user types (numbers in any written form, names, codes,
+    port labels, MACs)."""
 
     async def search(self, query: str) -> Hits:
         app: Any = self.app
         if app.db is None:
             return
         try:
-            hits = await find(app.db, query)
+            hits = await find(app.db, query, here=app.current_site, recent=app.recent_jumps)
         except Exception as err:  # the palette's worker must not take the console down
             report_failure(app, err)
             return
-        for found in hits:
+        for rank, found in enumerate(hits):
             label = f"{KIND_LABEL[found.kind]}: {found.text}"
-            # Content(), not a str: names are shown as typed, never parsed as markup.
-            yield Hit(1.0, Content(label), partial(open_found, app, found), text=label)
+            # Content(), not a str: names are shown as typed, never parsed as markup. The
+            # palette sorts by score: falling scores keep the finder's order.
+            score = 1.0 - rank / 1000
+            yield Hit(score, Content(label), partial(open_found, app, found), text=label)
 
     async def discover(self) -> Hits:
         app: Any = self.app
@@ -42,10 +53,14 @@ class FindProvider(Provider):
 
 
 def open_found(app: Any, found: Found) -> None:
+    from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
+    from voiceconsole.tui.screens.handset_inventory import HandsetInventoryScreen
+    from voiceconsole.tui.screens.handsets import HandsetsScreen
     from voiceconsole.tui.screens.occupier import OccupierScreen
     from voiceconsole.tui.screens.site import SiteScreen
     from voiceconsole.tui.screens.telephony import TelephonyScreen
 
+    app.recent_jumps = remembered(app.recent_jumps, found)
     site = found.site
     if found.kind == "site":
         app.open_screen(SiteScreen, found.ref)
@@ -54,4 +69,9 @@ def open_found(app: Any, found: Found) -> None:
     elif found.kind == "number" and site:
         app.open_screen(TelephonyScreen, site, search=found.ref)
     elif found.kind == "floor port" and site:
-        app.open_screen(SiteScreen, site, floor_port=found.ref)
+        app.push_screen(FloorPortsScreen(site, found.floor, port=found.ref))
+    elif found.kind == "handset" and site and found.occupier:
+        app.open_screen(HandsetsScreen, found.occupier, site, handset=found.ref)
+    elif found.kind == "handset" and site:
+        # In stock, with no occupier's panel to show it: the site's inventory.
+        app.push_screen(HandsetInventoryScreen(site, handset=found.ref))

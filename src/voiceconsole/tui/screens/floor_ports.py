@@ -77,10 +77,12 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
         ),
     ]
 
-    def __init__(self, site: str, floor: str | None = None) -> None:
+    def __init__(self, site: str, floor: str | None = None, *, port: str | None = None) -> None:
+        """`port`: the cursor goes to this floor port (the palette's jump) once it is loaded."""
         super().__init__()
         self.site = site.strip().upper()
         self.floor = floor
+        self.go_to = port
         self.floors: list[str] = []
         self.problems_only = False
         self.ports: dict[str, FloorPortView] = {}  # row key (label) -> the port as shown
@@ -144,15 +146,19 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
         search = self.query_one("#port-filter", FilterInput).value.strip() or None
         found: list[FloorPortView] = []
         cursor = after
+        # Opened on one port: the first page reaches down to it, for the cursor to go there.
+        reach = self.go_to if after is None else None
         while True:
             page = await list_floor_ports(
                 app.db, site=self.site, floor=self.floor, search=search, after=cursor, limit=limit
             )
             found += [p for p in page if p.mismatches or not self.problems_only]
-            if len(page) < limit or len(found) >= limit:
+            short_of_port = reach is not None and all(p.label != reach for p in found)
+            if len(page) < limit or (len(found) >= limit and not short_of_port):
                 break
             cursor = page[-1].label
-        found = found[:limit]
+        if reach is None:
+            found = found[:limit]
         if after is None:
             self.ports = {}
         self.ports.update((p.label, p) for p in found)
@@ -188,6 +194,9 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
         self._show_detail()
 
     def on_list_table_loaded(self) -> None:
+        if self.go_to in self.ports:
+            self.table.move_cursor(row=self.table.get_row_index(self.go_to))
+        self.go_to = None
         self._show_detail()
         # A floor nobody has read yet is read once on sight, in the background: the grid is
         # about live state. After that its readings are shown with their time, f5 reads again.

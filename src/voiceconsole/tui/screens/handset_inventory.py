@@ -121,12 +121,14 @@ class HandsetInventoryScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="handset_inventory.back"),
     ]
 
-    def __init__(self, site: str) -> None:
+    def __init__(self, site: str, *, handset: str | None = None) -> None:
+        """`handset`: the MAC of the handset the cursor goes to (the palette's jump)."""
         super().__init__()
         self.site = site
         self.data = Inventory()
         self.by_key: dict[str, HandsetView] = {}
         self._go_to: str | None = None  # a handset just added: the cursor goes to it
+        self._go_to_mac = handset
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -161,6 +163,9 @@ class HandsetInventoryScreen(Screen[None]):
     def _show(self, data: Inventory) -> None:
         self.data = data
         self.by_key = {str(h.id): h for h in data.handsets}
+        if self._go_to_mac is not None:
+            macs = {h.mac: key for key, h in self.by_key.items()}
+            self._go_to, self._go_to_mac = macs.get(self._go_to_mac), None
         table = self.query_one("#inventory", ListTable)
         table.show_rows(inventory_row(h) for h in data.handsets)
         if self._go_to in self.by_key:

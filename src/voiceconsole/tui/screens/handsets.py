@@ -63,10 +63,12 @@ class HandsetsScreen(Revisited):
         Binding("escape", "app.pop_screen", "Back", id="handsets.back"),
     ]
 
-    def __init__(self, occupier: str, site: str) -> None:
+    def __init__(self, occupier: str, site: str, *, handset: str | None = None) -> None:
+        """`handset`: the MAC of the handset the cursor goes to (the palette's jump)."""
         super().__init__()
         self.occupier = occupier
         self.site = site
+        self.go_to = handset
         self.data = PanelData([], [], {})
         self.by_id: dict[int, HandsetView] = {}
 
@@ -88,10 +90,10 @@ class HandsetsScreen(Revisited):
     def on_mount(self) -> None:
         self.refill()
 
-    def visit(self, occupier: str, site: str) -> None:
+    def visit(self, occupier: str, site: str, *, handset: str | None = None) -> None:
         """Another occupier's handsets: nothing of the last one's stays on screen. (A re-sync
         or manual login asked for on the last visit may still report when it ends.)"""
-        self.occupier, self.site = occupier, site
+        self.occupier, self.site, self.go_to = occupier, site, handset
         self.data, self.by_id = PanelData([], [], {}), {}
         self.table.show_rows([])
         self.query_one("#title", Static).update(self._title())
@@ -133,6 +135,10 @@ class HandsetsScreen(Revisited):
         self.by_id = {h.id: h for h in data.handsets}
         table = self.table
         keep = self.selected_key()
+        if self.go_to is not None:
+            wanted = [h.id for h in data.handsets if h.mac == self.go_to]
+            keep = f"{wanted[0]}:" if wanted else keep  # its first row (_put_cursor)
+            self.go_to = None
         rows = [row for handset in data.handsets for row in handset_rows(handset)]
         if not rows:
             empty = plain(f"{self.occupier} has no handsets at {self.site}", "dim")
