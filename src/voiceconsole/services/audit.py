@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, AuditSubject, Occupier, Site
-from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.domain.errors import InvalidInput, NotFound
 from voiceconsole.services.lookup import occupier_by_ref, site_by_ref
 from voiceconsole.services.views import AuditView
 
@@ -111,3 +113,74 @@ async def list_audit(
         )
         for e in entries
     ]
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One entry in full, for reading: the entry, whom it concerns (site and occupier codes
+    with their names, to jump to), and the names of the occupiers its data names by id."""
+
+    entry: AuditView
+    sites: tuple[tuple[str, str], ...]  # (code, name)
+    occupiers: tuple[tuple[str, str, str | None], ...]  # (code, name, a site it is at there)
+    occupier_codes: dict[int, str]  # occupier id -> code, for `occupier_id` in the data
+
+
+def _occupier_ids(data: Any) -> set[int]:
+    """The `occupier_id` values anywhere in an entry's before/after data."""
+    found: set[int] = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "occupier_id" and isinstance(value, int):
+                found.add(value)
+            else:
+                found |= _occupier_ids(value)
+    elif isinstance(data, list):
+        for item in data:
+            found |= _occupier_ids(item)
+    return found
+
+
+async def journal_entry(db: Database, entry_id: int) -> JournalEntry:
+    async with db.read() as session:
+        entry = await session.get(AuditEntry, entry_id)
+        if entry is None:
+            raise NotFound(f"no journal entry {entry_id}")
+        pairs = (
+            await session.execute(
+                select(AuditSubject.site_id, AuditSubject.occupier_id).where(
+                    AuditSubject.audit_id == entry_id
+                )
+            )
+        ).all()
+        site_ids = {s for s, _ in pairs if s is not None}
+        occupier_ids = {o for _, o in pairs if o is not None}
+        named = occupier_ids | _occupier_ids(entry.before) | _occupier_ids(entry.after)
+        sites = {s.id: s for s in await session.scalars(select(Site).where(Site.id.in_(site_ids)))}
+        holders = {
+            o.id: o for o in await session.scalars(select(Occupier).where(Occupier.id.in_(named)))
+        }
+    subjects_sites = tuple(sorted((s.code, s.name) for s in sites.values()))
+    subjects_occupiers = []
+    for site_id, occupier_id in sorted(pairs, key=lambda p: (p[1] or 0, p[0] or 0)):
+        if occupier_id in holders:
+            holder = holders[occupier_id]
+            place = sites[site_id].code if site_id in sites else None
+            subjects_occupiers.append((holder.code, holder.name, place))
+    view = AuditView(
+        entry.id,
+        entry.at,
+        entry.actor,
+        entry.action,
+        tuple(code for code, _ in subjects_sites),
+        tuple(dict.fromkeys(code for code, _, _ in subjects_occupiers)),
+        entry.summary,
+        entry.before,
+        entry.after,
+    )
+    return JournalEntry(
+        view,
+        subjects_sites,
+        tuple(dict.fromkeys(subjects_occupiers)),
+        {i: o.code for i, o in holders.items()},
+    )

@@ -14,7 +14,7 @@ from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import FilterInput, TextInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
-from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
+from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows, open_entry
 from voiceconsole.tui.widgets.list_table import ListTable, Row
 
 FILTERS = ("site", "occupier", "actor", "action")
@@ -28,9 +28,18 @@ PLACEHOLDERS = {
 
 
 class ActivityScreen(Revisited):
+    HELP_TITLE = "Activity"
+    PURPOSE = (
+        "The audit journal, newest first: who did what, when, to which sites and occupiers. "
+        "Enter opens an entry with its data before and after."
+    )
+    WORDS = ("journal", "site", "occupier")
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "Filter", id="activity.filter"),
+        Binding("slash", "focus_filter('action')", "Filter action", id="activity.filter"),
+        Binding("s", "focus_filter('site')", "Site", id="activity.site"),
+        Binding("o", "focus_filter('occupier')", "Occupier", id="activity.occupier"),
+        Binding("a", "focus_filter('actor')", "Actor", id="activity.actor"),
         Binding("escape", "app.pop_screen", "Back", id="activity.back"),
     ]
 
@@ -50,8 +59,8 @@ class ActivityScreen(Revisited):
                 yield field(
                     value=self.initial.get(name, ""), placeholder=PLACEHOLDERS[name], id=f"f-{name}"
                 )
-        yield ListTable(JOURNAL_COLUMNS, self.load, id="journal")
-        yield ConsoleFooter(compact=True)
+        yield ListTable(JOURNAL_COLUMNS, self.load, id="journal", opens=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one(ListTable).reload()
@@ -84,5 +93,8 @@ class ActivityScreen(Revisited):
             self.query_one(ListTable).reload()
         self.query_one(ListTable).focus()
 
-    def action_focus_filter(self) -> None:
-        self.set_focus(self.query_one("#f-site", TextInput))  # at once, for typed-ahead keys
+    def action_focus_filter(self, name: str) -> None:
+        self.set_focus(self.query_one(f"#f-{name}", TextInput))  # at once, for typed-ahead keys
+
+    def on_list_table_row_selected(self, event: ListTable.RowSelected) -> None:
+        open_entry(self.app, event.key)

@@ -17,7 +17,7 @@ from voiceconsole.tui.text import day, number_text, plain
 from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
-from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows
+from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows, open_entry
 from voiceconsole.tui.widgets.list_table import ListTable, Row
 from voiceconsole.tui.work import call_service
 
@@ -26,6 +26,9 @@ NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
 
 
 class OccupierScreen(Revisited):
+    HELP_TITLE = "Occupier"
+    PURPOSE = "One occupier at one site: its voice services, numbers, floor ports and activity."
+    WORDS = ("occupier", "QTY", "main number", "spare", "scheduled change", "floor port")
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_services", "Add services", id="occupier.add_services"),
@@ -56,8 +59,8 @@ class OccupierScreen(Revisited):
             with TabPane("3 Floor ports", id="ports-tab"):
                 yield ListTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
             with TabPane("4 Activity", id="activity-tab"):
-                yield ListTable(JOURNAL_COLUMNS, self.load_activity, id="activity")
-        yield ConsoleFooter(compact=True)
+                yield ListTable(JOURNAL_COLUMNS, self.load_activity, id="activity", opens=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.refill()
@@ -155,6 +158,10 @@ class OccupierScreen(Revisited):
     async def load_ports(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
         return await floor_port_rows(app.db, after, limit, site=self.site, occupier=self.occupier)
+
+    def on_list_table_row_selected(self, event: ListTable.RowSelected) -> None:
+        if event.table.id == "activity":
+            open_entry(self.app, event.key)
 
     async def load_activity(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app

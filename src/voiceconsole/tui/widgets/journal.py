@@ -8,14 +8,16 @@ from voiceconsole.services.audit import list_audit
 from voiceconsole.tui.text import moment, plain
 from voiceconsole.tui.widgets.list_table import Row
 
-# What happened comes before whom it concerns, so that 80 columns show it.
+# What happened comes before whom it concerns. When the view is narrow, What, Sites and
+# Occupiers give way first (Sites and Occupiers are left out before What is cut below 30),
+# then Actor and Action; Enter shows the entry in full (tui/screens/journal_entry.py).
 JOURNAL_COLUMNS = (
     "When (UTC)",
-    ("Actor", 12),
-    ("Action", 20),
-    ("What", 60),
-    "Sites",
-    "Occupiers",
+    ("Actor", 6, 1),
+    ("Action", 12, 1),
+    ("What", 30, 2),
+    ("Sites", 0, 2),
+    ("Occupiers", 0, 2),
 )
 
 
@@ -41,3 +43,11 @@ async def journal_rows(db: Any, after: str | None, limit: int, **filters: str | 
         )
         for e in entries
     ]
+
+
+def open_entry(app: Any, key: str | None) -> None:
+    """Enter on a journal row: the entry in full."""
+    from voiceconsole.tui.screens.journal_entry import JournalEntryScreen
+
+    if key:
+        app.push_screen(JournalEntryScreen(int(key)))

@@ -42,7 +42,12 @@ from voiceconsole.tui.work import call_service
 Cell = Text | str
 Row = tuple[str, Sequence[Cell]]  # (key, cells)
 Loader = Callable[[str | None, int], Awaitable[list[Row]]]
-Column = str | tuple[str, int]  # a label, or a label and a fixed width (long names cut to fit)
+# A label (the column is as wide as its widest cell); or a label and the narrowest width the
+# column gives way to when the table is wider than the view (names, descriptions), and when
+# it gives way: columns of a higher turn first (0 when not given), within a turn the widest
+# first. Such a column is cut only while the view has no room for it, a cut cell ends in
+# "…", and a column whose narrowest is 0 is left out while there is no room for it.
+Column = str | tuple[str, int] | tuple[str, int, int]
 
 PADDING = 1  # blank cells either side of each column's text, as DataTable draws them
 
@@ -52,15 +57,51 @@ def as_text(cell: Cell) -> Text:
 
 
 def cell_segments(text: Text, width: int, console: Console) -> list[Segment]:
-    """A cell's text cut or aligned (its `justify`) to exactly `width` cells, as DataTable
-    shows it: cut without an ellipsis."""
+    """A cell's text cut (ending in "…", so that a cut is seen) or aligned (its `justify`) to
+    exactly `width` cells."""
     text = text.copy()
-    text.truncate(width, overflow="crop")
+    text.truncate(width, overflow="ellipsis")
     text.align(text.justify or "left", width)  # type: ignore[arg-type]
     base = console.get_style(text.style, default=Style.null())
     if not text.spans:
         return [Segment(text.plain, base)]  # Text.render drops the base style when unstyled
     return list(text.render(console))
+
+
+def fit_widths(
+    widths: Sequence[int], narrowest: Sequence[int | None], turns: Sequence[int], room: int
+) -> list[int]:
+    """Column widths for `room` cells of text: each column as wide as its widest cell
+    (`widths`); if that is too wide, the columns that give way (a `narrowest` width) narrow,
+    turn by turn from the highest, the widest first, down to their narrowest, until the table
+    fits, or none can narrow further (then the view scrolls sideways). A column narrowed to
+    0 is left out, and costs no padding either."""
+    shown = list(widths)
+
+    def cost(candidate: list[int]) -> int:
+        return sum(candidate) - 2 * PADDING * candidate.count(0)
+
+    if room <= 0 or cost(shown) <= room:
+        return shown
+    for turn in sorted({t for t, n in zip(turns, narrowest, strict=True) if n is not None})[::-1]:
+        giving = {i for i, n in enumerate(narrowest) if n is not None and turns[i] == turn}
+        base = shown
+
+        def capped(level: int, base: list[int] = base, giving: set[int] = giving) -> list[int]:
+            return [
+                max(min(w, level), min(w, narrowest[i] or 0)) if i in giving else w
+                for i, w in enumerate(base)
+            ]
+
+        # The highest cap on this turn's columns at which the table fits.
+        low, high = 0, max(base[i] for i in giving)
+        while low < high:
+            level = (low + high + 1) // 2
+            low, high = (level, high) if cost(capped(level)) <= room else (low, level - 1)
+        shown = capped(low)
+        if cost(shown) <= room:
+            break
+    return shown
 
 
 class ListTable(ScrollView, can_focus=True):
@@ -151,7 +192,8 @@ class ListTable(ScrollView, can_focus=True):
         self.loader = loader
         self.page_size = page_size or self.PAGE_SIZE
         self._labels = [as_text(c[0] if isinstance(c, tuple) else c) for c in columns]
-        self._fixed = [c[1] if isinstance(c, tuple) else None for c in columns]
+        self._narrowest = [c[1] if isinstance(c, tuple) else None for c in columns]
+        self._turn = [c[2] if isinstance(c, tuple) and len(c) > 2 else 0 for c in columns]
         self._widths = [label.cell_len for label in self._labels]
         self._rows: list[Row] = []
         self._index: dict[str, int] = {}
@@ -359,26 +401,29 @@ class ListTable(ScrollView, can_focus=True):
         self._apply_widths()
 
     def _measure(self, rows: Iterable[Row]) -> bool:
-        """Widen the auto-width columns to fit `rows`; whether any column grew."""
-        widths, fixed, grew = self._widths, self._fixed, False
+        """Widen the columns to fit `rows`; whether any column grew."""
+        widths, grew = self._widths, False
         for _, cells in rows:
             for i, cell in enumerate(cells):
-                if fixed[i] is None:
-                    width = cell.cell_len if isinstance(cell, Text) else len(str(cell))
-                    if width > widths[i]:
-                        widths[i], grew = width, True
+                width = cell.cell_len if isinstance(cell, Text) else len(str(cell))
+                if width > widths[i]:
+                    widths[i], grew = width, True
         return grew
 
     def _apply_widths(self) -> None:
         self._lines.clear()
         self._header = None
-        self._shown_widths = [
-            fixed if fixed is not None else width
-            for fixed, width in zip(self._fixed, self._widths, strict=True)
-        ]
-        width = sum(w + 2 * PADDING for w in self._shown_widths)
+        self._shown_widths = self._fitted_widths()
+        width = sum(w + 2 * PADDING for w in self._shown_widths if w)
         self.virtual_size = Size(width, len(self._rows) + 1)  # +1: the header line
         self.refresh()
+
+    def _fitted_widths(self) -> list[int]:
+        # Room kept for the vertical scrollbar whether or not it shows yet: it comes with the
+        # rows, and its coming is no resize to fit the columns again on.
+        view = self.content_region.width - self.styles.scrollbar_size_vertical
+        room = view - 2 * PADDING * len(self._widths)
+        return fit_widths(self._widths, self._narrowest, self._turn, room)
 
     def _forget_row(self, index: int) -> None:
         for cursor in (False, True):
@@ -452,10 +497,12 @@ class ListTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         pad = Segment(" " * PADDING)
         for width, cell in zip(self._shown_widths, cells, strict=True):
+            if not width:
+                continue  # a column left out for want of room
             segments.append(pad)
             segments.extend(cell_segments(as_text(cell), width, console))
             segments.append(pad)
-        length = sum(w + 2 * PADDING for w in self._shown_widths)
+        length = sum(w + 2 * PADDING for w in self._shown_widths if w)
         strip = Strip(Segment.apply_style(segments, style, post), length).simplify()
         # The row's colours go on to the right edge, as DataTable's do.
         return strip.extend_cell_length(self.scrollable_content_region.width, style)
@@ -489,8 +536,7 @@ class ListTable(ScrollView, can_focus=True):
         self._near_end()
 
     def on_resize(self) -> None:
-        self._lines.clear()  # rows are drawn as wide as the view
-        self._header = None
+        self._apply_widths()  # columns give way to the view's width; rows are drawn as wide
         self._scroll_to_cursor()
         self._near_end()
 
