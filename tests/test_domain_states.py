@@ -67,3 +67,31 @@ def test_port_out_is_final() -> None:
     for action in A:
         with pytest.raises(RuleViolation, match=r"held for port-out|brought in for"):
             next_state(_facts(S.PORT_OUT, Origin.PORTED), action, TODAY)
+
+
+def test_a_menu_says_why_an_action_does_not_fit_the_numbers_chosen() -> None:
+    from voiceconsole.domain.states import NumberAction as A
+    from voiceconsole.domain.states import NumberState as S
+    from voiceconsole.domain.states import Origin as O
+    from voiceconsole.domain.states import why_not_all
+
+    pool_active = {(S.ACTIVE, O.POOL)}
+    assert why_not_all(A.DEACTIVATE, pool_active) is None
+    assert (
+        why_not_all(A.RELEASE, pool_active) == "cannot be released while active; deactivate first"
+    )
+    assert why_not_all(A.ALLOCATE, pool_active) == "cannot be allocated while active"
+    # Mixed: one kind that does not fit is enough.
+    mixed = {(S.RESERVED, O.POOL), (S.AVAILABLE, O.POOL)}
+    assert why_not_all(A.ACTIVATE, mixed) == "cannot be activated while available; allocate first"
+    assert why_not_all(A.ALLOCATE, {(S.AVAILABLE, O.PORTED)}) == (
+        "ported numbers belong to their occupier"
+    )
+    # Each action allowed on its own states, as next_state allows it.
+    for action, state in (
+        (A.ALLOCATE, S.AVAILABLE),
+        (A.ACTIVATE, S.RESERVED),
+        (A.RELEASE, S.RESERVED),
+        (A.RECYCLE, S.COOLDOWN),
+    ):
+        assert why_not_all(action, {(state, O.POOL)}) is None

@@ -407,13 +407,28 @@ async def test_opened_with_a_filter(make_app, opened, first_rows) -> None:
 async def test_actions_menu_runs_the_chosen_action(make_app) -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await press(pilot, *LON1, "down", "down", "enter")  # 020 7946 0002–0004
+        await press(pilot, *LON1, "down", "down", "enter")  # 020 7946 0002–0004, active
         assert isinstance(app.screen, ActionsMenu)
-        await press(pilot, "enter")  # the first entry: allocate
-        assert isinstance(app.screen, AllocateDialog)
-        await press(pilot, "escape", "enter", "down", "down", "down", "enter")
-        assert isinstance(app.screen, MoveDialog) and app.screen.move == "release"
-        await press(pilot, "escape", "enter", *["down"] * 7, "enter")  # mark / unmark
+        menu = app.screen.query_one("#menu")
+        greyed = {menu.get_option_at_index(i).id for i in range(menu.option_count)} - {
+            o.id for o in menu.options if not o.disabled
+        }
+        # What three active numbers do not allow is greyed, with why; it cannot be chosen.
+        assert greyed == {
+            "allocate",
+            "activate",
+            "release",
+            "nominate_main",
+            "configure",
+            "clear_marks",
+        }
+        release = str(menu.get_option("release").prompt)
+        assert "not now: cannot be released while active; deactivate first" in release
+        await press(pilot, "home", "enter")  # the first that can be taken: deactivate
+        assert isinstance(app.screen, MoveDialog) and app.screen.move == "deactivate"
+        await press(
+            pilot, "escape", "enter", "end", "up", "enter"
+        )  # mark / unmark (past the greyed clear)
         assert isinstance(app.screen, TelephonyScreen)
         assert len(app.screen.marked) == 3
 

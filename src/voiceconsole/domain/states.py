@@ -118,3 +118,30 @@ def _target(number: NumberFacts, action: NumberAction) -> NumberState:
             return NumberState.COOLDOWN if number.origin is Origin.POOL else NumberState.PORT_OUT
         case NumberAction.RECYCLE:
             return NumberState.AVAILABLE
+
+
+_WHILE = {
+    NumberState.AVAILABLE: "available",
+    NumberState.RESERVED: "reserved",
+    NumberState.ACTIVE: "active",
+    NumberState.COOLDOWN: "in cooldown",
+    NumberState.PORT_OUT: "held for port-out",
+}
+_FIRST = {
+    (NumberAction.RELEASE, NumberState.ACTIVE): "deactivate first",
+    (NumberAction.ACTIVATE, NumberState.AVAILABLE): "allocate first",
+}
+
+
+def why_not_all(action: NumberAction, kinds: set[tuple[NumberState, Origin]]) -> str | None:
+    """Why `action` cannot be taken on numbers of these (state, origin) kinds, in a few words
+    for a menu, whatever their count (the rules of `next_state`, for many numbers at once);
+    None when it can be taken on every one."""
+    done = f"{action.value}d" if action.value.endswith("e") else f"{action.value}ed"
+    for state, origin in sorted(kinds):
+        if origin is not Origin.POOL and action is NumberAction.ALLOCATE:
+            return f"{origin.value} numbers belong to their occupier"
+        if state not in _MOVES[action]:
+            first = _FIRST.get((action, state))
+            return f"cannot be {done} while {_WHILE[state]}" + (f"; {first}" if first else "")
+    return None

@@ -49,15 +49,17 @@ class NumberDialog(FormDialog):
 
 
 class ActionsMenu(ModalScreen[str | None]):
-    """Every action of the screen, with its key; enter runs the highlighted one."""
+    """Every action of the screen, with its key; enter runs the highlighted one. An action
+    the chosen numbers do not allow is greyed, with why, and cannot be chosen."""
 
     CSS_PATH = "telephony.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close", id="telephony.menu.close"),
     ]
 
-    def __init__(self, about: str, actions: list[tuple[str, str, str]]) -> None:
-        """`actions`: (action name, words, key) in menu order."""
+    def __init__(self, about: str, actions: list[tuple[str, str, str, str | None]]) -> None:
+        """`actions`: (action name, words, key, why it is not allowed or None) in menu
+        order."""
         super().__init__()
         self.about = about
         self.actions = actions
@@ -70,10 +72,12 @@ class ActionsMenu(ModalScreen[str | None]):
             yield Static(title, classes="dialog-title")
             yield Static(plain(self.about), id="menu-about")
             options = []
-            for name, words, key in self.actions:
+            for name, words, key, why in self.actions:
                 prompt = Text(f"{words:<34}")
                 prompt.append(key, style="bold")
-                options.append(Option(prompt, id=name))
+                if why:
+                    prompt.append(f"\n  not now: {why}", style="italic")
+                options.append(Option(prompt, id=name, disabled=bool(why)))
             yield OptionList(*options, id="menu")
         yield ConsoleFooter()
 

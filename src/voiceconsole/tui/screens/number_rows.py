@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 
 from voiceconsole.domain.phone import compact_blocks, national, value_of
+from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.services.number_blocks import NumberBlockView
 from voiceconsole.services.views import NumberView, OccupierAtSite
 from voiceconsole.tui.text import count, plain
@@ -220,3 +221,7 @@ class Marks:
 
     def chosen(self) -> Chosen:
         return Chosen.of(self._numbers)
+
+    def kinds(self) -> set[tuple[NumberState, Origin]]:
+        """The (state, origin) of the marked numbers, for the actions they allow."""
+        return {(NumberState(v.state), Origin(v.origin)) for v in self._numbers.values()}

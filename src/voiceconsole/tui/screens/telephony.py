@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.widgets import Select, Static
 
 from voiceconsole.domain.phone import value_of
-from voiceconsole.domain.states import NumberState, Origin
+from voiceconsole.domain.states import NumberAction, NumberState, Origin, why_not_all
 from voiceconsole.services.number_blocks import NumberBlockView, list_number_blocks
 from voiceconsole.services.numbers import list_numbers, show_number
 from voiceconsole.services.occupiers import list_occupiers_at
@@ -92,6 +92,22 @@ class NumberTable(ListTable):
 
 
 class TelephonyScreen(MarkingKeys, Revisited):
+    HELP_TITLE = "Telephony"
+    PURPOSE = (
+        "The numbers of a site, by state and occupier: allocate, activate, deactivate, "
+        "release, nominate a main number, configure, import. Mark rows with space for a bulk "
+        "action."
+    )
+    WORDS = (
+        "available",
+        "reserved",
+        "active",
+        "cooldown",
+        "port out",
+        "origin",
+        "main number",
+        "marked",
+    )
     CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_mark", "Mark", id="telephony.mark"),
@@ -150,7 +166,7 @@ class TelephonyScreen(MarkingKeys, Revisited):
             yield Select[str]([], prompt="any occupier", id="occupier-filter", compact=True)
         yield NumberTable(COLUMNS, self.load, id="numbers")
         yield Static("", id="detail")
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.refill()
@@ -447,8 +463,37 @@ class TelephonyScreen(MarkingKeys, Revisited):
             about = detail(block).plain
         else:
             about = "No number is highlighted."
-        actions = [(name, words, keys.get(name, "")) for name, words in MENU]
+        why = self._why_not(block)
+        actions = [(name, words, keys.get(name, ""), why.get(name)) for name, words in MENU]
         self.app.push_screen(ActionsMenu(about, actions), self._menu_chosen)
+
+    def _why_not(self, block: NumberBlockView | None) -> dict[str, str | None]:
+        """Why each action of the menu cannot be taken on the marked numbers (or the
+        highlighted row's) as they are, by the rules the services apply."""
+        if self.marked:
+            kinds, size = self.marked.kinds(), len(self.marked)
+        elif block is not None:
+            kinds = {(NumberState(block.first.state), Origin(block.first.origin))}
+            size = block.size
+        else:
+            none = "no number is highlighted"
+            return dict.fromkeys(("allocate", "activate", "deactivate", "release"), none) | {
+                "nominate_main": none,
+                "configure": none,
+                "toggle_mark": none,
+                "clear_marks": "nothing is marked",
+            }
+        held = all(state in (NumberState.RESERVED, NumberState.ACTIVE) for state, _ in kinds)
+        one = None if size == 1 else "one number at a time"
+        return {
+            "allocate": why_not_all(NumberAction.ALLOCATE, kinds),
+            "activate": why_not_all(NumberAction.ACTIVATE, kinds),
+            "deactivate": why_not_all(NumberAction.DEACTIVATE, kinds),
+            "release": why_not_all(NumberAction.RELEASE, kinds),
+            "nominate_main": one or (None if held else "only an occupier's number can be"),
+            "configure": one or (None if held else "only an occupier's numbers have features"),
+            "clear_marks": None if self.marked else "nothing is marked",
+        }
 
     async def _menu_chosen(self, action: str | None) -> None:
         if action:
