@@ -52,8 +52,17 @@ def test_batch_arithmetic_in_words() -> None:
         == "QTY 7 + main number 1 = 8, rounded up to a batch of 10"
     )
     assert batch_shape("GB", 4, True).describe() == "QTY 4 + main number 1 = 5, a whole batch of 5"
-    assert batch_shape("GB", 5, False).describe() == "QTY 5 + main number 0 = 5, a whole batch of 5"
-    assert batch_shape("US", 7, False).describe().startswith("exactly 7")
+    assert (
+        batch_shape("GB", 5, False).describe()
+        == "QTY 5, a whole batch of 5; a main number is still to be nominated"
+    )
+    assert (
+        batch_shape("GB", 3, False).describe()
+        == "QTY 3, rounded up to a batch of 5; a main number is still to be nominated"
+    )
+    assert batch_shape("US", 7, False).describe() == (
+        "exactly 7 (no batches in US); a main number is still to be nominated"
+    )
 
 
 @given(qty=st.integers(1, 10_000), main=st.booleans())

@@ -69,7 +69,7 @@ async def test_decrease_below_active_is_refused(db: Database) -> None:
     await _world(db)
     before = await snapshot(db)
     with pytest.raises(
-        RuleViolation, match=r"has 3 active numbers at LON1.*deactivate 1 numbers first"
+        RuleViolation, match=r"has 3 active numbers at LON1.*deactivate 1 number first"
     ):
         await _schedule(db, 2, _today() + dt.timedelta(days=1))
     assert await snapshot(db) == before

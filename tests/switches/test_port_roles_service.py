@@ -96,7 +96,7 @@ async def test_voice_role_is_committed_verified_and_recorded(
     async with seeded.read() as session:
         entry = (await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()))).first()
     assert entry is not None and entry.action == "ports.role"
-    assert entry.summary == "set 3 floor port(s) to voice"
+    assert entry.summary == "set 3 floor ports to voice"
 
 
 async def test_an_occupiers_own_data_vlan_is_used(seeded: Database, gateway: Gateway) -> None:

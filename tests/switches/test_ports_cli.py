@@ -43,7 +43,7 @@ def role_of(ports: Ports, label: str) -> dict[str, object]:
 def test_dry_run_prints_the_diff_and_changes_nothing(ports: Ports) -> None:
     code, out, _ = ports.run("set-role", "1F-007", "--site", "LON1", "--role", "voice", "--dry-run")
     assert code == 0
-    assert "--- lon1-1f-sw1 (1 port(s))" in out and "+ switchport voice vlan 200" in out
+    assert "--- lon1-1f-sw1 (1 port)" in out and "+ switchport voice vlan 200" in out
     assert role_of(ports, "1F-007")["role"] is None
 
 
@@ -55,7 +55,7 @@ def test_set_role_then_list_shows_it(ports: Ports) -> None:
     # The simulator's config is kept beside the database, so the next process sees it too.
     assert list(Path(ports.db).with_suffix(".switches").glob("lon1-1f-sw1.cfg"))
     code, out, _ = ports.run("refresh", "--site", "LON1", "--floor", "1F")
-    assert code == 0 and "lon1-1f-sw1: 24 port(s) read" in out
+    assert code == 0 and "lon1-1f-sw1: 24 ports read" in out
     assert role_of(ports, "1F-007")["drift"] is False
 
 

@@ -74,7 +74,7 @@ def test_abandon_needs_a_switch_and_a_change_in_flight(cli: Cli) -> None:
 def test_remove(cli: Cli) -> None:
     code, out, err = cli.run("remove", "sfo1-3f-sw1")
     assert code == 0 and "removed sfo1-3f-sw1" in out
-    assert "floor port(s) are no longer patched to a switch" in err
+    assert "floor ports are no longer patched to a switch" in err
     code, out, _ = cli.run("list")
     assert "sfo1-3f-sw1" not in out
     code, _, err = cli.run("remove", "sfo1-3f-sw1")

@@ -189,7 +189,7 @@ async def test_refresh_reads_the_switch_and_updates_rows_in_place(make_app, cons
         assert row(app, "1F-001")[4:7] == ["up", "6.3W", "☎ SEP02CC01010001"]
         assert row(app, "1F-008")[4] == "down"
         assert row(app, "1F-001")[7] == "phone, no voice"
-        assert "Read 1 switch(es), 24 port(s)" in text_of(app, "#status")
+        assert "Read 1 switch, 24 ports" in text_of(app, "#status")
         # Someone unplugs the phone; f5 reads again and the row changes in place.
         app.gateway.simulators.switch("lon1-1f-sw1").connect("GigabitEthernet1/0/1", None)
         await press(pilot, "f5")
@@ -215,7 +215,7 @@ async def test_typing_goes_on_while_a_switch_is_slow(make_app) -> None:
         app.gateway.read = read
         await pilot.press("f5")
         await until(pilot, lambda: "Reading" in text_of(app, "#status"))
-        assert "Reading 1 switch(es)… 0 of 1 answered" in text_of(app, "#status")
+        assert "Reading 1 switch… 0 of 1 answered" in text_of(app, "#status")
         for key in ("slash", *typed("1F-02")):
             await pilot.press(key)
         wanted = ["1F-020", "1F-021", "1F-022", "1F-023", "1F-024"]
@@ -224,7 +224,7 @@ async def test_typing_goes_on_while_a_switch_is_slow(make_app) -> None:
         assert "0 of 1 answered" in text_of(app, "#status")
         released.set()
         await settle(pilot)
-        assert "Read 1 switch(es), 24 port(s)" in text_of(app, "#status")
+        assert "Read 1 switch, 24 ports" in text_of(app, "#status")
         assert row(app, "1F-021")[4] == "down" and row(app, "1F-024")[4] == "up"  # read
 
 
@@ -235,7 +235,7 @@ async def test_set_role_by_keyboard(make_app, console_db) -> None:
         assert isinstance(app.screen, SetRoleDialog)
         await press(pilot, "enter")  # voice, the first role
         plan = text_of(app, "#plan")
-        assert "lon1-1f-sw1  2 port(s): 1F-001 1F-002" in plan
+        assert "lon1-1f-sw1  2 ports: 1F-001 1F-002" in plan
         assert "+ switchport voice vlan 200" in plan
         assert "switchport voice vlan" not in interface_config(
             app, "lon1-1f-sw1", "GigabitEthernet1/0/1"
@@ -248,7 +248,7 @@ async def test_set_role_by_keyboard(make_app, console_db) -> None:
         await press(pilot, "escape")
         assert isinstance(app.screen, FloorPortsScreen)
         assert row(app, "1F-001")[3] == "voice" and row(app, "1F-001")[0] == ""
-        assert any("2 floor port(s) set to voice" in n for n in notes(app))
+        assert any("2 floor ports set to voice" in n for n in notes(app))
         config = interface_config(app, "lon1-1f-sw1", "GigabitEthernet1/0/1")
     assert " switchport voice vlan 200" in config
     assert " description 1F-001 acme-analytics" in config
@@ -262,7 +262,7 @@ async def test_set_role_by_keyboard(make_app, console_db) -> None:
         )
     assert found["1F-003"][1].role is None
     (entry,) = await audit(console_db, "ports.role")
-    assert entry.actor == "qa" and entry.summary == "set 2 floor port(s) to voice"
+    assert entry.actor == "qa" and entry.summary == "set 2 floor ports to voice"
 
 
 async def test_a_double_confirm_commits_once(make_app, console_db) -> None:
@@ -303,19 +303,19 @@ async def test_partial_failure_commits_one_switch_and_rolls_back_the_other(
         await press(pilot, "ctrl+s")
         dialog = app.screen
         assert isinstance(dialog, SetRoleDialog)
-        assert dialog.progress["lon1-1f-sw1"].plain == "done 1 port(s)"
+        assert dialog.progress["lon1-1f-sw1"].plain == "done 1 port"
         assert dialog.progress["lon1-2f-sw1"].plain.startswith("not changed: ")
         result = text_of(app, "#plan")
         assert "✓ 1F-001" in result
         assert "✗ 2F-001   lon1-2f-sw1 GigabitEthernet1/0/1  not changed: " in result
         assert "Invalid input" in result
-        assert "voice: 1 port(s) done, 1 not changed" in text_of(app, "#role-title")
+        assert "voice: 1 port done, 1 not changed" in text_of(app, "#role-title")
         assert switch(app, "lon1-2f-sw1").running_config() == before
         assert "switchport voice vlan 200" in interface_config(
             app, "lon1-1f-sw1", "GigabitEthernet1/0/1"
         )
         await press(pilot, "escape")
-        assert any("1 floor port(s) set to voice; 1 not changed" in n for n in notes(app))
+        assert any("1 floor port set to voice; 1 not changed" in n for n in notes(app))
     found = await ports(console_db, "1F-001", "2F-001")
     assert found["1F-001"][1].role is SwitchPortRole.VOICE
     failed = found["2F-001"][1]
@@ -390,8 +390,8 @@ async def test_allocate_to_the_operator_then_to_an_occupier(make_app, console_db
     assert not third.operator_use and third.occupier_id is not None
     entries = await audit(console_db, "ports.allocate")
     assert [e.summary for e in entries] == [
-        "allocated 2 floor port(s) to the operator",
-        "allocated 1 floor port(s) to brightwater-legal",
+        "allocated 2 floor ports to the operator",
+        "allocated 1 floor port to brightwater-legal",
     ]
 
 

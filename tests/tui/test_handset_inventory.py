@@ -177,7 +177,7 @@ async def test_add_a_handset_into_stock(make_app, console_db) -> None:
         assert isinstance(app.screen, HandsetInventoryScreen)
         assert any(f"Added Spare T33G ({NEW}, yealink-t33g) in stock" in n for n in notes(app))
         assert highlighted(app) == NEW  # the cursor on the new handset
-        assert "7 handset(s): 6 deployed, 1 in stock · 0/58 line keys used" in text_of(
+        assert "7 handsets: 6 deployed, 1 in stock · 0/58 line keys used" in text_of(
             app, "#title"
         )
     found = (await handsets(console_db))[NEW]
@@ -243,13 +243,13 @@ async def test_move_to_another_occupier_logs_its_lines_out(make_app, console_db)
         await press(pilot, *INVENTORY, "down", "down", "m")
         assert isinstance(app.screen, MoveHandsetDialog)
         said = text_of(app, "#lines-out")
-        assert "Its 2 line(s) are logged out: 020 7946 0005 (line 1), 020 7946 0006 (line 2)" in (
+        assert "Its 2 lines are logged out: 020 7946 0005 (line 1), 020 7946 0006 (line 2)" in (
             said
         )
         await press(pilot, "enter", *typed("copp"), "enter", "ctrl+s")
         assert isinstance(app.screen, HandsetInventoryScreen)
         assert any(
-            "Moved Brightwater desk 2 to copperleaf-design; 2 line(s) logged out "
+            "Moved Brightwater desk 2 to copperleaf-design; 2 lines logged out "
             "(020 7946 0005, 020 7946 0006)" in n
             for n in notes(app)
         )
@@ -261,7 +261,7 @@ async def test_move_to_another_occupier_logs_its_lines_out(make_app, console_db)
         [],
     )
     assert await audit(console_db, "handset.move") == [
-        "moved handset Brightwater desk 2 to copperleaf-design, 2 line(s) logged out"
+        "moved handset Brightwater desk 2 to copperleaf-design, 2 lines logged out"
     ]
 
 
@@ -281,11 +281,11 @@ async def test_faulty_logs_lines_out_then_back_in_stock(make_app, console_db) ->
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, *INVENTORY, "down", "down", "down", "f")
         assert isinstance(app.screen, MarkHandsetDialog)
-        assert "Its 2 line(s) are logged out" in text_of(app, "#what-happens")
+        assert "Its 2 lines are logged out" in text_of(app, "#what-happens")
         await press(pilot, *typed("no dial tone"), "ctrl+s")
         assert isinstance(app.screen, HandsetInventoryScreen)
         assert any(
-            n.startswith("Brightwater reception marked faulty; 2 line(s) logged out")
+            n.startswith("Brightwater reception marked faulty; 2 lines logged out")
             and "pending re-sync" in n
             for n in notes(app)
         )
@@ -297,7 +297,7 @@ async def test_faulty_logs_lines_out_then_back_in_stock(make_app, console_db) ->
         [],
     )
     assert await audit(console_db, "handset.faulty") == [
-        "marked handset Brightwater reception faulty, 2 line(s) logged out: no dial tone"
+        "marked handset Brightwater reception faulty, 2 lines logged out: no dial tone"
     ]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -352,23 +352,23 @@ async def test_import_dry_run_writes_nothing_then_import_writes_the_rows(
         await press(pilot, *typed(str(path)), "ctrl+s")
         report = text_of(app, "#import-report")
         assert "ERR  line 4: 02:cc:01:01:00:01: already in the inventory" in report
-        assert "1 of 3 row(s) refused: nothing can be imported." in report
+        assert "1 of 3 rows refused: nothing can be imported." in report
         path.write_text(header + good)  # fixed
         await press(pilot, "ctrl+s")
         report = text_of(app, "#import-report")
         assert "ok   line 2: 02:cc:01:01:00:21 yealink-t33g, in stock, 'Spare 1'" in report
-        assert "Would import 2 handset(s) to LON1." in report
+        assert "Would import 2 handsets to LON1." in report
         assert await handsets(console_db) == before  # a dry run writes nothing
         await press(pilot, "enter")  # Enter never imports
         assert isinstance(app.screen, ImportHandsetsDialog)
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, HandsetInventoryScreen)
-        assert any("Imported 2 handset(s) to LON1" in n for n in notes(app))
+        assert any("Imported 2 handsets to LON1" in n for n in notes(app))
     found = await handsets(console_db)
     assert found["02:cc:01:01:00:21"]["state"] == "in_stock"
     assert found["02:cc:01:01:00:23"]["occupier"] == "acme-analytics"
     assert found["02:cc:01:01:00:23"]["port"] == "1F-002"
-    assert await audit(console_db, "handset.import") == ["imported 2 handset(s) at LON1"]
+    assert await audit(console_db, "handset.import") == ["imported 2 handsets at LON1"]
 
 
 async def test_import_checks_a_changed_file_again(make_app, console_db, tmp_path: Path) -> None:
@@ -378,7 +378,7 @@ async def test_import_checks_a_changed_file_again(make_app, console_db, tmp_path
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await press(pilot, *INVENTORY, "i", *typed(str(path)), "ctrl+s")
-        assert "Would import 1 handset(s) to LON1." in text_of(app, "#import-report")
+        assert "Would import 1 handset to LON1." in text_of(app, "#import-report")
         path.write_text(header + "02:cc:01:01:00:25,yealink-t33g,,,Spare 2,\n")
         await press(pilot, "ctrl+s")  # not imported: the file changed, checked again
         assert isinstance(app.screen, ImportHandsetsDialog)
@@ -435,7 +435,7 @@ async def test_refresh_keeps_the_cursor_on_the_same_handset(make_app, console_db
         assert table.selected_key == str(
             next(h.id for h in app.screen.data.handsets if h.mac == RECEPTION)
         )
-        assert "7 handset(s)" in text_of(app, "#title")
+        assert "7 handsets" in text_of(app, "#title")
 
 
 async def test_y_asks_a_remote_phone_to_resync_and_refuses_a_manual_one(make_app) -> None:

@@ -170,7 +170,7 @@ async def test_manual_login_then_done(make_app, console_db) -> None:
         assert "waiting for the engineer" in results
         assert "Type the extension 0005" in results
         assert "(its PIN: reset it in Telephony if unknown)" in results
-        assert "all its 2 line key(s) taken" in results
+        assert "all its 2 line keys taken" in results
         await press(pilot, "escape")
         assert isinstance(app.screen, HandsetsScreen)
         assert "Log in to Brightwater desk 2: 0 done, 2 pending, 1 refused" in notes(app)
@@ -187,7 +187,7 @@ async def test_manual_login_then_done(make_app, console_db) -> None:
         assert found[london(5)] == ("Brightwater desk 2", 1, "logged_in")
         assert found[london(6)][2] == "manual_pending"
         assert await audit(console_db, "handset.manual_login") == [
-            "+442079460005 logged in by hand on Brightwater desk 2"
+            "020 7946 0005 logged in by hand on Brightwater desk 2"
         ]
         assert "logged in" in text_of(app, "#detail")
 
@@ -229,7 +229,7 @@ async def test_move_needs_a_second_confirm(make_app, console_db) -> None:
     }
     logins = await audit(console_db, "handset.login")
     assert logins[-2] == (
-        "logged +442079460005 in to Brightwater reception on line 1, moved from Brightwater desk 2"
+        "logged 020 7946 0005 in to Brightwater reception on line 1, moved from Brightwater desk 2"
     )
 
 
@@ -252,7 +252,7 @@ async def test_logout_with_confirmation(make_app, console_db) -> None:
         assert "Highlight a line" in notes(app)[-1]
     assert await lines(console_db) == {}
     assert await audit(console_db, "handset.logout") == [
-        "logged +442079460006 out of Brightwater reception"
+        "logged 020 7946 0006 out of Brightwater reception"
     ]
 
 
@@ -267,7 +267,7 @@ async def test_bulk_login_fills_handsets_in_label_order(make_app, console_db) ->
         await press(pilot, "ctrl+s")  # once only
         await press(pilot, "escape")
         assert isinstance(app.screen, HandsetsScreen)
-        assert "0 active number(s) on no handset" in text_of(app, "#title")
+        assert "0 active numbers on no handset" in text_of(app, "#title")
     found = await lines(console_db)
     assert found == {
         london(5): ("Brightwater desk 2", 1, "manual_pending"),

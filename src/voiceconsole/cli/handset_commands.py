@@ -7,6 +7,7 @@ from pathlib import Path
 
 from voiceconsole.cli.context import CommandTree, Context, not_all_done, read_csv_text
 from voiceconsole.cli.output import print_json, table
+from voiceconsole.domain.phone import national
 from voiceconsole.services import handsets, provisioning
 from voiceconsole.services.provisioning import ResyncOutcome
 
@@ -114,7 +115,9 @@ def _print(found: list[handsets.HandsetView]) -> None:
                 h.floor_port or "-",
                 h.login_method,
                 f"{len(h.lines)}/{h.line_keys} "
-                + " ".join(f"{key}:{number}({status})" for key, number, status in h.lines),
+                + ", ".join(
+                    f"{key}:{national(number)}({status})" for key, number, status in h.lines
+                ),
             ]
             for h in found
         ],
@@ -191,7 +194,7 @@ async def handsets_edit(args: argparse.Namespace, ctx: Context) -> None:
 def _print_inventory(done: handsets.InventoryResult) -> None:
     _print([done.handset])
     if done.logged_out:
-        print(f"logged out: {', '.join(done.logged_out)}")
+        print(f"logged out: {', '.join(national(e) for e in done.logged_out)}")
     _print_resyncs([done.resync] if done.resync else [])
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from voiceconsole.cli.context import CommandTree, Context, Handler, open_csv, positive, say
 from voiceconsole.cli.output import print_json, table, to_data
+from voiceconsole.domain.phone import read_from
+from voiceconsole.domain.words import counted
 from voiceconsole.services import numbers
 from voiceconsole.services.number_import import (
     LISTED,
@@ -100,7 +102,6 @@ def _number_rows(views: list[NumberView]) -> list[list[object]]:
     return [
         [
             v.national,
-            v.e164,
             v.site,
             v.state,
             v.origin,
@@ -112,13 +113,16 @@ def _number_rows(views: list[NumberView]) -> list[list[object]]:
     ]
 
 
-_HEADERS = ["NUMBER", "E164", "SITE", "STATE", "ORIGIN", "OCCUPIER", "MAIN", "LABEL"]
+# A number's fields that hold numbers (stored in E.164).
+_NUMBER_FIELDS = ("caller_id_override", "forward_always", "forward_busy", "forward_no_answer")
+
+_HEADERS = ["NUMBER", "SITE", "STATE", "ORIGIN", "OCCUPIER", "MAIN", "LABEL"]
 
 
 def _print_report(report: ImportReport) -> None:
     for row in report.rows:
         mark = "ok " if row.ok else "ERR"
-        detail = f"{row.size:,} numbers" if row.ok else row.message
+        detail = counted(row.size, "number") if row.ok else row.message
         print(f"{mark} line {row.line}: {row.text}: {detail}")
     listed_refused = sum(1 for row in report.rows if not row.ok)
     if report.refused > listed_refused:
@@ -209,7 +213,16 @@ def _print_numbers(views: list[NumberView]) -> None:
 
 async def numbers_show(args: argparse.Namespace, ctx: Context) -> None:
     view = await numbers.show_number(ctx.db, args.number)
-    ctx.emit(view, lambda: [print(f"{k}: {v}") for k, v in view.to_dict().items()])
+
+    def text() -> None:
+        for key, value in view.to_dict().items():
+            if key == "e164":
+                continue  # `national` says it; E.164 is for --json
+            if key in _NUMBER_FIELDS and value:
+                value = read_from(value, view.e164)
+            print(f"{key}: {value}")
+
+    ctx.emit(view, text)
 
 
 async def numbers_allocate(args: argparse.Namespace, ctx: Context) -> None:

@@ -9,6 +9,7 @@ from voiceconsole.cli.output import table
 from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.port_checks import MISMATCH_TEXT
 from voiceconsole.domain.port_roles import SwitchPortRole
+from voiceconsole.domain.words import counted
 from voiceconsole.services import floor_ports, port_readings, switch_ports, switch_work, vlans
 
 
@@ -129,7 +130,7 @@ async def ports_refresh(args: argparse.Namespace, ctx: Context) -> None:
 
     def text() -> None:
         for reading in readings:
-            said = f"{reading.ports} port(s) read" if not reading.error else reading.error
+            said = f"{counted(reading.ports, 'port')} read" if not reading.error else reading.error
             print(f"{reading.hostname}: {said}")
 
     ctx.emit(readings, text)
@@ -163,7 +164,7 @@ async def ports_set_role(args: argparse.Namespace, ctx: Context) -> None:
 
 def _print_plan(plan: switch_ports.RolePlan) -> None:
     for switch in plan.switches:
-        print(f"--- {switch.target.hostname} ({len(switch.ports)} port(s))")
+        print(f"--- {switch.target.hostname} ({counted(len(switch.ports), 'port')})")
         print(switch.error or switch.diff or "(no change: the ports already have this role)")
 
 
@@ -173,7 +174,9 @@ async def ports_allocate(args: argparse.Namespace, ctx: Context) -> None:
         ctx.db, ctx.actor, ids, occupier=args.occupier, operator=args.operator
     )
     who = args.occupier or ("the operator" if args.operator else "nobody")
-    ctx.emit({"allocated": count, "to": who}, lambda: print(f"{count} floor port(s) to {who}"))
+    ctx.emit(
+        {"allocated": count, "to": who}, lambda: print(f"{counted(count, 'floor port')} to {who}")
+    )
 
 
 async def ports_patch(args: argparse.Namespace, ctx: Context) -> None:

@@ -7,6 +7,7 @@ import argparse
 from voiceconsole.cli.context import CommandTree, Context
 from voiceconsole.cli.output import table
 from voiceconsole.domain.text import parse_date, parse_day
+from voiceconsole.domain.words import counted
 from voiceconsole.services import voice_services
 
 
@@ -105,8 +106,8 @@ async def services_apply_due(args: argparse.Namespace, ctx: Context) -> None:
         for held in report.held_back:
             print(f"held back change {held['change'].id}: {held['reason']}")
         print(
-            f"{len(report.applied)} changes applied, {len(report.held_back)} held back, "
-            f"{len(report.recycled)} numbers returned to their pools"
+            f"{counted(len(report.applied), 'change')} applied, {len(report.held_back)} held back, "
+            f"{counted(len(report.recycled), 'number')} returned to their pools"
         )
 
     ctx.emit(report, text)

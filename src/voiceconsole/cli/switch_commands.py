@@ -11,6 +11,7 @@ from voiceconsole.cli.context import CommandTree, Context, read_csv_text, say
 from voiceconsole.cli.output import table
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
 from voiceconsole.domain.platforms import PROFILES
+from voiceconsole.domain.words import counted
 from voiceconsole.services import host_keys, switch_changes, switch_inventory, switch_work
 
 
@@ -235,5 +236,8 @@ async def mapped(args: argparse.Namespace, ctx: Context) -> None:
 async def removed(args: argparse.Namespace, ctx: Context) -> None:
     count = await switch_inventory.remove_switch(ctx.db, ctx.actor, args.switch)
     if count:
-        say(f"{count} floor port(s) are no longer patched to a switch")
+        say(
+            f"{counted(count, 'floor port')} {'is' if count == 1 else 'are'} no longer "
+            "patched to a switch"
+        )
     ctx.emit({"removed": args.switch, "unpatched": count}, lambda: print(f"removed {args.switch}"))

@@ -34,13 +34,15 @@ class BatchShape:
     def describe(self) -> str:
         """The arithmetic in words, as the add-services preview shows it."""
         step = BATCH_SIZES.get(self.country)
+        # Without a main number in the batch, the site's main number is chosen by hand.
+        later = "" if self.main else "; a main number is still to be nominated"
         if step is None:
-            return f"exactly {self.quantity} (no batches in {self.country})"
+            return f"exactly {self.quantity} (no batches in {self.country}){later}"
         wanted = self.quantity + self.main
-        text = f"QTY {self.quantity} + main number {self.main} = {wanted}"
+        text = f"QTY {self.quantity} + main number 1 = {wanted}" if self.main else f"QTY {wanted}"
         if wanted == self.batch_size:
-            return f"{text}, a whole batch of {self.batch_size}"
-        return f"{text}, rounded up to a batch of {self.batch_size}"
+            return f"{text}, a whole batch of {self.batch_size}{later}"
+        return f"{text}, rounded up to a batch of {self.batch_size}{later}"
 
 
 def batch_shape(country: str, quantity: int, with_main: bool) -> BatchShape:

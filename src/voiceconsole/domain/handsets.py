@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from voiceconsole.domain.errors import InvalidInput, RuleViolation
+from voiceconsole.domain.phone import national
 from voiceconsole.domain.states import NumberState
+from voiceconsole.domain.words import counted
 
 
 class LoginMethod(StrEnum):
@@ -128,29 +130,30 @@ def check_login(
             if handset.state is HandsetState.FAULTY
             else f"{handset.label} is retired: it takes no login"
         )
+    shown = national(number.e164)
     if number.state is not NumberState.ACTIVE:
         raise RuleViolation(
-            f"{number.e164} is {number.state.value}: only an active number is logged in "
+            f"{shown} is {number.state.value}: only an active number is logged in "
             "(activate it first)"
         )
     if number.is_main:
         raise RuleViolation(
-            f"{number.e164} is a main number: it rings reception and is never on a handset"
+            f"{shown} is a main number: it rings reception and is never on a handset"
         )
     if number.site_id != handset.site_id:
-        raise RuleViolation(f"{number.e164} belongs to another site than {handset.label}")
+        raise RuleViolation(f"{shown} belongs to another site than {handset.label}")
     if handset.occupier_id is None or number.occupier_id != handset.occupier_id:
-        raise RuleViolation(f"{number.e164} and {handset.label} belong to different occupiers")
+        raise RuleViolation(f"{shown} and {handset.label} belong to different occupiers")
     if logged_in_on == handset.label:
-        raise RuleViolation(f"{number.e164} is already logged in to {handset.label}")
+        raise RuleViolation(f"{shown} is already logged in to {handset.label}")
     if logged_in_on is not None and not move:
         raise RuleViolation(
-            f"{number.e164} is logged in to {logged_in_on}; confirm the move to {handset.label}"
+            f"{shown} is logged in to {logged_in_on}; confirm the move to {handset.label}"
         )
     free = [key for key in range(1, handset.line_keys + 1) if key not in handset.used_keys]
     if not free:
         raise RuleViolation(
-            f"{handset.label} has all its {handset.line_keys} line key(s) taken; "
+            f"{handset.label} has all its {counted(handset.line_keys, 'line key')} taken; "
             "log a number out first"
         )
     return free[0]

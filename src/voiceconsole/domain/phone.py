@@ -66,6 +66,19 @@ def national(e164: str) -> str:
         return e164
 
 
+def read_from(e164: str, own: str) -> str:
+    """`e164` as a person at the number `own` reads it: national if of the same country,
+    else international with its spaces ('+1 212-555-0100'), never the stored form."""
+    try:
+        number = phonenumbers.parse(e164)
+        same = number.country_code == phonenumbers.parse(own).country_code
+    except phonenumbers.NumberParseException:
+        return e164
+    if same:
+        return national(e164)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
 def value_of(e164: str) -> int:
     """The number as an integer; consecutive DDIs differ by one."""
     return int(e164[1:])

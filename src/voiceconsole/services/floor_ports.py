@@ -17,6 +17,7 @@ from voiceconsole.domain.errors import InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.interfaces import canonical_interface
 from voiceconsole.domain.port_checks import Mismatch, PortFacts, mismatches
 from voiceconsole.domain.port_state import PortState
+from voiceconsole.domain.words import counted
 from voiceconsole.services.lookup import (
     name_search,
     occupancy_of,
@@ -231,7 +232,7 @@ async def allocate_floor_ports(
         labels = [row[0].label for row in rows]
         tx.audit(
             "ports.allocate",
-            f"allocated {len(labels)} floor port(s) to {who}",
+            f"allocated {counted(len(labels), 'floor port')} to {who}",
             subjects=subjects,
             after={"ports": labels, "to": who},
         )

@@ -42,8 +42,10 @@ from voiceconsole.domain.handsets import (
     check_state_change,
     normalise_mac,
 )
+from voiceconsole.domain.phone import national
 from voiceconsole.domain.port_state import PortState
 from voiceconsole.domain.text import clean_text, visible
+from voiceconsole.domain.words import counted, noun_for
 from voiceconsole.handsets.sip import parse_address
 from voiceconsole.services.lookup import (
     handset_by_ref,
@@ -340,7 +342,7 @@ async def login_number(
         moved = f", moved from {current_name}" if current_name else ""
         tx.audit(
             "handset.login",
-            f"logged {found.e164} in to {view.name} on line {key}{moved}",
+            f"logged {national(found.e164)} in to {view.name} on line {key}{moved}",
             site_id=target.site_id,
             occupier_id=target.occupier_id,
             before={"handset": current_name},
@@ -363,11 +365,11 @@ async def logout_number(db: Database, actor: str, *, number: str) -> str:
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
         logged_out = await log_out_numbers(tx.session, [found.id])
         if not logged_out:
-            raise RuleViolation(f"{found.e164} is not logged in to any handset")
+            raise RuleViolation(f"{national(found.e164)} is not logged in to any handset")
         handset_id, name = logged_out[found.id]
         tx.audit(
             "handset.logout",
-            f"logged {found.e164} out of {name}",
+            f"logged {national(found.e164)} out of {name}",
             site_id=found.site_id,
             occupier_id=found.occupier_id,
             before={"handset": name},
@@ -382,16 +384,16 @@ async def confirm_manual_login(db: Database, actor: str, *, number: str) -> Hand
         (found,) = await numbers_by_ref(tx.session, [number])
         line = await tx.session.scalar(select(HandsetLine).where(HandsetLine.number_id == found.id))
         if line is None:
-            raise RuleViolation(f"{found.e164} is not logged in to any handset")
+            raise RuleViolation(f"{national(found.e164)} is not logged in to any handset")
         if line.status != LineStatus.MANUAL_PENDING.value:
-            raise RuleViolation(f"{found.e164} is not waiting for a manual login")
+            raise RuleViolation(f"{national(found.e164)} is not waiting for a manual login")
         line.status = LineStatus.LOGGED_IN.value
         handset = await tx.session.get(Handset, line.handset_id)
         assert handset is not None
         view = await _view(tx.session, handset)
         tx.audit(
             "handset.manual_login",
-            f"{found.e164} logged in by hand on {view.name}",
+            f"{national(found.e164)} logged in by hand on {view.name}",
             site_id=handset.site_id,
             occupier_id=handset.occupier_id,
         )
@@ -469,7 +471,9 @@ class HandsetImportRefused(InvalidInput):
     def __init__(self, report: HandsetImportReport) -> None:
         self.report = report
         bad = sum(not row.ok for row in report.rows)
-        super().__init__(f"{bad} of {len(report.rows)} row(s) refused; nothing was imported")
+        super().__init__(
+            f"{bad} of {counted(len(report.rows), 'row')} refused; nothing was imported"
+        )
 
 
 IMPORT_COLUMNS = ("mac", "model", "occupier", "floor_port", "label", "sip_address")
@@ -487,8 +491,8 @@ def handset_csv_rows(text: str, site: str) -> list[dict[str, str]]:
     unknown = [c for c in columns if c not in (*IMPORT_COLUMNS, "site")]
     if unknown:
         raise InvalidInput(
-            f"unknown column(s) {', '.join(repr(c) for c in unknown)}; the columns are "
-            f"{expected} (site allowed)"
+            f"unknown {noun_for(len(unknown), 'column')} {', '.join(repr(c) for c in unknown)}; "
+            f"the columns are {expected} (site allowed)"
         )
     # Cells come from outside: their control characters are shown, never obeyed.
     rows = [
@@ -580,7 +584,7 @@ async def import_handsets(
         tx.session.add_all(handsets)
         tx.audit(
             "handset.import",
-            f"imported {len(handsets)} handset(s) at {place.code}",
+            f"imported {counted(len(handsets), 'handset')} at {place.code}",
             site_id=place.id,
             after={"macs": [h.mac for h in handsets]},
         )
@@ -613,7 +617,7 @@ async def locate_handsets(db: Database, actor: str, *, site: str) -> list[tuple[
         else:
             tx.audit(
                 "handset.locate",
-                f"found {len(moved)} handset(s) on their floor ports at {place.code}",
+                f"found {counted(len(moved), 'handset')} on their floor ports at {place.code}",
                 site_id=place.id,
                 after=[{"handset": h, "floor_port": p} for h, p in moved],
             )
@@ -733,7 +737,7 @@ async def move_handset(
         await tx.session.flush()
         after = await _view(tx.session, found)
         to = f"to {holder.code}" if holder else "back to stock"
-        out = f", {len(logged_out)} line(s) logged out" if logged_out else ""
+        out = f", {counted(len(logged_out), 'line')} logged out" if logged_out else ""
         tx.audit(
             "handset.move",
             f"moved handset {name} {to}{out}",
@@ -767,7 +771,7 @@ async def set_handset_state(
         await tx.session.flush()
         after = await _view(tx.session, found)
         why = f": {clean_text(reason, 'reason', required=False)}" if reason.strip() else ""
-        out = f", {len(logged_out)} line(s) logged out" if logged_out else ""
+        out = f", {counted(len(logged_out), 'line')} logged out" if logged_out else ""
         tx.audit(
             f"handset.{to.value}",
             f"marked handset {name} {to.value.replace('_', ' ')}{out}{why}",

@@ -46,6 +46,7 @@ from voiceconsole.domain.handsets import (
     SipTransport,
     earlier_than,
 )
+from voiceconsole.domain.phone import national
 from voiceconsole.domain.text import device_text
 from voiceconsole.handsets.provisioning import (
     FileAccess,
@@ -259,7 +260,7 @@ async def resync(
                 select(HandsetLine.handset_id).where(HandsetLine.number_id == found.id)
             )
             if on is None:
-                raise RuleViolation(f"{found.e164} is not logged in to any handset")
+                raise RuleViolation(f"{national(found.e164)} is not logged in to any handset")
             ids = [on]
         else:
             place = await site_by_ref(session, site or "")

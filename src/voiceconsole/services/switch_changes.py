@@ -35,6 +35,7 @@ from voiceconsole.db.database import Database
 from voiceconsole.db.models import Switch, SwitchChange, SwitchChangeState, SwitchPort
 from voiceconsole.domain.errors import Conflict, NotFound, RuleViolation
 from voiceconsole.domain.port_roles import RoleError, SwitchPortRole, classify
+from voiceconsole.domain.words import counted
 from voiceconsole.services.lookup import switch_by_name
 from voiceconsole.services.switch_work import (
     in_switch_thread,
@@ -319,8 +320,8 @@ async def abandon(db: Database, actor: str, hostname: str) -> list[Settled]:
             change.outcome = "abandoned: the switch could not be read"
         tx.audit(
             "ports.role_abandoned",
-            f"gave up {len(changes)} change(s) in flight on {switch.hostname}: its ports are "
-            "not known; read them to see what it has",
+            f"gave up {counted(len(changes), 'change')} in flight on {switch.hostname}: its "
+            "ports are not known; read them to see what it has",
             site_id=switch.site_id,
             after=[{"change": c.id, "role": c.role.value, "ports": c.ports} for c in changes],
         )

@@ -30,6 +30,7 @@ from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleVio
 from voiceconsole.domain.interfaces import InterfaceName, InterfaceNames, is_physical
 from voiceconsole.domain.platforms import PROFILES, profile, profile_for_model
 from voiceconsole.domain.text import clean_text
+from voiceconsole.domain.words import counted
 from voiceconsole.services import switch_changes
 from voiceconsole.services.host_keys import pin_first_use
 from voiceconsole.services.lookup import floor_id_of, site_by_ref, switch_by_name
@@ -401,7 +402,7 @@ async def map_floor_ports(
             mapped.append(await _patch(tx.session, found, floor_id, label, interface, space, known))
         tx.audit(
             "switches.map",
-            f"patched {len(mapped)} floor port(s) to {found.hostname}",
+            f"patched {counted(len(mapped), 'floor port')} to {found.hostname}",
             site_id=found.site_id,
             after=[dataclasses.asdict(m) for m in mapped],
         )
@@ -563,7 +564,7 @@ async def remove_switch(db: Database, actor: str, hostname: str) -> int:
         tx.audit(
             "switches.remove",
             f"removed switch {switch.hostname}"
-            + (f"; {len(labels)} floor port(s) unpatched" if labels else ""),
+            + (f"; {counted(len(labels), 'floor port')} unpatched" if labels else ""),
             site_id=switch.site_id,
             before={"hostname": switch.hostname, "address": switch.mgmt_address},
             after={"unpatched": labels},

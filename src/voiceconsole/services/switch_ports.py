@@ -20,6 +20,7 @@ from voiceconsole.domain.port_roles import (
     sanitise_description,
     settings_for,
 )
+from voiceconsole.domain.words import counted
 from voiceconsole.services import switch_changes
 from voiceconsole.services.host_keys import pin_first_use
 from voiceconsole.services.switch_work import (
@@ -315,7 +316,7 @@ def _audit_role_change(
 ) -> None:
     tx.audit(
         "ports.role",
-        f"set {outcome.done} floor port(s) to {outcome.role.value}"
+        f"set {counted(outcome.done, 'floor port')} to {outcome.role.value}"
         + (f"; {outcome.failed} not changed" if outcome.failed else ""),
         subjects=sites,
         after=[

@@ -30,6 +30,7 @@ from voiceconsole.domain.allocation import (
 from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, PoolShort, RuleViolation
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
+from voiceconsole.domain.words import counted
 from voiceconsole.services.holdings import holdings
 from voiceconsole.services.lookup import (
     occupancy_of,
@@ -152,7 +153,7 @@ async def add_services(
             "services.add",
             f"added {item.code} QTY {quantity} for {holder.code} at {place.code}; automation "
             + (
-                f"applied: {len(result.allocated)} numbers allocated"
+                f"applied: {counted(len(result.allocated), 'number')} allocated"
                 if reason is None
                 else "skipped"
             ),
@@ -231,8 +232,9 @@ async def _decrease_refusal(
     if total_after >= held.active:
         return None
     return (
-        f"{holder.name} has {held.active} active numbers at {place.code}; voice services would "
-        f"drop to QTY {total_after}: deactivate {held.active - total_after} numbers first"
+        f"{holder.name} has {counted(held.active, 'active number')} at {place.code}; voice "
+        f"services would drop to QTY {total_after}: deactivate "
+        f"{counted(held.active - total_after, 'number')} first"
     )
 
 
@@ -424,8 +426,8 @@ async def apply_due(
         if applied or recycled:
             tx.audit(
                 "services.apply_due",
-                f"applied {len(applied)} scheduled changes, "
-                f"returned {len(recycled)} numbers to pools"
+                f"applied {counted(len(applied), 'scheduled change')}, "
+                f"returned {counted(len(recycled), 'number')} to pools"
                 + (f", held back {len(held_back)}" if held_back else "")
                 + (f" (due by {until.isoformat()})" if until else ""),
                 subjects=subjects,

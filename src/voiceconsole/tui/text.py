@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.words import counted
 
 if TYPE_CHECKING:
     from voiceconsole.services.voice_services import DueReport
@@ -24,6 +25,38 @@ def number_text(e164: str | None) -> Text:
 
 def count(value: int, *, warn: bool = False) -> Text:
     return Text(f"{value:,}", style="bold red" if warn else "", justify="right")
+
+
+class Said(str):
+    """What an action did, in words, as a dialog hands it back when it closes, with the
+    title of its toast: what happened ("Done" unless told otherwise)."""
+
+    title: str
+
+    def __new__(cls, text: str, title: str = "Done") -> Said:
+        said = super().__new__(cls, text)
+        said.title = title
+        return said
+
+
+def outcome_title(done: int, pending: int = 0, failed: int = 0) -> str:
+    """A toast's title for work done item by item: "Done" only when all of it is."""
+    if not pending and not failed:
+        return "Done"
+    if not done and not pending:
+        return "Failed"
+    if not done and not failed:
+        return "Pending"
+    return "Partly done"
+
+
+_SEVERITY = {"Done": "information", "Failed": "error"}
+
+
+def toast(node: Any, said: str) -> None:
+    """Say what an action did in a toast titled by its outcome (see `Said`)."""
+    title = getattr(said, "title", "Done")
+    node.notify(str(said), title=title, severity=_SEVERITY.get(title, "warning"), markup=False)
 
 
 def day(value: dt.date | None) -> str:
@@ -55,5 +88,5 @@ def due_report_lines(due: DueReport) -> list[str]:
         for h in due.held_back
     ]
     if due.recycled:
-        lines.append(f"{len(due.recycled)} number(s) back in their pools after cooldown")
+        lines.append(f"{counted(len(due.recycled), 'number')} back in their pools after cooldown")
     return lines

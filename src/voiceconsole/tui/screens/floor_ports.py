@@ -18,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from voiceconsole.domain.words import counted
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
 from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
 from voiceconsole.tui.screens.marking import MarkingKeys
@@ -29,7 +30,7 @@ from voiceconsole.tui.screens.port_dialogs import (
     PowerCycleDialog,
 )
 from voiceconsole.tui.screens.role_dialog import SetRoleDialog
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -314,7 +315,7 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
                 if dialog.unsure:
                     self.reload()
                 return
-            self.notify(said, title="Done", markup=False)
+            toast(self, said)
             if not keep_marks:
                 self.marked.clear()
             self.reload()
@@ -387,7 +388,7 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
             self._read_running = False
             failed = [r for r in readings if r.error]
             ports = sum(r.ports for r in readings)
-            text = f"Read {len(readings)} switch(es), {ports} port(s)"
+            text = f"Read {counted(len(readings), 'switch', 'switches')}, {counted(ports, 'port')}"
             if failed:
                 text += f"; {len(failed)} did not answer: " + "; ".join(
                     f"{r.hostname}: {r.error}" for r in failed
@@ -410,7 +411,7 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
 
     def _say_reading(self, answered: list[SwitchReading], total: int) -> None:
         failed = sum(1 for r in answered if r.error)
-        self.reading = f"Reading {total} switch(es)… {len(answered)} of {total} answered" + (
-            f", {failed} failed" if failed else ""
-        )
+        self.reading = (
+            f"Reading {counted(total, 'switch', 'switches')}… {len(answered)} of {total} answered"
+        ) + (f", {failed} failed" if failed else "")
         self._show_status()

@@ -25,6 +25,7 @@ from textual.widgets.selection_list import Selection
 
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.words import counted
 from voiceconsole.services.handsets import HandsetView, login_number, logout_number
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.form_dialog import FormDialog
@@ -36,7 +37,7 @@ from voiceconsole.tui.screens.handset_rows import (
     refused,
     summary,
 )
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import Said, outcome_title, plain
 from voiceconsole.tui.work import OneWrite
 
 UNSURE = (
@@ -157,6 +158,7 @@ class LoginWork(ConfirmOrCancel, ModalScreen[str | None]):
                 else:
                     steps_text = self.model_steps.get(result.handset.model, "")
                     outcome = outcome_of(step.e164, result, steps_text, step.moved_from)
+                    self.logged_in(result.handset)
                 self.outcomes.append(outcome)
                 self.waiting.remove(step.e164)
                 self.running = None
@@ -166,11 +168,14 @@ class LoginWork(ConfirmOrCancel, ModalScreen[str | None]):
         if self.write.call(self, work, self._done, failed=self._failed):
             self.started()
             self.query_one("#confirm", Button).disabled = True
-            self.say(f"Logging in {len(steps)} number(s), one at a time…", "italic")
+            self.say(f"Logging in {counted(len(steps), 'number')}, one at a time…", "italic")
             self._show()
 
     def started(self) -> None:
         """The run has begun (a subclass hides its choices)."""
+
+    def logged_in(self, handset: HandsetView) -> None:
+        """A number is on `handset` now: a subclass shows its counters as they are."""
 
     def _finish(self) -> None:
         self.finished = True
@@ -198,7 +203,11 @@ class LoginWork(ConfirmOrCancel, ModalScreen[str | None]):
         if not self.outcomes:
             self.dismiss(None)
             return
-        self.dismiss(f"{self.title_text}: {summary(self.outcomes)}")
+        states = [o.state for o in self.outcomes]
+        title = outcome_title(
+            states.count("done"), states.count("pending"), states.count("refused")
+        )
+        self.dismiss(Said(f"{self.title_text}: {summary(self.outcomes)}", title))
 
 
 class LoginDialog(LoginWork):
@@ -222,16 +231,16 @@ class LoginDialog(LoginWork):
         self.move_confirmed = False
         self.title_text = f"Log in to {handset.name}"
 
-    def body(self) -> ComposeResult:
+    def keys_text(self) -> Text:
         h = self.handset
         free = h.line_keys - len(h.lines)
-        yield Static(
-            plain(
-                f"{h.model} · {method_words(h.login_method)} · "
-                f"{free} of {h.line_keys} line key(s) free"
-            ),
-            classes="dialog-text",
+        return plain(
+            f"{h.model} · {method_words(h.login_method)} · "
+            f"{free} of {counted(h.line_keys, 'line key')} free"
         )
+
+    def body(self) -> ComposeResult:
+        yield Static(self.keys_text(), classes="dialog-text", id="keys-free")
         options = []
         for e164, elsewhere in self.candidates:
             prompt = Text(f"{national(e164):<14}")
@@ -271,7 +280,8 @@ class LoginDialog(LoginWork):
             self.move_confirmed = True
             which = "; ".join(f"{national(e)} from {self.on_handset[e]}" for e in moves)
             self.say(
-                f"Move {len(moves)} number(s) here (hot-desk): {which}. ctrl+s again moves them.",
+                f"Move {counted(len(moves), 'number')} here (hot-desk): {which}. "
+                "ctrl+s again moves them.",
                 "bold yellow",
             )
             return None
@@ -280,6 +290,10 @@ class LoginDialog(LoginWork):
 
     def started(self) -> None:
         self.query_one("#numbers", SelectionList).display = False
+
+    def logged_in(self, handset: HandsetView) -> None:
+        self.handset = handset
+        self.query_one("#keys-free", Static).update(self.keys_text())
 
 
 def bulk_plan(handsets: list[HandsetView], numbers: list[str]) -> tuple[list[Step], list[str]]:
@@ -308,15 +322,18 @@ class BulkLoginDialog(LoginWork):
         self.planned, self.left = bulk_plan(handsets, numbers)
         self.numbers = numbers
         self.handsets = handsets
+        self.placed = 0  # numbers logged in so far
+
+    def loose_text(self) -> Text:
+        loose = len(self.numbers) - self.placed
+        return plain(
+            f"{counted(loose, 'active number')} of {self.occupier} "
+            f"{'is' if loose == 1 else 'are'} on no handset. "
+            "Each handset's free line keys are filled in turn, handsets in label order:"
+        )
 
     def body(self) -> ComposeResult:
-        yield Static(
-            plain(
-                f"{len(self.numbers)} active number(s) of {self.occupier} are on no handset. "
-                "Each handset's free line keys are filled in turn, handsets in label order:"
-            ),
-            classes="dialog-text",
-        )
+        yield Static(self.loose_text(), classes="dialog-text", id="loose")
 
     def before_text(self) -> Text:
         text = Text()
@@ -353,6 +370,10 @@ class BulkLoginDialog(LoginWork):
     def started(self) -> None:
         # The plan stays above the progress: it is what is being done.
         self.query_one("#results-box").add_class("-running")
+
+    def logged_in(self, handset: HandsetView) -> None:
+        self.placed += 1
+        self.query_one("#loose", Static).update(self.loose_text())
 
 
 class LogoutDialog(FormDialog):

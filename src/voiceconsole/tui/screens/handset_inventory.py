@@ -22,11 +22,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.handsets import HandsetState
+from voiceconsole.domain.words import counted
 from voiceconsole.services.handsets import HandsetView, list_handsets, manual_steps_by_model
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.views import OccupierAtSite
 from voiceconsole.tui.screens.handset_rows import detail_text, state_text
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable
@@ -65,7 +66,7 @@ def title_text(site: str, handsets: list[HandsetView]) -> Text:
     keys = sum(h.line_keys for h in live)
     counts = ", ".join(f"{states[s]} {s.replace('_', ' ')}" for s in STATES if states[s])
     return plain(
-        f"Handsets of {site} · {len(handsets)} handset(s)"
+        f"Handsets of {site} · {counted(len(handsets), 'handset')}"
         + (f": {counts}" if counts else "")
         + f" · {used}/{keys} line keys used",
         "bold",
@@ -191,7 +192,7 @@ class HandsetInventoryScreen(Screen[None]):
 
     def _then_refresh(self, said: str | None) -> None:
         if said:
-            self.notify(said, title="Done", markup=False)
+            toast(self, said)
         self.action_refresh()
 
     def _highlighted(self, what: str) -> HandsetView | None:

@@ -23,6 +23,7 @@ from textual.widgets import Button, Select, Static
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.words import counted
 from voiceconsole.services.handsets import (
     IMPORT_COLUMNS,
     UNSET,
@@ -42,7 +43,7 @@ from voiceconsole.tui.csv_file import load_text
 from voiceconsole.tui.screens.form_dialog import FieldsDialog
 from voiceconsole.tui.screens.handset_rows import STATE_WORDS, method_words
 from voiceconsole.tui.screens.number_rows import occupier_options
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import Said, plain
 from voiceconsole.tui.widgets.fields import TextInput
 
 STOCK = "\x00stock"  # the occupier Select's "no occupier": in stock
@@ -73,7 +74,9 @@ def logged_out_warning(handset: HandsetView) -> Text:
     """What the change does to the handset's lines, said before it is done."""
     if not handset.lines:
         return plain("It has no lines logged in.", "dim")
-    text = plain(f"Its {len(handset.lines)} line(s) are logged out: ", "bold yellow")
+    lines = len(handset.lines)
+    said = "Its line is" if lines == 1 else f"Its {lines} lines are"
+    text = plain(f"{said} logged out: ", "bold yellow")
     text.append(lines_text(handset))
     text.append(".")
     return text
@@ -84,12 +87,19 @@ def phone_told(result: InventoryResult) -> str:
     if not result.logged_out:
         return ""
     numbers = ", ".join(national(e) for e in result.logged_out)
-    out = f"; {len(result.logged_out)} line(s) logged out ({numbers})"
+    out = f"; {counted(len(result.logged_out), 'line')} logged out ({numbers})"
     if result.resync is None:
         return f"{out}: a manual model, log them out on the phone itself"
     if result.resync.resynced:
         return f"{out}: the phone was told"
     return f"{out}: {result.resync.reason}"
+
+
+def inventory_said(text: str, result: InventoryResult) -> Said:
+    """The closing sentence, titled "Partly done" when the phone was not told of its lines'
+    going (the handset's record changed; the phone still has them)."""
+    told = result.resync is None or result.resync.resynced or not result.logged_out
+    return Said(text, "Done" if told else "Partly done")
 
 
 def holder_words(handset: HandsetView) -> str:
@@ -303,7 +313,7 @@ class MoveHandsetDialog(InventoryDialog):
     def said(self, result: InventoryResult) -> str:
         view = result.handset
         to = f"to {view.occupier}" if view.occupier else "back to stock"
-        return f"Moved {view.name} {to}{phone_told(result)}"
+        return inventory_said(f"Moved {view.name} {to}{phone_told(result)}", result)
 
 
 MARKS = {
@@ -365,7 +375,7 @@ class MarkHandsetDialog(InventoryDialog):
     def said(self, result: InventoryResult) -> str:
         word = STATE_WORDS.get(self.to_state, self.to_state)
         verb = "put back" if self.to_state == HandsetState.IN_STOCK.value else "marked"
-        return f"{result.handset.name} {verb} {word}{phone_told(result)}"
+        return inventory_said(f"{result.handset.name} {verb} {word}{phone_told(result)}", result)
 
 
 # --- the CSV import --------------------------------------------------------------------------
@@ -391,13 +401,17 @@ def report_text(report: HandsetImportReport, rows: list[dict[str, str]]) -> Text
             text.append(f"line {row.line}: {row.mac or '(no MAC)'}: {row.message}")
         text.append("\n")
     if len(shown) < len(report.rows):
-        text.append(f"({len(report.rows) - len(shown):,} more rows not shown)\n", style="dim")
+        text.append(
+            f"({counted(len(report.rows) - len(shown), 'more row')} not shown)\n", style="dim"
+        )
     if report.ok:
         verb = "Would import" if report.dry_run else "Imported"
-        text.append(f"{verb} {len(report.rows)} handset(s) to {report.site}.", style="bold")
+        text.append(
+            f"{verb} {counted(len(report.rows), 'handset')} to {report.site}.", style="bold"
+        )
     else:
         text.append(
-            f"{len(bad)} of {len(report.rows)} row(s) refused: nothing can be imported.",
+            f"{len(bad)} of {counted(len(report.rows), 'row')} refused: nothing can be imported.",
             style="bold red",
         )
     return text
@@ -532,4 +546,4 @@ class ImportHandsetsDialog(InventoryDialog):
             self.say(f"Refused: {err}", "bold red")
 
     def said(self, result: HandsetImportReport) -> str:
-        return f"Imported {len(result.rows)} handset(s) to {result.site}"
+        return f"Imported {counted(len(result.rows), 'handset')} to {result.site}"

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from voiceconsole.domain.handsets import HandsetState, LineStatus, LoginMethod, manual_instructions
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.words import counted
 from voiceconsole.services.handsets import HandsetView, LoginResult
 from voiceconsole.tui.text import plain
 
@@ -133,7 +134,7 @@ def detail_text(handset: HandsetView, line_key: int | None, steps: str) -> Text:
     text.append(
         f" · MAC {handset.mac} · {handset.model} · {method_words(handset.login_method)} · "
         f"floor port {handset.floor_port or 'not known'} · "
-        f"{len(handset.lines)} of {handset.line_keys} line key(s) used"
+        f"{len(handset.lines)} of {counted(handset.line_keys, 'line key')} used"
     )
     if handset.resync_problem:
         retry = (
@@ -158,7 +159,7 @@ def detail_text(handset: HandsetView, line_key: int | None, steps: str) -> Text:
             text.append(f"\n  line {key:<2}  free", style="dim")
     hidden = handset.line_keys - len(used) - shown_free
     if hidden > 0:
-        text.append(f"\n  … and {hidden} more free line key(s)", style="dim")
+        text.append(f"\n  … and {counted(hidden, 'more free line key')}", style="dim")
     if line_key in used and used[line_key][1] == LineStatus.MANUAL_PENDING.value and steps:
         text.append(f"\nOn the phone, for {national(used[line_key][0])}: ", style="bold")
         text.append(phone_steps(steps, used[line_key][0]))

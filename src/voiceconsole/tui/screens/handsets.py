@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from voiceconsole.domain.handsets import LineStatus
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.words import counted
 from voiceconsole.services.handsets import (
     HandsetView,
     confirm_manual_login,
@@ -37,7 +38,7 @@ from voiceconsole.tui.screens.handset_rows import (
     parse_row_key,
 )
 from voiceconsole.tui.screens.returning import Revisited
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable
@@ -151,8 +152,9 @@ class HandsetsScreen(Revisited):
         loose = len(self.unplaced())
         self.query_one("#title", Static).update(
             self._title(
-                f" · {len(data.handsets)} handset(s) · {used} of {keys} line key(s) used · "
-                f"{loose} active number(s) on no handset"
+                f" · {counted(len(data.handsets), 'handset')} · "
+                f"{used} of {counted(keys, 'line key')} used · "
+                f"{counted(loose, 'active number')} on no handset"
             )
         )
         self._show_detail()
@@ -197,7 +199,7 @@ class HandsetsScreen(Revisited):
 
     def _dialog_closed(self, said: str | None) -> None:
         if said:
-            self.notify(said, title="Done", markup=False)
+            toast(self, said)
         self.reload()
 
     def _refuse(self, text: str) -> None:

@@ -37,6 +37,15 @@ from voiceconsole.tui.work import OneWrite, call_service
 CHANGE_COLUMNS = ("Change", "Product", "QTY now", "New QTY", "From")
 
 
+def change_words(now: int, new: int) -> str:
+    """A scheduled change as a person says it (its id is the console's, not theirs)."""
+    if new > now:
+        return f"{new - now} more"
+    if new < now:
+        return f"{now - new} fewer"
+    return "no change"
+
+
 class ManageServicesDialog(ModalScreen[None]):
     CSS_PATH = "manage_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -126,7 +135,7 @@ class ManageServicesDialog(ModalScreen[None]):
             (
                 str(change.id),
                 (
-                    str(change.id),
+                    change_words(service.quantity, change.new_quantity),
                     plain(change.product),
                     str(service.quantity),
                     str(change.new_quantity),

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-import phonenumbers
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from voiceconsole.domain.phone import national
+from voiceconsole.domain.phone import national, read_from
 from voiceconsole.services import numbers as svc
 from voiceconsole.services.views import NumberView
 from voiceconsole.tui.screens.form_buttons import CloseButton
@@ -43,10 +42,7 @@ TEXT_ORDER = ("label", "caller_id_override", "forward_always", "forward_busy", "
 
 def shown_number(target: str | None, own: str) -> str:
     """A stored number as the user would type it: national if of the same country."""
-    if not target:
-        return ""
-    same = phonenumbers.parse(target).country_code == phonenumbers.parse(own).country_code
-    return national(target) if same else target
+    return read_from(target, own) if target else ""
 
 
 class ConfigureDialog(NumberDialog):

@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import VoiceconsoleError
+from voiceconsole.domain.words import counted
 from voiceconsole.services.floor_ports import FloorPortView, allocate_floor_ports, patch_floor_port
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.switch_ports import power_cycle
@@ -76,7 +77,7 @@ class AllocatePortsDialog(PortDialog):
 
     def body(self) -> ComposeResult:
         yield Static(
-            plain(f"{len(self.ports)} floor port(s): {port_list(self.ports)}"),
+            plain(f"{counted(len(self.ports), 'floor port')}: {port_list(self.ports)}"),
             classes="dialog-text",
         )
         with Horizontal(classes="dialog-field"):
@@ -122,7 +123,7 @@ class AllocatePortsDialog(PortDialog):
         )
 
     def said(self, result: int) -> str:
-        return f"Allocated {result} floor port(s) to {self.to}: {port_list(self.ports)}"
+        return f"Allocated {counted(result, 'floor port')} to {self.to}: {port_list(self.ports)}"
 
 
 class PatchPortDialog(PortDialog):

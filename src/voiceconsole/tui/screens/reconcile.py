@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from voiceconsole.domain.words import counted
 from voiceconsole.services.reconcile import KINDS, Reconciliation, reconcile
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -103,8 +104,8 @@ class ReconcileScreen(Screen[None]):
         findings = sum(len(r.findings) for r in found)
         self.query_one("#title", Static).update(
             plain(
-                f"{self._where()} · {len(found)} occupier(s) · {clean} clean · "
-                f"{findings} finding(s)",
+                f"{self._where()} · {counted(len(found), 'occupier')} · {clean} clean · "
+                f"{counted(findings, 'finding')}",
                 "bold",
             )
         )

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.port_roles import ROLE_SUMMARY, SwitchPortRole
+from voiceconsole.domain.words import counted
 from voiceconsole.services.floor_ports import FloorPortView
 from voiceconsole.services.switch_ports import (
     ApplyResult,
@@ -30,7 +31,7 @@ from voiceconsole.services.switch_ports import (
 )
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.port_dialogs import UNSURE, port_list
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import Said, outcome_title, plain
 from voiceconsole.tui.work import OneWrite, call_service
 
 
@@ -49,7 +50,7 @@ def plan_text(plan: RolePlan) -> Text:
     for switch in plan.switches:
         labels = " ".join(p.label for p in switch.ports)
         text.append(f"{switch.target.hostname}", style="bold")
-        text.append(f"  {len(switch.ports)} port(s): {labels}\n")
+        text.append(f"  {counted(len(switch.ports), 'port')}: {labels}\n")
         if switch.error:
             text.append(f"  cannot be changed: {switch.error}\n", style="bold red")
         elif switch.diff.strip():
@@ -122,7 +123,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
         """One line: the role (or what became of it), then the ports."""
         text = Text()
         text.append(f"Set role: {result or role}" if role or result else "Set role", style="bold")
-        text.append(f" · {len(self.ports)} floor port(s): {port_list(self.ports)}")
+        text.append(f" · {counted(len(self.ports), 'floor port')}: {port_list(self.ports)}")
         return text
 
     def on_mount(self) -> None:
@@ -164,7 +165,8 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
             self.query_one("#confirm", Button).disabled = not ready
             if ready:
                 self.say(
-                    f"ctrl+s commits on {len(plan.ready)} switch(es); one that fails rolls back.",
+                    f"ctrl+s commits on {counted(len(plan.ready), 'switch', 'switches')}; "
+                    "one that fails rolls back.",
                     "italic",
                 )
             else:
@@ -204,13 +206,13 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
         ):
             self.query_one("#confirm", Button).disabled = True
             self.query_one("#roles", OptionList).disabled = True
-            self.say(f"Committing on {len(plan.ready)} switch(es)…", "italic")
+            self.say(f"Committing on {counted(len(plan.ready), 'switch', 'switches')}…", "italic")
 
     def _switch_done(self, switch: SwitchPlan, result: ApplyResult) -> None:
         """One switch has answered (called on the event loop as each finishes)."""
         if result.committed:
             self.progress[switch.target.hostname] = plain(
-                f"done {len(switch.ports)} port(s)", "green"
+                f"done {counted(len(switch.ports), 'port')}", "green"
             )
         else:
             self.progress[switch.target.hostname] = plain(
@@ -230,7 +232,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
         self.outcome = outcome
         text = Text()
         failed = f", {outcome.failed} not changed" if outcome.failed else ""
-        title = f"{outcome.role.value}: {outcome.done} port(s) done{failed}"
+        title = f"{outcome.role.value}: {counted(outcome.done, 'port')} done{failed}"
         self.query_one("#role-title", Static).update(self._title(result=title))
         text.append_text(outcome_text(outcome))
         self.show(text)
@@ -262,4 +264,9 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
             self.dismiss(None)
             return
         failed = f"; {outcome.failed} not changed" if outcome.failed else ""
-        self.dismiss(f"{outcome.done} floor port(s) set to {outcome.role.value}{failed}")
+        self.dismiss(
+            Said(
+                f"{counted(outcome.done, 'floor port')} set to {outcome.role.value}{failed}",
+                outcome_title(outcome.done, failed=outcome.failed),
+            )
+        )

@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Select, Static
 
 from voiceconsole.domain.platforms import PROFILES
+from voiceconsole.domain.words import counted
 from voiceconsole.services.host_keys import trust
 from voiceconsole.services.switch_inventory import (
     MappedPort,
@@ -269,7 +270,8 @@ class MapPortsDialog(SwitchDialog):
         made = sum(p.created for p in result)
         first, last = (result[0].label, result[-1].label) if result else ("", "")
         return (
-            f"Patched {len(result)} floor port(s) to {self.switch.hostname} ({first} to {last}); "
+            f"Patched {counted(len(result), 'floor port')} to {self.switch.hostname} "
+            f"({first} to {last}); "
             f"{made} new"
         )
 
@@ -286,9 +288,9 @@ class RemoveSwitchDialog(SwitchDialog):
         s = self.switch
         yield Static(
             plain(
-                f"{s.hostname} leaves the inventory with its {s.ports} ports. Its {s.patched} "
-                "floor port(s) stay, no longer patched to a switch. Nothing is sent to the "
-                "switch."
+                f"{s.hostname} leaves the inventory with its {counted(s.ports, 'port')}. Its "
+                f"{counted(s.patched, 'floor port')} {'stays' if s.patched == 1 else 'stay'}, "
+                "no longer patched to a switch. Nothing is sent to the switch."
             ),
             classes="dialog-text",
         )
@@ -301,4 +303,4 @@ class RemoveSwitchDialog(SwitchDialog):
         return lambda: remove_switch(app.db, app.actor, self.switch.hostname)
 
     def said(self, result: int) -> str:
-        return f"Removed {self.switch.hostname}; {result} floor port(s) unpatched"
+        return f"Removed {self.switch.hostname}; {counted(result, 'floor port')} unpatched"

@@ -13,8 +13,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from voiceconsole.domain.words import counted
 from voiceconsole.services.switch_inventory import SwitchCheck, SwitchView, list_switches
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable
@@ -131,7 +132,11 @@ class SwitchesScreen(Screen[None]):
         self.query_one("#switches", ListTable).show_rows(rows)
         ready = sum(s.status == "ready" for s in found)
         self.query_one("#title", Static).update(
-            plain(f"Switches of {self.site} · {len(found)} switch(es) · {ready} ready", "bold")
+            plain(
+                f"Switches of {self.site} · {counted(len(found), 'switch', 'switches')} · "
+                f"{ready} ready",
+                "bold",
+            )
         )
         self._show_detail()
 
@@ -148,7 +153,7 @@ class SwitchesScreen(Screen[None]):
 
     def _then_refresh(self, said: str | None) -> None:
         if said:
-            self.notify(said, markup=False)
+            toast(self, said)
         self.action_refresh()
 
     def action_add(self) -> None:

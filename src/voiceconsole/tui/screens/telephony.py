@@ -45,7 +45,7 @@ from voiceconsole.tui.screens.number_rows import (
     range_text,
 )
 from voiceconsole.tui.screens.returning import Revisited
-from voiceconsole.tui.text import plain
+from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -444,7 +444,7 @@ class TelephonyScreen(MarkingKeys, Revisited):
             if unsure:
                 self.reload()
             return
-        self.notify(said, title="Done", markup=False)
+        toast(self, said)
         self.marked.clear()
         self.reload()
 
