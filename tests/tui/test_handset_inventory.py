@@ -177,9 +177,7 @@ async def test_add_a_handset_into_stock(make_app, console_db) -> None:
         assert isinstance(app.screen, HandsetInventoryScreen)
         assert any(f"Added Spare T33G ({NEW}, yealink-t33g) in stock" in n for n in notes(app))
         assert highlighted(app) == NEW  # the cursor on the new handset
-        assert "7 handsets: 6 deployed, 1 in stock · 0/58 line keys used" in text_of(
-            app, "#title"
-        )
+        assert "7 handsets: 6 deployed, 1 in stock · 0/58 line keys used" in text_of(app, "#title")
     found = (await handsets(console_db))[NEW]
     assert found == {
         "label": "Spare T33G",
