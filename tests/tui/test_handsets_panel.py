@@ -26,6 +26,7 @@ from voiceconsole.services.provisioning_server import run_provisioning_server
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
 from voiceconsole.tui.screens.handsets import HandsetsScreen
 from voiceconsole.tui.screens.reconcile import ReconcileScreen
+from voiceconsole.tui.widgets.list_table import ListTable
 
 # From the sites list: LON1, its second occupier (brightwater-legal), h for its handsets:
 # "Brightwater desk 2" (Panasonic, manual, 2 line keys) and "Brightwater reception" (Poly,
@@ -383,3 +384,25 @@ async def test_a_second_occupiers_panel_shows_nothing_of_the_first(make_app) -> 
         assert "Brightwater reception" in shown
         assert not any(name.startswith("Acme") for name in shown)
         assert text_of(app, "#title").startswith("Handsets of brightwater-legal at LON1")
+
+
+async def test_enter_on_a_finding_opens_what_it_names(make_app) -> None:
+    from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
+    from voiceconsole.tui.screens.telephony import TelephonyScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 34)) as pilot:
+        await press(pilot, "down", "enter", "R", "tab")  # LON1; acme-analytics' findings
+        findings = app.screen.query_one("#findings")
+        assert app.focused is findings
+        assert "020 7946 0001 is active" in str(findings.get_row_at(0)[1])
+        await press(pilot, "enter")  # the number, in the site's numbers
+        assert isinstance(app.screen, TelephonyScreen) and app.screen.site == "LON1"
+        number = app.screen.query_one("#numbers")
+        assert str(number.get_row_at(number.cursor_row)[1]).startswith("020 7946 0001")
+        await press(pilot, "escape")
+        assert isinstance(app.screen, ReconcileScreen)
+        await press(pilot, "end", "enter")  # Acme desk 2 on 1F-003: the port in the grid
+        assert isinstance(app.screen, FloorPortsScreen)
+        grid = app.screen.query_one(ListTable)
+        assert grid.selected_key == "1F-003"

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import keys_then_settle, press, typed
+from conftest import keys_then_settle, press, settle, typed
 
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.tui.app import VoiceconsoleApp
@@ -74,3 +74,23 @@ async def test_the_no_sites_word_only_when_there_are_none(make_app, empty_app) -
         await press(pilot, "slash", *typed("nothing-like-this"))
         assert app.screen.query_one(ListTable).row_count == 0
         assert not app.screen.query_one("#no-sites").display  # a filter, not an empty estate
+
+
+async def test_a_cut_name_is_shown_in_full_under_the_list(make_app) -> None:
+    """At 80 columns the sites' names give way (ending in …); the highlighted one is in full
+    on the line under the list. At 160 nothing is cut and the line takes no room."""
+    from voiceconsole.tui.widgets.row_detail import RowDetail
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        detail = app.screen.query_one(RowDetail)
+        table = app.screen.query_one("#sites")
+        assert str(table.get_row_at(0)[1]) == "Northwind Wellington Place, Leeds"
+        assert detail.display and "Name: Northwind Wellington Place, Leeds" in str(detail.render())
+        await press(pilot, "down")
+        assert "Name: Northwind Aldgate, London" in str(detail.render())
+    app = make_app()
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query_one(RowDetail).display

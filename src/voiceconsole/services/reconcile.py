@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
+    Floor,
     FloorPort,
     Handset,
     HandsetLine,
@@ -32,8 +33,13 @@ from voiceconsole.services.lookup import site_by_ref
 @dataclass(frozen=True)
 class Finding:
     kind: str  # a word scripts can match: see KINDS
-    subject: str  # the number, handset or figure it is about
+    subject: str  # the number (E.164), handset or figure it is about
     text: str
+    # A handset's finding: its MAC, and the floor port (and that port's floor) it is on, for
+    # the console to open what the finding names.
+    mac: str | None = None
+    port: str | None = None
+    floor: str | None = None
 
 
 STATUS_WORDS = {
@@ -130,8 +136,10 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
                 SwitchPort.role,
                 SwitchPort.observed_role,
                 FloorPort.label,
+                Floor.name,
             )
             .outerjoin(FloorPort, FloorPort.id == Handset.floor_port_id)
+            .outerjoin(Floor, Floor.id == FloorPort.floor_id)
             .outerjoin(SwitchPort, SwitchPort.id == FloorPort.switch_port_id)
             .where(Handset.occupier_id == occupier_id, Handset.site_id == site_id)
         )
@@ -194,7 +202,7 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
                 f"{found.active_numbers} active numbers for a voice quantity of {quantity}",
             )
         )
-    for label, mac, role, observed, port in handsets:
+    for label, mac, role, observed, port, floor in handsets:
         name = label or mac
         if port is None:
             continue  # not known where it is plugged in: nothing to compare
@@ -202,6 +210,13 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
         if seen is not SwitchPortRole.VOICE:
             said = seen.value if seen else "no role"
             found.findings.append(
-                Finding("handset_on_data_port", name, f"{name} is on {port}, which has {said}")
+                Finding(
+                    "handset_on_data_port",
+                    name,
+                    f"{name} is on {port}, which has {said}",
+                    mac=mac,
+                    port=port,
+                    floor=floor,
+                )
             )
     return found

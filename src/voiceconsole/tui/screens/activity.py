@@ -16,6 +16,7 @@ from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows, open_entry
 from voiceconsole.tui.widgets.list_table import ListTable, Row
+from voiceconsole.tui.widgets.row_detail import RowDetail
 
 FILTERS = ("site", "occupier", "actor", "action")
 EXACT_FILTERS = {"f-site", "f-occupier"}
@@ -60,6 +61,7 @@ class ActivityScreen(Revisited):
                     value=self.initial.get(name, ""), placeholder=PLACEHOLDERS[name], id=f"f-{name}"
                 )
         yield ListTable(JOURNAL_COLUMNS, self.load, id="journal", opens=True)
+        yield RowDetail("journal")
         yield ConsoleFooter()
 
     def on_mount(self) -> None:

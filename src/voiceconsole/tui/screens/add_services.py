@@ -68,6 +68,13 @@ def preview_lines(result: AddServicesResult) -> list[tuple[str, str]]:
 
 
 class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
+    HELP_TITLE = "Add services"
+    PURPOSE = (
+        "Give an occupier a voice service at this site. The preview shows exactly what "
+        "confirming will do: on a first-time service, the numbers allocated and activated "
+        "(and the main number); otherwise why nothing is automated."
+    )
+    WORDS = ("first time", "QTY", "batch of 5", "main number", "spare", "pool")
     CSS_PATH = "add_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Confirm", id="wizard.confirm", priority=True),
@@ -104,7 +111,7 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
         with Horizontal(classes="buttons"):
             yield Button("Confirm (ctrl+s)", variant="primary", id="confirm", disabled=True)
             yield Button("Cancel (esc)", id="cancel")
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         app: Any = self.app
@@ -239,6 +246,9 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
 class AddServicesResultScreen(CloseButton, Screen[None]):
     """What adding the service did, after the commit."""
 
+    HELP_TITLE = "Services added"
+    PURPOSE = "What adding the service did, as committed."
+    WORDS = ("QTY", "main number", "spare")
     CSS_PATH = "add_services.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter", "close", "Close", id="wizard.result.close"),
@@ -263,4 +273,4 @@ class AddServicesResultScreen(CloseButton, Screen[None]):
             yield Static(styled(lines), id="result")
         with Horizontal(classes="buttons"):
             yield Button("Close (enter)", variant="primary", id="close")
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()

@@ -31,7 +31,8 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog Button { margin-right: 1; }
     """
 
-    def __init__(self, title: str, question: str, *, yes: str = "Yes") -> None:
+    def __init__(self, title: str, question: str, *, yes: str = "do it") -> None:
+        """`yes`: what "yes" does, in a few words ("cancel it")."""
         super().__init__()
         self.title_text = title
         self.question = question
@@ -42,7 +43,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(plain(self.title_text, "bold"))
             yield Static(plain(self.question), id="question")
             with Horizontal():
-                yield Button(f"{self.yes} (y)", variant="warning", id="yes", compact=True)
+                yield Button(f"Yes, {self.yes} (y)", variant="warning", id="yes", compact=True)
                 yield Button("No (n, esc)", id="no", compact=True)
         yield ConsoleFooter()
 

@@ -48,6 +48,13 @@ class PortTable(ListTable):
 
 
 class FloorPortsScreen(MarkingKeys, Screen[None]):
+    HELP_TITLE = "Floor ports"
+    PURPOSE = (
+        "The floor ports of a site, floor by floor, with the switch port role of each and "
+        "what the switch shows (link, PoE, the device by LLDP). Mark ports and set their role"
+        " on the switches; each switch's change is shown before it is made."
+    )
+    WORDS = ("floor port", "role", "drift", "LLDP", "occupier", "marked")
     CSS_PATH = ["lists.tcss", "floor_ports.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "set_role", "Set role", id="floor_ports.set_role"),
@@ -99,7 +106,7 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
         yield PortTable(COLUMNS, self.load, id="ports")
         yield Static("", id="detail")
         yield Static("", id="status")
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         app: Any = self.app

@@ -38,6 +38,7 @@ from voiceconsole.tui.screens.handset_rows import (
     summary,
 )
 from voiceconsole.tui.text import Said, outcome_title, plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.work import OneWrite
 
 UNSURE = (
@@ -111,6 +112,7 @@ class LoginWork(ConfirmOrCancel, ModalScreen[str | None]):
                     f"{self.confirm_label} (ctrl+s)", variant="primary", id="confirm", compact=True
                 )
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield ConsoleFooter()
 
     def body(self) -> ComposeResult:
         yield from ()

@@ -107,6 +107,11 @@ def inventory_detail(handset: HandsetView | None, steps: str, site: str) -> Text
 
 
 class HandsetInventoryScreen(Screen[None]):
+    HELP_TITLE = "Handsets of a site"
+    PURPOSE = (
+        "Every handset at a site: add, edit, move, mark faulty, retire, and import from a CSV file."
+    )
+    WORDS = ("handset", "line key", "occupier", "floor port")
     CSS_PATH = ["lists.tcss", "handset_inventory.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add", id="handset_inventory.add"),
@@ -137,7 +142,7 @@ class HandsetInventoryScreen(Screen[None]):
         yield ListTable(INVENTORY_COLUMNS, id="inventory")
         yield Static("", id="inventory-detail")
         yield Static(plain(KEYS_HINT, "dim"), id="inventory-keys")
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#inventory", ListTable)

@@ -18,7 +18,17 @@ from voiceconsole.services.handsets import HandsetView, LoginResult
 from voiceconsole.tui.text import plain
 
 # The lines first, so that a narrow terminal shows them; the rest scrolls into view.
-HANDSET_COLUMNS = ("Handset", "Line", "Number", "Status", "Port", "Keys", "Model", "Login")
+# Model and Login give way first when the terminal is narrow.
+HANDSET_COLUMNS = (
+    "Handset",
+    "Line",
+    "Number",
+    "Status",
+    "Port",
+    "Keys",
+    ("Model", 8, 1),
+    ("Login", 6, 1),
+)
 
 METHOD_WORDS = {
     LoginMethod.REMOTE.value: "remote",

@@ -53,6 +53,13 @@ class PanelData:
 
 
 class HandsetsScreen(Revisited):
+    HELP_TITLE = "Handsets"
+    PURPOSE = (
+        "The handsets of an occupier (or a site) and the numbers logged in to their line "
+        "keys. Log numbers in and out; models that cannot be logged in remotely get the steps"
+        " for the engineer."
+    )
+    WORDS = ("handset", "line key", "re-sync", "main number", "active")
     CSS_PATH = ["lists.tcss", "handsets.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("l", "login", "Log in", id="handsets.login"),
@@ -86,7 +93,7 @@ class HandsetsScreen(Revisited):
             ),
             id="status",
         )
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.refill()

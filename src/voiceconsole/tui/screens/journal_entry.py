@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,7 +35,7 @@ class JournalEntryScreen(Screen[None]):
     WORDS = ("journal", "site", "occupier")
     DEFAULT_CSS = """
     JournalEntryScreen #entry-facts { padding: 0 1; height: auto; }
-    JournalEntryScreen #subjects { height: auto; max-height: 6; margin: 1 0 0 0; }
+    JournalEntryScreen #subjects { height: auto; max-height: 6; margin: 1 0 0 0; padding: 0 1; }
     JournalEntryScreen #changes-box { height: 1fr; padding: 0 1; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,16 +62,17 @@ class JournalEntryScreen(Screen[None]):
 
     def show(self, found: JournalEntry) -> None:
         entry = found.entry
-        facts = Text()
+        # A grid, so that a long summary wraps under itself, not under the labels.
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="bold", no_wrap=True)
+        facts.add_column()
         for label, value in (
             ("When", f"{moment(entry.at)} UTC"),
             ("Who", entry.actor),
             ("Action", entry.action),
             ("What", entry.summary),
         ):
-            facts.append(f"{label:<8}", style="bold")
-            facts.append(f"{value}\n")
-        facts.rstrip()
+            facts.add_row(label, plain(value))
         self.query_one("#entry-facts", Static).update(facts)
         options = []
         for code, name in found.sites:

@@ -83,7 +83,7 @@ class ManageServicesDialog(ModalScreen[None]):
                 )
             yield Static("", id="message")
             with Horizontal(classes="buttons"):
-                yield Button("Schedule (ctrl+s)", variant="primary", id="schedule")
+                yield Button("Schedule change (ctrl+s)", variant="primary", id="schedule")
                 yield Button("Cancel change (f8)", id="cancel-change")
                 yield Button("Close (esc)", id="close")
         yield ConsoleFooter()
@@ -212,7 +212,7 @@ class ManageServicesDialog(ModalScreen[None]):
                 self._cancel(int(key))
 
         self.app.push_screen(
-            ConfirmDialog("Cancel a scheduled change", question, yes="Cancel it"), answered
+            ConfirmDialog("Cancel a scheduled change", question, yes="cancel it"), answered
         )
 
     def _cancel(self, change_id: int) -> None:

@@ -78,11 +78,13 @@ class ConfigureDialog(NumberDialog):
                 yield self._text_field(key)
             with Horizontal(classes="dialog-field"):
                 yield Label("Voicemail", classes="dialog-label")
-                yield TickBox("on", self.initial["voicemail"], id="voicemail", compact=True)
+                yield TickBox(
+                    "", self.initial["voicemail"], says=("off", "on"), id="voicemail", compact=True
+                )
             yield self._text_field("voicemail_email")
             with Horizontal(classes="dialog-field"):
                 yield Label("Do not disturb", classes="dialog-label")
-                yield TickBox("on", self.initial["dnd"], id="dnd", compact=True)
+                yield TickBox("", self.initial["dnd"], says=("off", "on"), id="dnd", compact=True)
             with Horizontal(classes="dialog-field"):
                 yield Label("PIN", classes="dialog-label")
                 yield TickBox("reset: a new PIN, shown once", id="reset_pin", compact=True)

@@ -130,6 +130,13 @@ def report_text(report: ImportReport, *, from_file: bool) -> Text:
 
 
 class ImportNumbersScreen(ConfirmOrCancel, Screen[str | None]):
+    HELP_TITLE = "Import numbers"
+    PURPOSE = (
+        "Add numbers to a site's pool (or an occupier's ported or custom numbers) from a "
+        "range or a CSV file. A dry run checks every row first; nothing is written until you "
+        "confirm."
+    )
+    WORDS = ("pool", "origin", "available")
     CSS_PATH = ["lists.tcss", "telephony.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "confirm", "Import", id="telephony.import.confirm", priority=True),
@@ -187,7 +194,7 @@ class ImportNumbersScreen(ConfirmOrCancel, Screen[str | None]):
                 "Import (ctrl+s)", variant="primary", id="confirm", disabled=True, compact=True
             )
             yield Button("Cancel (esc)", id="cancel", compact=True)
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     @staticmethod
     def _row(label: str, field: Any) -> Horizontal:

@@ -19,6 +19,7 @@ from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.journal import JOURNAL_COLUMNS, journal_rows, open_entry
 from voiceconsole.tui.widgets.list_table import ListTable, Row
+from voiceconsole.tui.widgets.row_detail import RowDetail
 from voiceconsole.tui.work import call_service
 
 SERVICE_COLUMNS = ("Product", "Name", "QTY", "Since", "Scheduled changes")
@@ -54,12 +55,16 @@ class OccupierScreen(Revisited):
         with TabbedContent(id="tabs"):
             with TabPane("1 Services", id="services-tab"):
                 yield ListTable(SERVICE_COLUMNS, id="services")
+                yield RowDetail("services")
             with TabPane("2 Numbers", id="numbers-tab"):
                 yield ListTable(NUMBER_COLUMNS, self.load_numbers, id="numbers")
+                yield RowDetail("numbers")
             with TabPane("3 Floor ports", id="ports-tab"):
                 yield ListTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
+                yield RowDetail("ports")
             with TabPane("4 Activity", id="activity-tab"):
                 yield ListTable(JOURNAL_COLUMNS, self.load_activity, id="activity", opens=True)
+                yield RowDetail("activity")
         yield ConsoleFooter()
 
     def on_mount(self) -> None:

@@ -13,11 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.words import counted
-from voiceconsole.services.reconcile import KINDS, Reconciliation, reconcile
+from voiceconsole.services.reconcile import KINDS, Finding, Reconciliation, reconcile
 from voiceconsole.tui.text import count, plain
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable
+from voiceconsole.tui.widgets.row_detail import RowDetail
 from voiceconsole.tui.work import call_service
 
 RECONCILE_COLUMNS = (
@@ -40,6 +41,12 @@ def state_text(r: Reconciliation) -> Text:
 
 
 class ReconcileScreen(Screen[None]):
+    HELP_TITLE = "Reconciliation"
+    PURPOSE = (
+        "For each occupier: voice quantity against active numbers, logins, handsets and voice"
+        " ports, with what does not add up."
+    )
+    WORDS = ("QTY", "active", "main number", "handset", "floor port", "role")
     CSS_PATH = ["lists.tcss", "reconcile.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5,ctrl+r", "refresh", "Refresh", id="reconcile.refresh"),
@@ -56,9 +63,10 @@ class ReconcileScreen(Screen[None]):
         yield ConsoleHeader()
         yield Static(plain(self._where(), "bold"), classes="screen-title", id="title")
         yield ListTable(RECONCILE_COLUMNS, id="occupiers")
+        yield RowDetail("occupiers")
         yield Static("", id="findings-title")
-        yield ListTable(FINDING_COLUMNS, id="findings")
-        yield ConsoleFooter(compact=True)
+        yield ListTable(FINDING_COLUMNS, id="findings", opens=True)
+        yield ConsoleFooter()
 
     def _where(self) -> str:
         who = f"{self.occupier} at " if self.occupier else ""
@@ -131,6 +139,30 @@ class ReconcileScreen(Screen[None]):
             return
         title.update(plain(f"{r.occupier}: {len(r.findings)} to look at", "bold"))
         table.show_rows(
-            (f"{f.kind}:{f.subject}", (plain(KINDS.get(f.kind, f.kind)), plain(f.text)))
-            for f in r.findings
+            (str(i), (plain(KINDS.get(f.kind, f.kind)), plain(f.text)))
+            for i, f in enumerate(r.findings)
         )
+
+    def on_list_table_row_selected(self, event: ListTable.RowSelected) -> None:
+        r = self.found.get(self._selected() or "")
+        if event.table.id == "findings" and r is not None and event.key is not None:
+            open_finding(self.app, r, r.findings[int(event.key)])
+
+
+def open_finding(app: Any, r: Reconciliation, finding: Finding) -> None:
+    """Enter on a finding: what it names. A number in the site's numbers, a login waiting
+    for its phone in the occupier's handsets, a handset on the wrong port at that port in
+    the grid, too many active numbers at the occupier's services."""
+    from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
+    from voiceconsole.tui.screens.handsets import HandsetsScreen
+    from voiceconsole.tui.screens.occupier import OccupierScreen
+    from voiceconsole.tui.screens.telephony import TelephonyScreen
+
+    if finding.kind == "handset_on_data_port" and finding.port:
+        app.push_screen(FloorPortsScreen(r.site, finding.floor, port=finding.port))
+    elif finding.kind == "line_not_confirmed":
+        app.open_screen(HandsetsScreen, r.occupier, r.site)
+    elif finding.kind == "over_entitlement":
+        app.open_screen(OccupierScreen, r.occupier, r.site)
+    else:
+        app.open_screen(TelephonyScreen, r.site, search=finding.subject)

@@ -32,6 +32,7 @@ from voiceconsole.services.switch_ports import (
 from voiceconsole.tui.screens.form_buttons import ConfirmOrCancel
 from voiceconsole.tui.screens.port_dialogs import UNSURE, port_list
 from voiceconsole.tui.text import Said, outcome_title, plain
+from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.work import OneWrite, call_service
 
 
@@ -118,6 +119,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
                     "Confirm (ctrl+s)", variant="primary", id="confirm", compact=True, disabled=True
                 )
                 yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield ConsoleFooter()
 
     def _title(self, role: str | None = None, result: str | None = None) -> Text:
         """One line: the role (or what became of it), then the ports."""

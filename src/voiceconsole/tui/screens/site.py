@@ -17,6 +17,7 @@ from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_p
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable, Row
+from voiceconsole.tui.widgets.row_detail import RowDetail
 from voiceconsole.tui.work import call_service
 
 # The figures and the main number before the name, so that 80 columns show them.
@@ -24,18 +25,21 @@ OCCUPIER_COLUMNS = ("Occupier", "QTY", "Active", "Spare", "Main number", "Name")
 
 
 class SiteScreen(RefreshOnReturn, Revisited):
+    HELP_TITLE = "Site"
+    PURPOSE = "One site: its occupiers with their voice services and numbers, and its floor ports."
+    WORDS = ("site", "occupier", "pool", "QTY", "floor port")
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="site.telephony"),
         Binding("v", "activity", "Activity", id="site.activity"),
         Binding("slash", "focus_filter", "Filter", id="site.filter"),
-        Binding("o", "show_tab('occupiers')", "Occupiers", id="site.occupiers", show=False),
+        # The tab not shown (check_action hides the key of the one shown).
+        Binding("o", "show_tab('occupiers')", "Occupiers", id="site.occupiers"),
         Binding("p", "show_tab('ports')", "Floor ports", id="site.floor_ports"),
         Binding("g", "port_grid", "Port grid", id="site.port_grid"),
         Binding("R", "reconcile", "Reconcile", id="site.reconcile"),
-        # Not in the footer (80 columns are full): the palette and f1 list it.
-        Binding("w", "switches", "Switches", id="site.switches", show=False),
-        Binding("h", "handsets", "Handsets", id="site.handsets", show=False),
+        Binding("w", "switches", "Switches", id="site.switches"),
+        Binding("h", "handsets", "Handsets", id="site.handsets"),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -51,10 +55,12 @@ class SiteScreen(RefreshOnReturn, Revisited):
             with TabPane("Occupiers", id="occupiers-tab"):
                 yield FilterInput("Filter occupiers by name or code", id="occupier-filter")
                 yield ListTable(OCCUPIER_COLUMNS, self.load_occupiers, opens=True, id="occupiers")
+                yield RowDetail("occupiers")
             with TabPane("Floor ports", id="ports-tab"):
                 yield FilterInput("Filter floor ports by label", id="port-filter")
                 yield ListTable(FLOOR_PORT_COLUMNS, self.load_ports, id="ports")
-        yield ConsoleFooter(compact=True)
+                yield RowDetail("ports")
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.refill()
@@ -170,6 +176,15 @@ class SiteScreen(RefreshOnReturn, Revisited):
     def action_show_tab(self, name: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"{name}-tab"
         self.query_one(f"#{name}", ListTable).focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tab" and self.is_mounted:
+            return self.query_one("#tabs", TabbedContent).active != f"{parameters[0]}-tab"
+        return True
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        self.refresh_bindings()
 
     def action_focus_filter(self) -> None:
         tab = self.query_one("#tabs", TabbedContent).active

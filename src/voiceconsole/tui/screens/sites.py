@@ -15,6 +15,7 @@ from voiceconsole.tui.widgets.fields import FilterInput
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable, Row
+from voiceconsole.tui.widgets.row_detail import RowDetail
 
 # The figures first, so that an 80-column terminal shows them; the name is cut to fit.
 COLUMNS = (
@@ -42,6 +43,12 @@ NO_SITES = plain(
 
 
 class SitesScreen(RefreshOnReturn):
+    HELP_TITLE = "Sites"
+    PURPOSE = (
+        "Every site with its pool of numbers by state and its occupiers. LOW: the pool is "
+        "short of a UK batch of five."
+    )
+    WORDS = ("site", "pool", "available", "reserved", "active", "cooldown", "batch of 5")
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="sites.telephony"),
@@ -55,7 +62,8 @@ class SitesScreen(RefreshOnReturn):
         yield FilterInput(id="filter")
         yield Static(NO_SITES, id="no-sites")
         yield ListTable(COLUMNS, self.load, page_size=25, opens=True, id="sites")
-        yield ConsoleFooter(compact=True)
+        yield RowDetail("sites")
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable
+from voiceconsole.tui.widgets.row_detail import RowDetail
 from voiceconsole.tui.work import call_service
 
 # What fits 80 columns; the highlighted switch's key, login and findings are below the table.
@@ -71,6 +72,12 @@ def detail(switch: SwitchView | None) -> Text:
 
 
 class SwitchesScreen(Screen[None]):
+    HELP_TITLE = "Switches"
+    PURPOSE = (
+        "The switches of a site: add one, check it, trust its host key, map its interfaces to"
+        " floor ports, remove it."
+    )
+    WORDS = ("floor port", "role")
     CSS_PATH = ["lists.tcss", "switches.tcss"]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add switch", id="switches.add"),
@@ -91,10 +98,11 @@ class SwitchesScreen(Screen[None]):
         yield ConsoleHeader()
         yield Static(plain(f"Switches of {self.site}", "bold"), classes="screen-title", id="title")
         yield ListTable(SWITCH_COLUMNS, id="switches")
+        yield RowDetail("switches")
         # A switch with much missing has more lines of fixes than 80x24 shows: tab to scroll.
         with VerticalScroll(id="detail-box"):
             yield Static("", id="switch-detail")
-        yield ConsoleFooter(compact=True)
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]

@@ -61,7 +61,7 @@ COLUMNS = (
     ("Occupier", 16),
     ("Label", 16),
     "Origin",
-    "Features",
+    ("Features", 10, 1),  # gives way first: the detail line below shows them in full
 )
 
 # action, words in the actions menu

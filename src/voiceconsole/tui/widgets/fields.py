@@ -35,6 +35,14 @@ class TickBox(Checkbox):
     in a ticked and an unticked box and tells them apart by colour, which the ansi themes
     (and a monochrome terminal) lose. Unticked, the box is empty."""
 
+    def __init__(self, *args: Any, says: tuple[str, str] | None = None, **kwargs: Any) -> None:
+        """`says`: the label unticked and ticked ("off", "on"), for a box that is a switch."""
+        self.says = says
+        if says is not None:
+            value = args[1] if len(args) > 1 else kwargs.get("value", False)
+            args = (says[bool(value)], *args[1:])
+        super().__init__(*args, **kwargs)
+
     def on_mount(self) -> None:
         self._show_tick()
 
@@ -44,4 +52,6 @@ class TickBox(Checkbox):
 
     def _show_tick(self) -> None:
         self.BUTTON_INNER = "X" if self.value else " "
+        if self.says is not None:
+            self.label = self.says[bool(self.value)]
         self.refresh()

@@ -55,6 +55,14 @@ def ranked_keys(screen: Screen[Any]) -> list[tuple[Binding, bool, str]]:
     return [key for _, _, key in sorted(levels, key=lambda item: item[:2])]
 
 
+def label_of(screen: Screen[Any], binding: Binding) -> str:
+    """What the footer calls a key: a form's confirm key by its button's word ("Allocate",
+    "Release"), which the form may only know once open; the binding's description else."""
+    if binding.action == "confirm" and getattr(screen, "confirm_label", ""):
+        return str(screen.confirm_label)  # type: ignore[attr-defined]
+    return binding.description
+
+
 def key_width(key_display: str, description: str) -> int:
     return len(key_display) + 1 + len(description) + GAP
 
@@ -78,7 +86,7 @@ class ConsoleFooter(Footer):
         room -= sum(key_width(self._display(key), label) for key, _, label in pinned)
         shown = []
         for binding, enabled, tooltip in ranked:
-            width = key_width(self.app.get_key_display(binding), binding.description)
+            width = key_width(self.app.get_key_display(binding), label_of(screen, binding))
             if width > room:
                 break  # what shows is always the most important keys, in their order
             room -= width
@@ -96,7 +104,7 @@ class ConsoleFooter(Footer):
             yield FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
-                binding.description,
+                label_of(self.screen, binding),
                 binding.action,
                 disabled=not enabled,
                 tooltip=tooltip,

@@ -44,9 +44,11 @@ class ConsoleHeader(Widget):
         middle = max(0, self.size.width - ICON_WIDTH - RIGHT_WIDTH)
         marks = Content.styled(f"{self._marked:,} marked ", "bold") if self._marked else Content("")
         marks = marks.truncate(RIGHT_WIDTH)
-        # Content.center pads to more than `middle`: cut back to it, or the marks fall off
-        # the right edge.
-        title = title.center(middle, ellipsis=True).truncate(middle, pad=True)
+        # Centred on the whole line (the icon and the marks are not as wide), cut to the room
+        # between them.
+        left = max(0, min((self.size.width - title.cell_length) // 2 - ICON_WIDTH, middle))
+        title = title.truncate(middle - left, ellipsis=True).pad_left(left)
+        title = title.truncate(middle, pad=True)
         return Content.assemble(
             Content(f" {self.icon}").truncate(ICON_WIDTH, pad=True),
             title,

@@ -189,6 +189,7 @@ class ListTable(ScrollView, can_focus=True):
         offers "Open"; other lists do not show the key."""
         super().__init__(**kwargs)
         self.opens = opens
+        self.detail: Any = None  # a RowDetail under the list (widgets/row_detail.py), if any
         self.loader = loader
         self.page_size = page_size or self.PAGE_SIZE
         self._labels = [as_text(c[0] if isinstance(c, tuple) else c) for c in columns]
@@ -414,6 +415,8 @@ class ListTable(ScrollView, can_focus=True):
         self._lines.clear()
         self._header = None
         self._shown_widths = self._fitted_widths()
+        if self.detail is not None:
+            self.detail.show(self)
         width = sum(w + 2 * PADDING for w in self._shown_widths if w)
         self.virtual_size = Size(width, len(self._rows) + 1)  # +1: the header line
         self.refresh()
@@ -530,6 +533,23 @@ class ListTable(ScrollView, can_focus=True):
 
     def _highlighted(self) -> None:
         self.post_message(self.RowHighlighted(self, self.cursor_row, self.selected_key))
+        if self.detail is not None:
+            self.detail.show(self)
+
+    def cuts(self) -> bool:
+        """Whether any column is narrower than its widest cell (some row is cut)."""
+        return any(w < n for w, n in zip(self._shown_widths, self._widths, strict=True))
+
+    def cut_cells(self) -> list[tuple[str, Text]]:
+        """The cells of the highlighted row that its columns cut: (column label, full text)."""
+        if not 0 <= self.cursor_row < len(self._rows):
+            return []
+        cells = self._rows[self.cursor_row][1]
+        return [
+            (label.plain, as_text(cell))
+            for label, cell, width in zip(self._labels, cells, self._shown_widths, strict=True)
+            if as_text(cell).cell_len > width
+        ]
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
