@@ -76,9 +76,7 @@ async def test_us_first_time_is_exact_and_has_no_main(db: Database) -> None:
     assert (result.automation, result.batch_size, result.main_number) == ("applied", 7, None)
     assert result.activated == result.allocated == [new_york(n) for n in range(100, 107)]
     assert result.spare == []
-    assert result.arithmetic == (
-        "exactly 7 (no batches in US); a main number is still to be nominated"
-    )
+    assert result.arithmetic == ("exactly 7 (no batches in US)")
 
 
 async def test_main_number_prefers_candidates(db: Database) -> None:

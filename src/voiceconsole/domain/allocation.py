@@ -34,10 +34,13 @@ class BatchShape:
     def describe(self) -> str:
         """The arithmetic in words, as the add-services preview shows it."""
         step = BATCH_SIZES.get(self.country)
-        # Without a main number in the batch, the site's main number is chosen by hand.
-        later = "" if self.main else "; a main number is still to be nominated"
         if step is None:
-            return f"exactly {self.quantity} (no batches in {self.country}){later}"
+            # No batch and no automatic main number outside the UK (domain.md): nothing to
+            # promise about a main number either.
+            return f"exactly {self.quantity} (no batches in {self.country})"
+        # A first-time UK service without a main number in its batch is at a site whose main
+        # numbers are chosen by hand (the occupier has no numbers there yet).
+        later = "" if self.main else "; a main number is still to be nominated"
         wanted = self.quantity + self.main
         text = f"QTY {self.quantity} + main number 1 = {wanted}" if self.main else f"QTY {wanted}"
         if wanted == self.batch_size:

@@ -85,7 +85,8 @@ class HelpScreen(ModalScreen[None]):
 
 def help_text(screen: Screen[Any]) -> Text:
     title = getattr(screen, "HELP_TITLE", "") or type(screen).__name__
-    text = Text(f"{title}\n", style="bold")
+    text = Text()
+    text.append(f"{title}\n", style="bold")
     purpose = getattr(screen, "PURPOSE", "")
     if purpose:
         text.append(f"{purpose}\n")

@@ -107,7 +107,8 @@ class JournalEntryScreen(Screen[None]):
 def changes_text(found: JournalEntry) -> Text:
     entry = found.entry
     lines = describe(entry.before, entry.after, found.occupier_codes)
-    text = Text("Before → after\n", style="bold underline")
+    text = Text()
+    text.append("Before → after\n", style="bold underline")
     if not lines:
         text.append("No data recorded beside the summary.", style="dim")
         return text
