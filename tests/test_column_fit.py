@@ -7,20 +7,22 @@ from voiceconsole.tui.widgets.list_table import fit_widths
 # The journal's columns: When, Actor, Action, What, Sites, Occupiers (tui/widgets/journal.py)
 NATURAL = [16, 11, 21, 60, 4, 20]
 NARROWEST = [None, 6, 12, 30, 0, 0]
-TURNS = [0, 1, 1, 2, 2, 2]
+TURNS = [0, 1, 1, 2, 3, 3]
 
 
 def test_everything_whole_when_there_is_room() -> None:
     assert fit_widths(NATURAL, NARROWEST, TURNS, 132) == NATURAL
 
 
-def test_the_highest_turn_gives_way_first_the_widest_first() -> None:
-    # What narrows before Sites and Occupiers; they narrow together once What is level.
-    assert fit_widths(NATURAL, NARROWEST, TURNS, 120) == [16, 11, 21, 48, 4, 20]
-    assert fit_widths(NATURAL, NARROWEST, TURNS, 100) == [16, 11, 21, 30, 4, 18]
+def test_the_highest_turn_gives_way_first_and_what_takes_the_width_left() -> None:
+    # Occupiers narrows, then Sites and Occupiers are left out (no sliver of a few cells),
+    # and only then does What narrow.
+    assert fit_widths(NATURAL, NARROWEST, TURNS, 120) == [16, 11, 21, 60, 4, 8]
+    assert fit_widths(NATURAL, NARROWEST, TURNS, 116) == [16, 11, 21, 60, 4, 0]
+    assert fit_widths(NATURAL, NARROWEST, TURNS, 100) == [16, 11, 21, 56, 0, 0]
 
 
-def test_at_80_columns_the_last_columns_are_left_out_then_actor_and_action_narrow() -> None:
+def test_at_80_columns_what_keeps_30_and_actor_and_action_narrow() -> None:
     widths = fit_widths(NATURAL, NARROWEST, TURNS, 80 - 2 - 12)
     assert widths == [16, 11, 13, 30, 0, 0]
     assert sum(widths) - 2 * widths.count(0) <= 66

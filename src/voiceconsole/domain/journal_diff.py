@@ -154,13 +154,20 @@ class _Differ:
         if isinstance(value, list):
             return ", ".join(self.value(key, v) for v in value) or "none"
         if isinstance(value, dict):
-            return ", ".join(f"{_field_name(k)} {self.value(k, v)}" for k, v in value.items())
+            return ", ".join(
+                f"{_field_name(k)} {self.value(k, v)}" for k, v in value.items() if not _internal(k)
+            )
         return str(value)
 
 
 def _shown(record: dict[str, Any]) -> dict[str, Any]:
-    """A record without its internal ids (a change's row id means nothing to a person)."""
-    return {k: v for k, v in record.items() if k != "id"}
+    """A record without its internal ids (a row id means nothing to a person; occupiers are
+    said by code)."""
+    return {k: v for k, v in record.items() if not _internal(k)}
+
+
+def _internal(key: str) -> bool:
+    return key in ("id", "change") or (key.endswith("_id") and key != "occupier_id")
 
 
 def _records(value: Any) -> bool:

@@ -119,15 +119,15 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
             .order_by(PhoneNumber.e164_value)
         )
     ).all()
-    lines = dict(
-        (
-            await session.execute(
-                select(HandsetLine.number_id, HandsetLine.status).where(
-                    HandsetLine.number_id.in_([n.id for n in numbers] or [-1])
-                )
-            )
-        ).all()
-    )
+    # number id -> (its line's status, the MAC of the handset it is logged in to)
+    lines = {
+        number_id: (status, mac)
+        for number_id, status, mac in await session.execute(
+            select(HandsetLine.number_id, HandsetLine.status, Handset.mac)
+            .join(Handset, Handset.id == HandsetLine.handset_id)
+            .where(HandsetLine.number_id.in_([n.id for n in numbers] or [-1]))
+        )
+    }
     handsets = (
         await session.execute(
             select(
@@ -163,7 +163,7 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
             continue
         if state is NumberState.ACTIVE:
             found.active_numbers += 1
-            status = lines.get(number_id)
+            status, mac = lines.get(number_id, (None, None))
             if status is None:
                 found.findings.append(
                     Finding(
@@ -177,7 +177,9 @@ async def _one(session, occupier_id: int, occupier: str, site_id: int, site: str
                 if status not in CONFIRMED:
                     waiting = STATUS_WORDS.get(status, status.replace("_", " "))
                     found.findings.append(
-                        Finding("line_not_confirmed", e164, f"{national(e164)} is {waiting}")
+                        Finding(
+                            "line_not_confirmed", e164, f"{national(e164)} is {waiting}", mac=mac
+                        )
                     )
     # Spares are normal (UK batches of 5); one is a finding only while the entitlement has
     # room for it: the occupier pays for a line it is not getting.

@@ -10,6 +10,7 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from voiceconsole.domain.phone import national
 from voiceconsole.services.finder import Found, find, remembered
 from voiceconsole.tui.work import report_failure
 
@@ -67,7 +68,7 @@ def open_found(app: Any, found: Found) -> None:
     elif found.kind == "occupier" and site:
         app.open_screen(OccupierScreen, found.ref, site)
     elif found.kind == "number" and site:
-        app.open_screen(TelephonyScreen, site, search=found.ref)
+        app.open_screen(TelephonyScreen, site, search=national(found.ref))
     elif found.kind == "floor port" and site:
         app.push_screen(FloorPortsScreen(site, found.floor, port=found.ref))
     elif found.kind == "handset" and site and found.occupier:

@@ -486,6 +486,7 @@ class ImportHandsetsDialog(InventoryDialog):
     def _label(self, word: str) -> None:
         self.confirm_label = word
         self.query_one("#confirm", Button).label = f"{word} (ctrl+s)"
+        self.refresh_bindings()  # the footer names the key as the button does
 
     def _report(self, text: Text) -> None:
         self.query_one("#import-report", Static).update(text)

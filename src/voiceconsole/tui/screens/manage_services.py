@@ -198,9 +198,12 @@ class ManageServicesDialog(ModalScreen[None]):
         if not key or not key.isdecimal():
             self._say("There is no scheduled change to cancel.", "dim")
             return
-        service, change = next(
-            (s, c) for s in self.services for c in s.scheduled if str(c.id) == key
-        )
+        found = next(((s, c) for s in self.services for c in s.scheduled if str(c.id) == key), None)
+        if found is None:  # gone meanwhile (applied or cancelled elsewhere)
+            self._say("That change is no longer scheduled.", "dim")
+            self.reload()
+            return
+        service, change = found
         question = (
             f"Cancel the scheduled change of {change.product} from QTY {service.quantity} to "
             f"QTY {change.new_quantity} on {day(change.effective_on)}? It will not be applied; "

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from voiceconsole.domain.phone import national
 from voiceconsole.domain.words import counted
 from voiceconsole.services.reconcile import KINDS, Finding, Reconciliation, reconcile
 from voiceconsole.tui.text import count, plain
@@ -161,8 +162,8 @@ def open_finding(app: Any, r: Reconciliation, finding: Finding) -> None:
     if finding.kind == "handset_on_data_port" and finding.port:
         app.push_screen(FloorPortsScreen(r.site, finding.floor, port=finding.port))
     elif finding.kind == "line_not_confirmed":
-        app.open_screen(HandsetsScreen, r.occupier, r.site)
+        app.open_screen(HandsetsScreen, r.occupier, r.site, handset=finding.mac)
     elif finding.kind == "over_entitlement":
         app.open_screen(OccupierScreen, r.occupier, r.site)
     else:
-        app.open_screen(TelephonyScreen, r.site, search=finding.subject)
+        app.open_screen(TelephonyScreen, r.site, search=national(finding.subject))

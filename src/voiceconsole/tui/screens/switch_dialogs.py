@@ -120,6 +120,7 @@ class AddSwitchDialog(SwitchDialog):
     def _label(self, word: str) -> None:
         self.confirm_label = word
         self.query_one("#confirm", Button).label = f"{word} (ctrl+s)"
+        self.refresh_bindings()  # the footer names the key as the button does
 
     def _form(self) -> dict[str, Any] | None:
         address, credentials = self.value("#address"), self.value("#credentials")

@@ -3,8 +3,8 @@
 One policy for every screen and dialog:
 - a screen's keys rank in the order the screen declares them, after the focused widget's own
   (a list's "Open") and before the console-wide ones (f2, f3, quit); `f1 Help` and `^p Find`
-  are pinned on the right, so the keys that do not fit are always one `f1` away (the help
-  screen lists them all);
+  always end it (their room is kept first), so the keys that do not fit are always one `f1`
+  away (the help screen lists them all);
 - a dialog shows only its own keys: not the screen's underneath, not the console-wide ones;
 - a key is shown whole or not at all (Textual's footer cut the last one mid-word), and a
   less important key never takes the place of one that did not fit.
@@ -29,7 +29,7 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 GAP = 1  # the blank cell after each key of a compact footer
-# Pinned on the right of every screen's footer (not a dialog's): the rest of the keys and
+# At the end of every screen's footer (not a dialog's): the rest of the keys and
 # the palette's search are always there, whatever the width.
 PINNED = (("f1", "help", "Help"), ("ctrl+p", "command_palette", "Find"))
 
@@ -118,7 +118,13 @@ class ConsoleFooter(Footer):
         return (
             self.size.width,
             tuple(
-                (key, active.binding, active.enabled, active.tooltip)
+                (
+                    key,
+                    active.binding,
+                    active.enabled,
+                    active.tooltip,
+                    label_of(screen, active.binding),
+                )
                 for key, active in screen.active_bindings.items()
             ),
         )

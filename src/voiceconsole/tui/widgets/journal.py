@@ -8,16 +8,17 @@ from voiceconsole.services.audit import list_audit
 from voiceconsole.tui.text import moment, plain
 from voiceconsole.tui.widgets.list_table import Row
 
-# What happened comes before whom it concerns. When the view is narrow, What, Sites and
-# Occupiers give way first (Sites and Occupiers are left out before What is cut below 30),
-# then Actor and Action; Enter shows the entry in full (tui/screens/journal_entry.py).
+# What happened comes before whom it concerns. When the view is narrow, Sites and Occupiers
+# are left out first (the line under the list and the entry view show them), then What
+# narrows down to 30, then Actor and Action; Enter shows the entry in full
+# (tui/screens/journal_entry.py).
 JOURNAL_COLUMNS = (
     "When (UTC)",
     ("Actor", 6, 1),
     ("Action", 12, 1),
     ("What", 30, 2),
-    ("Sites", 0, 2),
-    ("Occupiers", 0, 2),
+    ("Sites", 0, 3),
+    ("Occupiers", 0, 3),
 )
 
 

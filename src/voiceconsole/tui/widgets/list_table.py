@@ -50,6 +50,7 @@ Loader = Callable[[str | None, int], Awaitable[list[Row]]]
 Column = str | tuple[str, int] | tuple[str, int, int]
 
 PADDING = 1  # blank cells either side of each column's text, as DataTable draws them
+SLIVER = 6  # a column that may be left out is, rather than shown narrower than this
 
 
 def as_text(cell: Cell) -> Text:
@@ -89,7 +90,7 @@ def fit_widths(
 
         def capped(level: int, base: list[int] = base, giving: set[int] = giving) -> list[int]:
             return [
-                max(min(w, level), min(w, narrowest[i] or 0)) if i in giving else w
+                _given_way(w, level, narrowest[i] or 0) if i in giving else w
                 for i, w in enumerate(base)
             ]
 
@@ -101,6 +102,15 @@ def fit_widths(
         shown = capped(low)
         if cost(shown) <= room:
             break
+    return shown
+
+
+def _given_way(width: int, level: int, narrowest: int) -> int:
+    """A column of `width` capped at `level`, not below `narrowest`; one that may be left out
+    (narrowest 0) is, rather than shown as a sliver of a few cells."""
+    shown = max(min(width, level), min(width, narrowest))
+    if narrowest == 0 and shown < min(width, SLIVER):
+        return 0
     return shown
 
 

@@ -1,8 +1,9 @@
 """The line under a list that shows the highlighted row's cut cells in full.
 
 A list's columns give way when the terminal is narrow (`fit_widths`); what they cut is
-here, "Name: Northwind Wellington Place, Leeds". The line takes room only while the list
-cuts some row (kept while the cursor moves, so the list does not jump).
+here, "Name: Northwind Wellington Place, Leeds". It takes room only while the list cuts
+some row, and it is kept while the cursor moves; it grows (to three lines at most) when a
+row's cut text needs more than one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from textual.widgets import Static
 
 class RowDetail(Static):
     DEFAULT_CSS = """
-    RowDetail { height: auto; padding: 0 1; display: none; }
+    RowDetail { height: auto; max-height: 3; padding: 0 1; display: none; }
     RowDetail.-shown { display: block; }
     """
 
