@@ -24,6 +24,7 @@ from voiceconsole.db.models import (
     ServiceAssignment,
 )
 from voiceconsole.domain.handsets import LineStatus
+from voiceconsole.domain.phone import national
 from voiceconsole.domain.states import NumberState
 from voiceconsole.handsets.provisioning import file_name
 
@@ -198,8 +199,10 @@ async def audit_matches_work(db: Database, journal: Journal) -> list[str]:
             elif kind in ("login", "logout"):
                 number = key
         if number:
-            logins = entries("handset.login", rf"^logged \{number} in to ")
-            logouts = entries("handset.logout", rf"^logged \{number} out of ")
+            # Summaries name the number as people read it (national), not in E.164.
+            said = re.escape(national(number))
+            logins = entries("handset.login", rf"^logged {said} in to ")
+            logouts = entries("handset.logout", rf"^logged {said} out of ")
             on = await session.scalar(
                 select(func.count())
                 .select_from(HandsetLine)
