@@ -10,6 +10,7 @@ from pathlib import Path
 from voiceconsole.cli.context import CommandTree, Context, Handler, open_csv, positive, say
 from voiceconsole.cli.output import print_json, table, to_data
 from voiceconsole.domain.phone import read_from
+from voiceconsole.domain.states import NumberState
 from voiceconsole.domain.words import counted
 from voiceconsole.services import numbers
 from voiceconsole.services.number_import import (
@@ -44,7 +45,7 @@ def register(cli: CommandTree) -> None:
     listing.add_argument("--site")
     listing.add_argument("--occupier")
     listing.add_argument(
-        "--state", choices=["available", "reserved", "active", "cooldown", "port_out"]
+        "--state", choices=[s.value for s in NumberState]
     )
     listing.add_argument("--origin", choices=["pool", "ported", "custom"])
     listing.add_argument("--search", help="part of a number (national or E.164) or label")

@@ -74,6 +74,17 @@ class ProductCategory(enum.StrEnum):
     VOICE = "voice"
 
 
+class PortingState(enum.StrEnum):
+    """A port-in order's life (domain.porting has the moves between them)."""
+
+    REQUESTED = "requested"  # the occupier asked; the order is not with the carrier yet
+    SUBMITTED = "submitted"  # sent to the losing carrier
+    AGREED = "agreed"  # the carrier committed to a date (firm order commitment, FOC)
+    COMPLETED = "completed"  # the numbers are ours, the occupier's
+    REJECTED = "rejected"  # the losing carrier refused it
+    CANCELLED = "cancelled"  # withdrawn by the operator or the occupier
+
+
 class ChangeStatus(enum.StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
@@ -105,6 +116,8 @@ class OperatorSettings(Base):
     default_cooldown_days: Mapped[int] = mapped_column(Integer, default=90)
     # A site pool is "low" below this many available numbers (or below the next UK batch).
     low_stock_threshold: Mapped[int] = mapped_column(Integer, default=10)
+    # The sites list warns this many days before a pool is forecast to run short.
+    forecast_warning_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
 
 class Site(Base):
@@ -140,6 +153,14 @@ class Site(Base):
     sip_registration_check: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=sa_false()
     )
+    # The role a floor port goes back to when its occupier moves out.
+    default_port_role: Mapped[SwitchPortRole] = mapped_column(
+        _enum(SwitchPortRole, "default_port_role"),
+        default=SwitchPortRole.DISABLED,
+        server_default="disabled",
+    )
+    # None: the operator's forecast_warning_days.
+    forecast_warning_days: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class Floor(Base):
@@ -187,6 +208,8 @@ class Occupancy(Base):
     since: Mapped[dt.date] = mapped_column(Date)
     # The occupier's own data VLAN at this site; None: the site's data VLAN.
     data_vlan: Mapped[int | None] = mapped_column(Integer)
+    # Set when the occupier moved out (services.move_out); None while it is here.
+    ended_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
 
 
 class Product(Base):
@@ -253,6 +276,69 @@ class NumberRange(Base):
     occupier_id: Mapped[int | None] = mapped_column(ForeignKey("occupiers.id"))
     imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+    # The port-in order that brings (or brought) these numbers; None for imported ranges.
+    porting_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("porting_orders.id"), index=True, default=None
+    )
+
+
+class PortingOrder(Base):
+    """Numbers an occupier brings from another carrier (a port-in), per occupier and site.
+
+    Its numbers are in number_ranges (porting_order_id), held in state `porting_in` while
+    the order is open."""
+
+    __tablename__ = "porting_orders"
+    __table_args__ = (Index(None, "site_id", "state"), Index(None, "occupier_id", "site_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    occupier_id: Mapped[int] = mapped_column(ForeignKey("occupiers.id"))
+    losing_carrier: Mapped[str] = mapped_column(String(100))
+    # The occupier's account with the losing carrier, which the carrier checks the order by.
+    account_ref: Mapped[str] = mapped_column(String(64))
+    requested_on: Mapped[dt.date] = mapped_column(Date)  # the date the occupier asked for
+    agreed_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # the FOC date
+    state: Mapped[PortingState] = mapped_column(
+        _enum(PortingState, "porting_state"), default=PortingState.REQUESTED
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")  # why rejected or cancelled
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class MoveOut(Base):
+    """An occupier leaving a site, scheduled for a date (or applied at once).
+
+    `ports_left`: the floor ports whose switch did not take the default role when it was
+    applied, kept for a retry ([{floor_port_id, label, switch, interface, role, error}])."""
+
+    __tablename__ = "move_outs"
+    __table_args__ = (
+        Index(None, "status", "effective_on"),
+        # One pending move-out per occupier and site.
+        Index(
+            "uq_move_outs_pending",
+            "occupier_id",
+            "site_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occupier_id: Mapped[int] = mapped_column(ForeignKey("occupiers.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[ChangeStatus] = mapped_column(
+        _enum(ChangeStatus, "move_out_status"), default=ChangeStatus.PENDING
+    )
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    ports_left: Mapped[list | None] = mapped_column(JSONType, default=None)  # type: ignore[type-arg]
 
 
 class PhoneNumber(Base):

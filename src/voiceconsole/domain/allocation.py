@@ -57,11 +57,14 @@ def batch_shape(country: str, quantity: int, with_main: bool) -> BatchShape:
     return BatchShape(country, quantity, main, math.ceil((quantity + main) / step) * step)
 
 
-def automation_skip_reason(voice_quantity: int, allocated_numbers: int) -> str | None:
+def automation_skip_reason(
+    voice_quantity: int, allocated_numbers: int, porting_in: int = 0
+) -> str | None:
     """Why the first-time automation must not run, or None when it runs.
 
-    `voice_quantity` is the occupier's current voice entitlement at the site and
-    `allocated_numbers` how many numbers it holds there (reserved or active).
+    `voice_quantity` is the occupier's current voice entitlement at the site,
+    `allocated_numbers` how many numbers it holds there (reserved or active) and `porting_in`
+    how many an open port-in order is bringing: those are its special numbers too.
     """
     if voice_quantity > 0:
         return (
@@ -74,6 +77,12 @@ def automation_skip_reason(voice_quantity: int, allocated_numbers: int) -> str |
         return (
             f"special numbers: {allocated_numbers} {plural} already allocated to the occupier at "
             "this site; those are used instead"
+        )
+    if porting_in > 0:
+        plural = "number is" if porting_in == 1 else "numbers are"
+        return (
+            f"special numbers: {porting_in} {plural} being ported in for the occupier at this "
+            "site; those are used instead"
         )
     return None
 

@@ -16,6 +16,9 @@ class NumberState(StrEnum):
     ACTIVE = "active"
     COOLDOWN = "cooldown"
     PORT_OUT = "port_out"
+    # Held for the occupier of an open porting order; becomes theirs (reserved) when the
+    # port completes, and leaves the inventory if the order is rejected or cancelled.
+    PORTING_IN = "porting_in"
 
 
 class Origin(StrEnum):
@@ -52,6 +55,8 @@ _WHY_NOT: dict[NumberState, str] = {
     NumberState.ACTIVE: "is active",
     NumberState.COOLDOWN: "is in cooldown",
     NumberState.PORT_OUT: "is held for port-out and is never given to another occupier",
+    NumberState.PORTING_IN: "is being ported in for its occupier and is not ours until the "
+    "port completes",
 }
 
 _HINT: dict[tuple[NumberAction, NumberState], str] = {
@@ -126,6 +131,7 @@ _WHILE = {
     NumberState.ACTIVE: "active",
     NumberState.COOLDOWN: "in cooldown",
     NumberState.PORT_OUT: "held for port-out",
+    NumberState.PORTING_IN: "being ported in",
 }
 _FIRST = {
     (NumberAction.RELEASE, NumberState.ACTIVE): "deactivate first",

@@ -76,6 +76,7 @@ class Holdings:
     active: int  # active numbers using a voice service (the main number excluded)
     allocated: int  # reserved or active, main number included
     main_number: str | None
+    porting_in: int = 0  # held for an open port-in order
 
     @property
     def free_services(self) -> int:
@@ -90,7 +91,8 @@ async def holdings(session: AsyncSession, occupier_id: int, site_id: int) -> Hol
                 active_numbers_sql(occupier_id, site_id),
                 numbers_in_state_sql(occupier_id, site_id, *HELD_STATES),
                 main_number_sql(occupier_id, site_id),
+                numbers_in_state_sql(occupier_id, site_id, NumberState.PORTING_IN),
             )
         )
     ).one()
-    return Holdings(int(row[0]), int(row[1]), int(row[2]), row[3])
+    return Holdings(int(row[0]), int(row[1]), int(row[2]), row[3], int(row[4]))

@@ -118,7 +118,7 @@ async def add_services(
                 f"{holder.name} already has {item.code} at {place.code}; change its quantity "
                 "with a scheduled change instead"
             )
-        reason = automation_skip_reason(held.voice_quantity, held.allocated)
+        reason = automation_skip_reason(held.voice_quantity, held.allocated, held.porting_in)
         result = AddServicesResult(
             occupier=holder.code,
             site=place.code,

@@ -28,6 +28,15 @@ GLOSSARY = {
     "active": "A number in service; each uses one of the occupier's voice services.",
     "cooldown": "A released number resting (90 days by default) before it is free again.",
     "port out": "A ported or custom number whose occupier left: never given to anyone else.",
+    "porting in": (
+        "A number an occupier is bringing from another carrier (a port-in order): held for "
+        "it, never allocated to anyone else, its own when the port completes."
+    ),
+    "port-in order": (
+        "An occupier's request to bring numbers from its old carrier: requested, submitted, "
+        "agreed for a date (the carrier's firm order commitment), completed; or rejected or "
+        "cancelled, with the reason."
+    ),
     "origin": "Where a number came from: pool, ported (from another provider) or custom.",
     "main number": (
         "An occupier's reception number at a site, at most one: virtual, never logged in to "

@@ -28,6 +28,7 @@ STATE_STYLE = {
     "active": "green",
     "cooldown": "dim",
     "port_out": "magenta",
+    "porting_in": "cyan",
 }
 
 

@@ -104,6 +104,7 @@ class TelephonyScreen(MarkingKeys, Revisited):
         "active",
         "cooldown",
         "port out",
+        "porting in",
         "origin",
         "main number",
         "marked",
