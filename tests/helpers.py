@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 from collections.abc import Sequence
@@ -170,3 +171,18 @@ async def pg_admin(statement: str) -> None:
             await conn.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+async def hold_then_release(db_url: str, lock: object, contenders: list) -> list:  # type: ignore[type-arg]
+    """Hold a row lock (PostgreSQL) or the write lock (SQLite) while the contenders start and
+    queue behind it, then let go: they all began before the first one's work was committed."""
+    blocker = Database(db_url)
+    try:
+        async with blocker.write() as session:
+            await session.execute(lock)  # type: ignore[call-overload]
+            tasks = [asyncio.create_task(c) for c in contenders]
+            await asyncio.sleep(1.5)
+            await session.rollback()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await blocker.close()

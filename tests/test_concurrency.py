@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 from allocation_worker import CONTESTED, allocate, allocate_in_process
-from helpers import LONDON, add_numbers, make_occupier, make_products, make_site, noon_in_london
+from helpers import (
+    LONDON,
+    add_numbers,
+    hold_then_release,
+    make_occupier,
+    make_products,
+    make_site,
+    noon_in_london,
+)
 from sqlalchemy import func, select
 
 from voiceconsole.db.database import Database
@@ -124,21 +132,6 @@ async def test_concurrent_allocation_postgresql_connections(postgres_url: str) -
         await db.close()
 
 
-async def _hold_then_release(db_url: str, lock: object, contenders: list) -> list:  # type: ignore[type-arg]
-    """Hold a row lock (PostgreSQL) or the write lock (SQLite) while the contenders start and
-    queue behind it, then let go: they all began before the first one's work was committed."""
-    blocker = Database(db_url)
-    try:
-        async with blocker.write() as session:
-            await session.execute(lock)  # type: ignore[call-overload]
-            tasks = [asyncio.create_task(c) for c in contenders]
-            await asyncio.sleep(1.5)
-            await session.rollback()
-        return await asyncio.gather(*tasks, return_exceptions=True)
-    finally:
-        await blocker.close()
-
-
 async def test_colleagues_adding_services_for_one_occupier_at_once(db_url: str) -> None:
     """Only one of them can be the first time; the others are upgrades and allocate nothing."""
     db = Database(db_url)
@@ -150,7 +143,7 @@ async def test_colleagues_adding_services_for_one_occupier_at_once(db_url: str) 
         for i in range(len(colleagues)):
             await create_product(db, "setup", code=f"line-{i}", name=f"Line {i}")
         lock = select(Occupancy).with_for_update()
-        outcomes = await _hold_then_release(
+        outcomes = await hold_then_release(
             db_url,
             lock,
             [
@@ -203,7 +196,7 @@ async def test_cancel_and_apply_of_one_change_at_once(db_url: str) -> None:
             effective_on=1,
         )
         tomorrow = noon_in_london(change.effective_on)
-        outcomes = await _hold_then_release(
+        outcomes = await hold_then_release(
             db_url,
             select(ScheduledChange).with_for_update(),
             [

@@ -89,6 +89,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         lab_command,
         number_commands,
         port_commands,
+        porting_commands,
         provisioning_commands,
         reconcile_command,
         service_commands,
@@ -101,6 +102,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     number_commands.register(tree)
     service_commands.register(tree)
     port_commands.register(tree)
+    porting_commands.register(tree)
     switch_commands.register(tree)
     handset_commands.register(tree)
     provisioning_commands.register(tree)

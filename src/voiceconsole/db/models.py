@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from voiceconsole import clock
 from voiceconsole.domain.handsets import HandsetState, SipTransport
 from voiceconsole.domain.port_roles import SwitchPortRole
+from voiceconsole.domain.porting import PortingState
 from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
 
 
@@ -72,17 +73,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
 
 class ProductCategory(enum.StrEnum):
     VOICE = "voice"
-
-
-class PortingState(enum.StrEnum):
-    """A port-in order's life (domain.porting has the moves between them)."""
-
-    REQUESTED = "requested"  # the occupier asked; the order is not with the carrier yet
-    SUBMITTED = "submitted"  # sent to the losing carrier
-    AGREED = "agreed"  # the carrier committed to a date (firm order commitment, FOC)
-    COMPLETED = "completed"  # the numbers are ours, the occupier's
-    REJECTED = "rejected"  # the losing carrier refused it
-    CANCELLED = "cancelled"  # withdrawn by the operator or the occupier
 
 
 class ChangeStatus(enum.StrEnum):
@@ -303,6 +293,10 @@ class PortingOrder(Base):
         _enum(PortingState, "porting_state"), default=PortingState.REQUESTED
     )
     reason: Mapped[str] = mapped_column(Text, default="")  # why rejected or cancelled
+    # The numbers the order covers, as E.164 blocks ("+442079460500-+442079460509,..."): the
+    # record of what was asked, kept after a rejection takes the numbers out of the inventory.
+    numbers: Mapped[str] = mapped_column(Text)
+    number_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -63,6 +63,7 @@ def _account_query(lock: bool) -> Select[Any]:
             active_numbers_sql(Occupier.id, Site.id),
             numbers_in_state_sql(Occupier.id, Site.id, NumberState.RESERVED, NumberState.ACTIVE),
             main_number_sql(Occupier.id, Site.id),
+            numbers_in_state_sql(Occupier.id, Site.id, NumberState.PORTING_IN),
         )
         .select_from(Occupancy)
         .join(Site, Site.id == Occupancy.site_id)
@@ -104,6 +105,6 @@ async def voice_account(
         await product_by_ref(session, product)
         await occupancy_of(session, holder, place)
         raise RuntimeError("voice account not found although its parts exist")
-    place, holder, item, assignment, quantity, active, allocated, main = row
-    held = Holdings(int(quantity), int(active), int(allocated), main)
+    place, holder, item, assignment, quantity, active, allocated, main, porting_in = row
+    held = Holdings(int(quantity), int(active), int(allocated), main, int(porting_in))
     return VoiceAccount(place, holder, item, assignment, held)

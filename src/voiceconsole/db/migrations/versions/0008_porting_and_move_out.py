@@ -57,6 +57,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("numbers", sa.Text(), nullable=False),
+        sa.Column("number_count", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
