@@ -145,6 +145,18 @@ BAD_INPUT = [
     ("sites add --code LON9 --name X --country XX --timezone Europe/London", "not an ISO 3166-1"),
     ("sites add --code LON9 --name X --country GB --timezone Mars/Olympus", "not a time zone"),
     ("sites edit LON1", "nothing to change"),
+    (
+        "ports-in add --occupier indigo-health --site LON1 --carrier BT --account A1 "
+        "--requested +2 --numbers '020 7946 0450'",
+        "020 7946 0450 already in the inventory (LON1, available)",
+    ),
+    (
+        "ports-in add --occupier indigo-health --site LON1 --carrier BT --account A1 "
+        "--requested yesterday --numbers '03069 990100'",
+        "not a date",
+    ),
+    ("ports-in advance 42", "no port-in order #42"),
+    ("ports-in cancel 42 --reason x", "no port-in order #42"),
 ]
 
 
@@ -155,6 +167,26 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli, command: str, messa
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("voiceconsole: error: ") and message in err, err
     assert cli.state() == before
+
+
+def test_ports_in_through_their_whole_course(cli: Cli) -> None:
+    order = cli.do(
+        "ports-in add --occupier indigo-health --site LON1 --carrier 'Old Telco' --account A-9 "
+        "--requested +3 --numbers '03069 990100..0102' --numbers '03069 990200'"
+    )
+    assert order["state"] == "requested" and order["number_count"] == 4
+    oid = str(order["id"])
+    code, out, _ = cli.run("ports-in", "advance", oid)
+    assert code == 0 and out.startswith(f"port-in #{oid} for indigo-health at LON1: submitted;")
+    code, out, _ = cli.run("ports-in", "advance", oid, "--date", "today")
+    assert code == 0 and ": agreed for " in out and "4 numbers from Old Telco" in out
+    assert cli.do(f"ports-in advance #{oid}")["state"] == "completed"
+    code, _, err = cli.run("ports-in", "cancel", oid, "--reason", "too late")
+    assert code == 1 and "the order is completed; nothing more happens to it" in err
+    listed = cli.do("ports-in list --site LON1")
+    assert [(o["id"], o["state"]) for o in listed] == [(order["id"], "completed")]
+    numbers = cli.do("numbers list --occupier indigo-health --origin ported --state reserved")
+    assert {n["e164"] for n in numbers} >= {"+443069990100", "+443069990200"}
 
 
 def test_an_empty_actor_is_refused(cli: Cli) -> None:
