@@ -61,6 +61,8 @@ from voiceconsole.tui.screens.port_dialogs import (
     PatchPortDialog,
     PowerCycleDialog,
 )
+from voiceconsole.tui.screens.port_in_dialogs import AddPortInDialog, MovePortInDialog
+from voiceconsole.tui.screens.port_ins import PortInsScreen
 from voiceconsole.tui.screens.reconcile import ReconcileScreen
 from voiceconsole.tui.screens.role_dialog import SetRoleDialog
 from voiceconsole.tui.screens.site import SiteScreen
@@ -103,6 +105,12 @@ def reception_has_a_line(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
             lambda db: login_number(db, "setup", handset=RECEPTION, number="+442079460006"),
         )
     )
+
+
+def orders_placed(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_port_ins import place_orders
+
+    place_orders(url)
 
 
 def fixed_pins(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,6 +219,10 @@ CASES = [
     Case("handset-faulty", (*INVENTORY, "down", "down", "down", "f"), MarkHandsetDialog),
     Case("handset-retire", (*INVENTORY, "down", "down", "down", "x"), MarkHandsetDialog),
     Case("handset-import", (*INVENTORY, "i"), ImportHandsetsDialog),
+    # The site's port-in orders and their dialogs.
+    Case("port-ins", (*LON1, "i"), PortInsScreen, orders_placed),
+    Case("add-port-in", (*LON1, "i", "a"), AddPortInDialog),
+    Case("move-port-in", (*LON1, "i", "n"), MovePortInDialog, orders_placed),
     # The site's switches and their dialogs.
     Case("switches", SWITCHES, SwitchesScreen),
     Case("switch-add", (*SWITCHES, "a"), AddSwitchDialog),

@@ -40,6 +40,7 @@ class SiteScreen(RefreshOnReturn, Revisited):
         Binding("R", "reconcile", "Reconcile", id="site.reconcile"),
         Binding("w", "switches", "Switches", id="site.switches"),
         Binding("h", "handsets", "Handsets", id="site.handsets"),
+        Binding("i", "port_ins", "Port-ins", id="site.port_ins"),
         Binding("escape", "app.pop_screen", "Back", id="site.back"),
     ]
 
@@ -164,6 +165,11 @@ class SiteScreen(RefreshOnReturn, Revisited):
         from voiceconsole.tui.screens.handset_inventory import HandsetInventoryScreen
 
         self.app.push_screen(HandsetInventoryScreen(self.site))
+
+    def action_port_ins(self) -> None:
+        from voiceconsole.tui.screens.port_ins import PortInsScreen
+
+        self.app.push_screen(PortInsScreen(self.site))
 
     def action_reconcile(self) -> None:
         from voiceconsole.tui.screens.reconcile import ReconcileScreen
