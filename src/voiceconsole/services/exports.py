@@ -315,7 +315,7 @@ async def _has_anything_at(session: AsyncSession, occupier: Occupier, site: Site
 # -- writing -------------------------------------------------------------------------------
 
 
-class _Sink:
+class Sink:
     """Where rows go: `start` a kind, `row` after row, `end` it."""
 
     def start(self, kind: ExportKind) -> None: ...
@@ -343,7 +343,7 @@ def csv_cells(kind: ExportKind, values: dict[str, Any]) -> list[str]:
     return cells
 
 
-class _CsvSink(_Sink):
+class _CsvSink(Sink):
     def __init__(self, open_for: Callable[[ExportKind], TextIO]) -> None:
         self._open_for = open_for
         self._writers: dict[ExportKind, Any] = {}
@@ -367,7 +367,7 @@ def json_text(value: Any) -> str:
     return text
 
 
-class _JsonSink(_Sink):
+class _JsonSink(Sink):
     """One document, written as it goes: `{"occupier": ..., "numbers": [...], ...}`."""
 
     def __init__(self, out: TextIO, head: dict[str, Any]) -> None:
@@ -398,7 +398,7 @@ async def export_rows(
     *,
     site: str | None,
     kinds: Sequence[ExportKind],
-    sink: Callable[[Occupier, Site | None], _Sink],
+    sink: Callable[[Occupier, Site | None], Sink],
 ) -> tuple[Occupier, Site | None, dict[ExportKind, int]]:
     """Read the kinds asked for in one read transaction and hand each row to the sink that
     `sink` makes once the occupier (and site) are known. Returns the rows of each kind."""
@@ -444,7 +444,7 @@ async def export_to_stream(
         raise InvalidInput("CSV of every kind is three files: name a directory with --out")
     json_sink: list[_JsonSink] = []
 
-    def make(holder: Occupier, place: Site | None) -> _Sink:
+    def make(holder: Occupier, place: Site | None) -> Sink:
         if form is ExportFormat.JSON:
             json_sink.append(_JsonSink(out, _head(holder, place)))
             return json_sink[0]
@@ -486,7 +486,7 @@ async def export_to_files(
             made_directory = True
         json_sink: list[_JsonSink] = []
 
-        def make(holder: Occupier, place: Site | None) -> _Sink:
+        def make(holder: Occupier, place: Site | None) -> Sink:
             if form is ExportFormat.JSON:
                 json_sink.append(_JsonSink(files.open(out), _head(holder, place)))
                 return json_sink[0]
