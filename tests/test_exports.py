@@ -332,7 +332,7 @@ async def test_files_appear_whole_or_not_at_all(db: Database, tmp_path: Path) ->
     tmp_path = tmp_path / "out"  # the SQLite file is beside: not in the way
     tmp_path.mkdir()
     directory = tmp_path / "handover"
-    with clock.frozen(FROZEN_NOW):  # named by the day at the site
+    with clock.frozen(FROZEN_NOW):  # named by the day (this machine's)
         result = await export_to_files(
             db, "acme-analytics", site="LON1", kind="all", fmt="csv", out=directory
         )

@@ -54,7 +54,7 @@ from voiceconsole.domain.phone import national
 from voiceconsole.domain.spreadsheet import outside_cell
 from voiceconsole.domain.text import is_control, parse_choice
 from voiceconsole.domain.words import counted
-from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today_in
+from voiceconsole.services.lookup import occupier_by_ref, site_by_ref
 from voiceconsole.services.views import View
 
 _PAGE = 500  # rows fetched at a time
@@ -152,10 +152,9 @@ def default_name(occupier: str, site: str | None, kind: str, fmt: str, on: dt.da
     return "-".join(parts) + f"-{on.isoformat()}.{fmt}"
 
 
-def export_day(site_timezone: str | None) -> dt.date:
-    """The date an export is named by: the site's today for one site, else this machine's."""
-    if site_timezone:
-        return site_today_in(site_timezone)
+def export_day() -> dt.date:
+    """The date an export is named by: the day of the person exporting (this machine's), as
+    for any file they save; the console's clock, which tests freeze."""
     return clock.utcnow().astimezone().date()
 
 
@@ -492,7 +491,7 @@ async def export_to_files(
                 return json_sink[0]
             if not into_directory:
                 return _CsvSink(lambda _kind: files.open(out))
-            day = export_day(place.timezone if place else None)
+            day = export_day()
             site_code = place.code if place else None
 
             def open_kind(k: ExportKind) -> TextIO:
