@@ -31,6 +31,7 @@ from voiceconsole.db.models import (
 )
 from voiceconsole.domain.errors import InvalidInput, NotFound
 from voiceconsole.domain.spreadsheet import formula_safe, outside_cell
+from voiceconsole.services import exports
 from voiceconsole.services.exports import (
     ExportKind,
     Sink,
@@ -111,6 +112,9 @@ async def _hostile_data(db: Database) -> None:
         ("\r=1", "'\r=1"),
         ("  =1", "'  =1"),
         ("\uff1d1+1", "'\uff1d1+1"),
+        ("-1", "-1"),  # a basement floor: a number, not a formula
+        ("+5.5", "+5.5"),
+        ("-1+cmd|' /C calc'!A0", "'-1+cmd|' /C calc'!A0"),
         ("Front desk", "Front desk"),
         ("a=b", "a=b"),
         ("", ""),
@@ -178,6 +182,22 @@ async def test_numbers_handsets_and_ports_of_an_occupier(db: Database) -> None:
     assert len(document["numbers"]) == 5 and len(document["ports"]) == 4
     assert document["handsets"][0]["lines"] == [{"line_key": 1, "number": "+442079460001"}]
     assert document["numbers"][1]["line_key"] == 1 and document["numbers"][0]["main"] is True
+
+
+async def test_rows_stream_in_pages_and_a_handset_keeps_its_lines_together(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _sample(db)
+    for n in (1, 2, 3):
+        await login_number(db, "qa", handset=ACME_DESK_1, number=f"020 7946 000{n}")
+    monkeypatch.setattr(exports, "_PAGE", 2)  # a handset's lines span pages
+    handsets = _rows(await _export(db, "acme-analytics", "handsets"))
+    assert [h["lines"] for h in handsets] == [
+        "1: 020 7946 0001; 2: 020 7946 0002; 3: 020 7946 0003",
+        "",
+    ]
+    numbers = _rows(await _export(db, "acme-analytics", "numbers"))
+    assert len(numbers) == 7 and [n["line_key"] for n in numbers[:5]] == ["", "1", "2", "3", ""]
 
 
 async def test_port_in_numbers_carry_their_order(db: Database) -> None:

@@ -11,17 +11,22 @@ to quote every cell. Only text from outside is guarded: the numbers we format ou
 
 from __future__ import annotations
 
+import re
+
 from voiceconsole.domain.text import visible
 
 # ASCII triggers, and their full-width forms (some spreadsheets fold those to ASCII first).
 _FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+# A plain signed number (a basement floor "-1") is read as that number and runs nothing.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def formula_safe(text: str) -> str:
     """`text` as a cell a spreadsheet keeps as text: a quote before a formula trigger, also
-    after leading spaces (some spreadsheets skip them before reading a formula)."""
+    after leading spaces (some spreadsheets skip them before reading a formula); a plain
+    signed number is left as it is."""
     stripped = text.lstrip(" ")
-    if stripped and stripped[0] in _FORMULA_START:
+    if stripped and stripped[0] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(stripped):
         return "'" + text
     return text
 
