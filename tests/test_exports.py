@@ -472,3 +472,25 @@ def test_cli_refuses_in_one_line_and_leaves_no_file(
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
     assert list(work.iterdir()) == []
+
+
+async def test_a_disk_that_fills_midway_leaves_no_file(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _sample(db)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    written = exports._CsvSink.row
+
+    def full_after_two(self: Any, kind: ExportKind, values: dict[str, Any]) -> None:
+        if values["number"] == "+442079460002":
+            raise OSError(28, "No space left on device")
+        written(self, kind, values)
+
+    monkeypatch.setattr(exports._CsvSink, "row", full_after_two)
+    target = tmp_path / "numbers.csv"
+    with pytest.raises(InvalidInput, match=r"cannot write .*No space left on device"):
+        await export_to_files(
+            db, "acme-analytics", site="LON1", kind="numbers", fmt="csv", out=target
+        )
+    assert list(tmp_path.iterdir()) == []

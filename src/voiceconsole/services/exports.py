@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -503,11 +503,13 @@ async def export_to_files(
         if json_sink:
             json_sink[0].close()
         paths = files.commit()
-    except BaseException:
+    except BaseException as err:
         files.discard()
         if made_directory:
             with suppress(OSError):
                 out.rmdir()
+        if isinstance(err, OSError):  # a full disk, a file system gone read-only
+            raise InvalidInput(f"cannot write {err.filename or out}: {err.strerror}") from None
         raise
     written = [
         Written(k.value, counts[k], str(paths[i] if into_directory else paths[0]))
@@ -523,32 +525,23 @@ class _Files:
         self._open: list[tuple[Path, Path, TextIO]] = []
 
     def open(self, path: Path) -> TextIO:
+        # Made as `>` would make it (0666 less the umask), under a name no one else picks.
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
         try:
-            handle, temporary = tempfile.mkstemp(
-                prefix=f".{path.name}.", suffix=".part", dir=path.parent or "."
-            )
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except OSError as err:
             raise InvalidInput(f"cannot write {path}: {err.strerror}") from None
         stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
-        self._open.append((path, Path(temporary), stream))
+        self._open.append((path, temporary, stream))
         return stream
 
     def commit(self) -> list[Path]:
-        try:
-            for _, _, stream in self._open:
-                stream.flush()
-                os.fsync(stream.fileno())
-                stream.close()
-            for path, temporary, _ in self._open:
-                # mkstemp makes files only their owner reads; an export is an ordinary file.
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(temporary, 0o666 & ~umask)
-                os.replace(temporary, path)
-        except OSError as err:
-            raise InvalidInput(
-                f"cannot write {err.filename or 'the export'}: {err.strerror}"
-            ) from None
+        for _, _, stream in self._open:
+            stream.flush()
+            os.fsync(stream.fileno())
+            stream.close()
+        for path, temporary, _ in self._open:
+            os.replace(temporary, path)
         return [path for path, _, _ in self._open]
 
     def discard(self) -> None:
