@@ -33,6 +33,7 @@ from voiceconsole.tui.screens.activity import ActivityScreen
 from voiceconsole.tui.screens.add_services import AddServicesResultScreen, AddServicesWizard
 from voiceconsole.tui.screens.confirm import ConfirmDialog
 from voiceconsole.tui.screens.error import ErrorDialog
+from voiceconsole.tui.screens.export_dialog import ExportDialog
 from voiceconsole.tui.screens.floor_ports import FloorPortsScreen
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
 from voiceconsole.tui.screens.handset_inventory import HandsetInventoryScreen
@@ -159,6 +160,7 @@ CASES = [
         AddServicesResultScreen,
     ),
     Case("manage-services", (*MARLOW, "m"), ManageServicesDialog),
+    Case("export", (*ACME, "e"), ExportDialog),
     Case("manage-services-confirm-cancel", (*MARLOW, "m", "f8"), ConfirmDialog),
     # Telephony and its dialogs.
     Case("telephony", LON1_NUMBERS, TelephonyScreen),

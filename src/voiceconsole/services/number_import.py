@@ -32,6 +32,7 @@ from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_of
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.domain.text import clean_text, parse_choice, visible
+from voiceconsole.services.exports import NUMBER_COLUMNS
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
 from voiceconsole.services.transaction import reading, transaction
 from voiceconsole.services.views import View
@@ -39,6 +40,8 @@ from voiceconsole.services.views import View
 _CHUNK = 20_000
 LISTED = 1_000  # rows a report lists (see the module docstring)
 PROGRESS_EVERY = 100_000  # rows (or numbers) between two progress calls
+# The columns a numbers export adds to the import's own (`number`, `note`): read, not used.
+EXPORTED_ONLY = frozenset(NUMBER_COLUMNS) - {"number", "note"}
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
 
@@ -120,7 +123,8 @@ def iter_csv(source: TextIO | Iterable[str], name: str = "the file") -> Iterator
         columns = ["first" if h == "number" else h for h in header]
         if "first" not in columns:
             raise InvalidInput("the CSV needs a 'first' (or 'number') column")
-        unknown = set(columns) - {"first", "last", "main_candidate", "note"}
+        # An export's other columns (services/exports.py) are passed over: exports import again.
+        unknown = set(columns) - {"first", "last", "main_candidate", "note", *EXPORTED_ONLY}
         if unknown:
             raise InvalidInput(f"unknown CSV columns: {', '.join(sorted(unknown))}")
         body, start = lines, 2

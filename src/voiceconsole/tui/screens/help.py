@@ -63,6 +63,10 @@ GLOSSARY = {
     "line key": "A handset's button for one logged-in number.",
     "re-sync": "The handset fetching its provisioning file again, to take a login or logout.",
     "marked": "Rows picked for a bulk action (space); the header counts them.",
+    "export": (
+        "An occupier's numbers, handsets or floor ports written to a file (CSV, one per kind, "
+        "or JSON) for billing or handover; the numbers' CSV imports again."
+    ),
     "journal": "The audit journal: who did what, when, with the data before and after.",
 }
 

@@ -13,7 +13,7 @@ from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.voice_services import list_services
 from voiceconsole.tui.screens.number_rows import features
 from voiceconsole.tui.screens.returning import Revisited
-from voiceconsole.tui.text import day, number_text, plain
+from voiceconsole.tui.text import day, number_text, plain, toast
 from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_port_rows
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -29,7 +29,7 @@ NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
 class OccupierScreen(Revisited):
     HELP_TITLE = "Occupier"
     PURPOSE = "One occupier at one site: its voice services, numbers, floor ports and activity."
-    WORDS = ("occupier", "QTY", "main number", "spare", "scheduled change", "floor port")
+    WORDS = ("occupier", "QTY", "main number", "spare", "scheduled change", "floor port", "export")
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_services", "Add services", id="occupier.add_services"),
@@ -37,6 +37,7 @@ class OccupierScreen(Revisited):
         Binding("t", "telephony", "Telephony", id="occupier.telephony"),
         Binding("h", "handsets", "Handsets", id="occupier.handsets"),
         Binding("r", "reconcile", "Reconcile", id="occupier.reconcile", show=False),
+        Binding("e", "export", "Export", id="occupier.export", show=False),
         Binding("escape", "app.pop_screen", "Back", id="occupier.back"),
         Binding("1", "show_tab('services')", "Services", id="occupier.services", show=False),
         Binding("2", "show_tab('numbers')", "Numbers", id="occupier.numbers", show=False),
@@ -204,3 +205,12 @@ class OccupierScreen(Revisited):
         from voiceconsole.tui.screens.reconcile import ReconcileScreen
 
         self.app.push_screen(ReconcileScreen(self.site, occupier=self.occupier))
+
+    def action_export(self) -> None:
+        from voiceconsole.tui.screens.export_dialog import ExportDialog
+
+        self.app.push_screen(ExportDialog(self.occupier, self.site), self._exported)
+
+    def _exported(self, said: str | None) -> None:
+        if said:
+            toast(self, said)
