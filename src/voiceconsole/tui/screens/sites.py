@@ -56,9 +56,7 @@ class SitesScreen(RefreshOnReturn):
     HELP_TITLE = "Sites"
     PURPOSE = (
         "Every site with its pool of numbers by state and its occupiers. LOW: the pool is "
-        "below its low-stock threshold or short of a UK batch of five; low 12d: the forecast "
-        "says it will be LOW in 12 days, within the site's warning days (voiceconsole pool "
-        "forecast tells how)."
+        "under its threshold or a UK batch of five; low 12d: forecast LOW in 12 days."
     )
     WORDS = (
         "site",
