@@ -19,7 +19,7 @@ from helpers import (
     new_york,
     noon_in_london,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from voiceconsole import clock
 from voiceconsole.cli.main import main
@@ -36,6 +36,7 @@ from voiceconsole.domain import forecast as f
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.services import forecast, numbers, sites
+from voiceconsole.services.seed import load_sample_data
 from voiceconsole.services.voice_services import add_services, apply_due
 
 TODAY = dt.date(2026, 11, 19)
@@ -288,3 +289,28 @@ def test_pool_forecast_command(db_url: str, capsys: pytest.CaptureFixture[str]) 
         assert "LOW in 51 days" in capsys.readouterr().out
         assert main(["--db", str(path), "pool", "forecast", "--site", "NOPE"]) == 1
         assert "NOPE" in capsys.readouterr().err
+
+
+async def test_the_journal_counts_every_number_that_left_the_pools(db: Database) -> None:
+    """The sample data, replayed through the services today, took every pool number that is
+    not available now (none has come back from cooldown yet): the journal must count them
+    all, per site, whichever action took them (automation or by hand)."""
+    with clock.frozen(FROZEN_NOW):
+        await load_sample_data(db, ACTOR)
+        found = {f.site: f.taken_last_90_days for f in await forecast.pool_forecasts(db)}
+    async with db.read() as session:
+        held = dict(
+            (
+                await session.execute(
+                    select(Site.code, func.count())
+                    .join(PhoneNumber, PhoneNumber.site_id == Site.id)
+                    .where(
+                        PhoneNumber.origin == Origin.POOL,
+                        PhoneNumber.state != NumberState.AVAILABLE,
+                    )
+                    .group_by(Site.code)
+                )
+            ).all()
+        )
+    assert found == {code: held.get(code, 0) for code in found}
+    assert found["LON1"] > 0 and len(found) == 5

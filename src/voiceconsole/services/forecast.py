@@ -175,10 +175,14 @@ async def outlooks(
     available: dict[int, int],
     *,
     now: dt.datetime | None = None,
+    operator_threshold: int | None = None,
+    taken: dict[int, list[tuple[dt.date, int]]] | None = None,
 ) -> dict[int, PoolOutlook]:
     """Each site's outlook, given its available numbers (the sites list has counted them)."""
-    operator_threshold, _ = await _operator(session)
-    taken = await _taken(session, sites, now)
+    if operator_threshold is None:
+        operator_threshold, _ = await _operator(session)
+    if taken is None:
+        taken = await _taken(session, sites, now)
     cooling = await _cooling(session, [s.id for s in sites])
     return {
         s.id: outlook(
@@ -202,8 +206,10 @@ async def warnings(
 ) -> dict[int, int | None]:
     """Per site, the days until its pool is forecast LOW when that is within its warning days
     (and it is not low already), else None: the sites list's warning ahead."""
-    _, operator_days = await _operator(session)
-    found = await outlooks(session, sites, available, now=now)
+    operator_threshold, operator_days = await _operator(session)
+    found = await outlooks(
+        session, sites, available, now=now, operator_threshold=operator_threshold
+    )
     return {
         s.id: found[s.id].days_to(found[s.id].low_on)
         if warns(found[s.id], warning_days(s, operator_days))
@@ -250,10 +256,6 @@ class PoolForecast(View):
     port_ins: list[PortIn]
     porting_in_numbers: int  # held for open port-ins: the occupiers', never the pool's
     weeks: list[WeekPoint]
-
-    @property
-    def low_now(self) -> bool:
-        return self.days_to_low == 0
 
 
 async def _added(
@@ -338,23 +340,32 @@ async def pool_forecast(db: Database, site: str, *, now: dt.datetime | None = No
             )
             or 0
         )
-        found = (await outlooks(session, [place], {place.id: available}, now=now))[place.id]
-        _, operator_days = await _operator(session)
-        today = found.today
-        past, future = _week_ends(today)
+        operator_threshold, operator_days = await _operator(session)
+        taken = await _taken(session, [place], now)
+        found = (
+            await outlooks(
+                session,
+                [place],
+                {place.id: available},
+                now=now,
+                operator_threshold=operator_threshold,
+                taken=taken,
+            )
+        )[place.id]
+        past, future = _week_ends(found.today)
         zone = ZoneInfo(place.timezone)
+        # The chart's weeks (84 days) are inside the 90 days read for the rate.
         since = dt.datetime.combine(past[0] + dt.timedelta(days=1), dt.time(), zone)
-        taken_all = (await _taken(session, [place], now))[place.id]
         added = await _added(session, place, since)
         orders, porting = await _port_ins(session, place)
-    changes = [(day, -n) for day, n in taken_all] + added
+    changes = [(day, -n) for day, n in taken[place.id]] + added
     levels = history(available, changes, past)
     expected = projection(found, future)
     days = warning_days(place, operator_days)
     return PoolForecast(
         site=place.code,
         country=place.country,
-        today=today,
+        today=found.today,
         available=available,
         taken_last_90_days=found.taken_in_window,
         rate_a_week=round(found.rate_a_week, 1),
