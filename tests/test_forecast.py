@@ -249,6 +249,12 @@ async def test_warning_days_per_site_and_operator_wide(db: Database) -> None:
         assert {s.site.code: s.low_in_days for s in await sites.list_sites(db)}["LON1"] is None
         await sites.edit_site(db, ACTOR, "LON1", forecast_warning_days=None)
         assert (await forecast.pool_forecast(db, "LON1")).warning
+        # Another 5 taken by hand: 23 in the 90 days, 14 available. From day 3 (the return)
+        # 15 - 23/90 t < 10 from t = 20 (5 * 90 / 23 = 19.6); before it, 14 - 23/90 t stays
+        # at 10 or more. The list sees it at once (it works out again what changed).
+        more = [london(n) for n in range(24, 29)]
+        await numbers.allocate_numbers(db, ACTOR, more, occupier="charlie", site="LON1")
+        assert {s.site.code: s.low_in_days for s in await sites.list_sites(db)}["LON1"] == 20
         with pytest.raises(InvalidInput, match="between 0 and 3650"):
             await forecast.set_operator_warning_days(db, ACTOR, -1)
         with pytest.raises(InvalidInput, match="between 0 and 3650"):
