@@ -153,7 +153,7 @@ async def _operator(session: AsyncSession) -> tuple[int, int]:
     if row is None:
         return DEFAULT_LOW_STOCK, DEFAULT_WARNING_DAYS
     return (
-        row[0] if row[0] is not None else DEFAULT_LOW_STOCK,
+        row[0] or DEFAULT_LOW_STOCK,  # as the sites list's LOW reads it (0: the default)
         row[1] if row[1] is not None else DEFAULT_WARNING_DAYS,
     )
 

@@ -22,13 +22,12 @@ from voiceconsole.domain.errors import Conflict, InvalidInput
 from voiceconsole.domain.handsets import SipTransport
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import clean_code, clean_text
-from voiceconsole.services.forecast import check_warning_days, low_limit
+from voiceconsole.services.forecast import DEFAULT_LOW_STOCK, check_warning_days, low_limit
 from voiceconsole.services.forecast import warnings as forecast_warnings
 from voiceconsole.services.lookup import name_search, site_by_ref
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import SiteSummary, SiteView
 
-DEFAULT_LOW_STOCK = 10
 DEFAULT_COOLDOWN_DAYS = 90  # domain.md: a sound default for UK and US business numbers
 
 
