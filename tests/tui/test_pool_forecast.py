@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from voiceconsole import clock
 from voiceconsole.db.database import Database
-from voiceconsole.services import forecast, sites
+from voiceconsole.services import forecast, numbers, sites
 from voiceconsole.services.voice_services import add_services
 from voiceconsole.tui.screens.site import SiteScreen
 from voiceconsole.tui.widgets.list_table import ListTable
@@ -45,6 +45,13 @@ async def _warn_lon1(url: str, days: int) -> None:
         await sites.edit_site(db, "qa", "LON1", forecast_warning_days=days)
 
     await with_db(url, work)
+
+
+async def _allocate_five(db: Database) -> None:
+    free = await numbers.list_numbers(db, site="LON1", state="available", limit=5)
+    await numbers.allocate_numbers(
+        db, "colleague", [n.e164 for n in free], occupier="indigo-health", site="LON1"
+    )
 
 
 def _pool_cells(app: Any) -> dict[str, str]:
@@ -98,6 +105,13 @@ async def test_warning_and_chart_follow_the_settings_by_keyboard(make_app, conso
 
         seen = await with_db(console_db, read)
         assert (seen.days_to_low, seen.warning, len(seen.weeks)) == (653, True, 25)
+        # A colleague allocates 5 of LON1's numbers by hand; back from an occupier, the chart
+        # has them: 435 available, 65 taken in 90 days (5.1 a week); LOW from day 90 + 505 + 1
+        # (435 - 65 + the 5 back from cooldown on day 90 is 375; 365 / (65 / 90) = 505.4).
+        await with_db(console_db, _allocate_five)
+        await press(pilot, "enter", "escape")
+        chart = app.screen.query_one("#pool-chart", Static).render()
+        assert chart.plain.endswith("435 available · −5.1/week · LOW in 596 days")
         # Back, and LDS1 opened: LOW now, said in red.
         await press(pilot, "escape", "up", "enter")
         assert app.screen.site == "LDS1"

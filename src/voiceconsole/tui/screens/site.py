@@ -85,9 +85,7 @@ class SiteScreen(RefreshOnReturn, Revisited):
         self.query_one("#site-title", Static).update(plain(self.site, "bold"))
         call_service(self, lambda: get_site(app.db, self.site), self._show_site, group="site")
         self.query_one("#pool-chart", Static).update("")
-        call_service(
-            self, lambda: pool_forecast(app.db, self.site), self._show_forecast, group="site"
-        )
+        self._load_forecast()
         with self.prevent(FilterInput.Changed):
             self.query_one("#occupier-filter", FilterInput).value = ""
             # Opened from the palette on a floor port: show it in the ports list.
@@ -104,6 +102,17 @@ class SiteScreen(RefreshOnReturn, Revisited):
 
     def refresh_on_return(self) -> None:
         self.query_one("#occupiers", ListTable).reload(keep_cursor=True)
+        self._load_forecast()  # services added or numbers moved meanwhile change the pool
+
+    def _load_forecast(self) -> None:
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: pool_forecast(app.db, self.site),
+            self._show_forecast,
+            refused=lambda err: None,  # a site gone is said once, by the title's own read
+            group="site",
+        )
 
     def _show_site(self, site: Any) -> None:
         policy = (
