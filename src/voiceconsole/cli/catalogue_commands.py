@@ -16,6 +16,7 @@ from voiceconsole.cli.output import table
 from voiceconsole.db.migrate import current_revision, make_revision
 from voiceconsole.domain.phone import national
 from voiceconsole.domain.text import parse_date
+from voiceconsole.domain.words import counted
 from voiceconsole.services import audit, occupiers, products, sites
 from voiceconsole.services.seed import load_large_demo, load_sample_data
 
@@ -57,6 +58,12 @@ def register(cli: CommandTree) -> None:
     edit.add_argument("--main-number-policy", choices=["auto", "manual"])
     edit.add_argument("--cooldown-days", type=int)
     edit.add_argument("--low-stock-threshold", type=int)
+    edit.add_argument(
+        "--forecast-warning-days",
+        type=_days_or_operator,
+        help='days ahead the sites list warns of a pool forecast low ("operator": the '
+        "operator's, pool warning-days)",
+    )
     edit.add_argument("--sip-registrar", help='its phones\' SIP registrar ("" for the default)')
     edit.add_argument("--sip-port", type=int)
     edit.add_argument("--sip-transport", choices=["udp", "tcp", "tls"])
@@ -104,6 +111,15 @@ def register(cli: CommandTree) -> None:
         "--by", dest="by_actor", metavar="ACTOR", help="only entries by this actor"
     )
     journal.add_argument("--action", help="an action or its prefix, e.g. numbers.")
+
+
+def _days_or_operator(text: str) -> int | str:
+    if text.strip().lower() == "operator":
+        return "operator"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of days or 'operator', not {text!r}") from None
 
 
 async def db_upgrade(args: argparse.Namespace, ctx: Context) -> None:
@@ -154,12 +170,21 @@ async def sites_list(args: argparse.Namespace, ctx: Context) -> None:
                     s.numbers["active"],
                     s.numbers["cooldown"],
                     s.floor_ports,
-                    "LOW" if s.low_stock else "",
+                    _low(s),
                 ]
                 for s in found
             ],
         ),
     )
+
+
+def _low(s: sites.SiteSummary) -> str:
+    """LOW, or the days until the forecast says it will be (within the warning days)."""
+    if s.low_stock:
+        return "LOW"
+    if s.low_in_days is not None:
+        return f"LOW in {counted(s.low_in_days, 'day')}"
+    return ""
 
 
 def _site_line(s: sites.SiteView) -> None:
@@ -201,6 +226,9 @@ async def sites_edit(args: argparse.Namespace, ctx: Context) -> None:
         )
         if getattr(args, key) is not None
     }
+    if args.forecast_warning_days is not None:
+        days = args.forecast_warning_days
+        changes["forecast_warning_days"] = None if days == "operator" else days
     view = await sites.edit_site(ctx.db, ctx.actor, args.site, **changes)
     ctx.emit(view, lambda: _site_line(view))
 

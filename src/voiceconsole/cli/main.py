@@ -88,6 +88,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         handset_commands,
         lab_command,
         number_commands,
+        pool_commands,
         port_commands,
         porting_commands,
         provisioning_commands,
@@ -100,6 +101,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     tree = CommandTree(parser, _common_options(True), required=False)
     catalogue_commands.register(tree)
     number_commands.register(tree)
+    pool_commands.register(tree)
     service_commands.register(tree)
     port_commands.register(tree)
     porting_commands.register(tree)

@@ -18,16 +18,16 @@ from voiceconsole.db.models import (
     PhoneNumber,
     Site,
 )
-from voiceconsole.domain.allocation import BATCH_SIZES
 from voiceconsole.domain.errors import Conflict, InvalidInput
 from voiceconsole.domain.handsets import SipTransport
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.text import clean_code, clean_text
+from voiceconsole.services.forecast import DEFAULT_LOW_STOCK, check_warning_days, low_limit
+from voiceconsole.services.forecast import warnings as forecast_warnings
 from voiceconsole.services.lookup import name_search, site_by_ref
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import SiteSummary, SiteView
 
-DEFAULT_LOW_STOCK = 10
 DEFAULT_COOLDOWN_DAYS = 90  # domain.md: a sound default for UK and US business numbers
 
 
@@ -142,12 +142,14 @@ _EDITABLE = {
     "sip_transport": _sip_transport,
     "sip_outbound_proxy": _sip_host,
     "sip_registration_check": bool,
+    "forecast_warning_days": check_warning_days,
 }
 
 
 async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteView:
-    """Change a site's name, time zone, main-number policy, cooldown, low-stock threshold or
-    SIP service (registrar, port, transport, outbound proxy, registration check).
+    """Change a site's name, time zone, main-number policy, cooldown, low-stock threshold,
+    forecast warning days (None: the operator's) or SIP service (registrar, port, transport,
+    outbound proxy, registration check).
 
     The code and country are fixed: numbers and switches hang off them.
     """
@@ -179,10 +181,7 @@ async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteV
 
 def low_stock_limit(site: Site, operator_threshold: int) -> int:
     """Below this many available numbers a pool is low: the threshold, and never below a batch."""
-    threshold = (
-        site.low_stock_threshold if site.low_stock_threshold is not None else operator_threshold
-    )
-    return max(threshold, BATCH_SIZES.get(site.country, 0))
+    return low_limit(site, operator_threshold)
 
 
 async def _count_by_site(session: AsyncSession, site_column: Any, ids: list[int]) -> dict[int, int]:
@@ -257,6 +256,9 @@ async def list_sites(
         counts = await _numbers_by_state(session, ids)
         occupiers = await _count_by_site(session, Occupancy.site_id, ids)
         ports = await _count_by_site(session, FloorPort.site_id, ids)
+        ahead = await forecast_warnings(
+            session, sites, {i: counts[i][NumberState.AVAILABLE.value] for i in ids}
+        )
     return [
         SiteSummary(
             site=SiteView.of(s),
@@ -264,6 +266,7 @@ async def list_sites(
             numbers=counts[s.id],
             floor_ports=ports.get(s.id, 0),
             low_stock=counts[s.id]["available"] < low_stock_limit(s, operator_threshold),
+            low_in_days=ahead[s.id],
         )
         for s in sites
     ]

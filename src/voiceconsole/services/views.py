@@ -35,6 +35,8 @@ class SiteView(View):
     sip_transport: str = "udp"
     sip_outbound_proxy: str | None = None
     sip_registration_check: bool = False
+    # Days ahead the sites list warns of a pool forecast low (None: the operator's).
+    forecast_warning_days: int | None = None
 
     @classmethod
     def of(cls, site: Site) -> SiteView:
@@ -52,6 +54,7 @@ class SiteView(View):
             site.sip_transport.value,
             site.sip_outbound_proxy,
             site.sip_registration_check,
+            forecast_warning_days=site.forecast_warning_days,
         )
 
 
@@ -64,6 +67,8 @@ class SiteSummary(View):
     numbers: dict[str, int]  # by state
     floor_ports: int
     low_stock: bool
+    # Not low yet, but forecast low in this many days, within the warning days; else None.
+    low_in_days: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -47,6 +47,11 @@ GLOSSARY = {
     "batch of 5": (
         "UK sites allocate numbers in fives on first-time services: ceil((QTY + main) / 5) * 5."
     ),
+    "forecast": (
+        "When a pool is expected to run LOW: its available numbers, less as many a week as "
+        "were taken over the last 90 days (read from the journal), plus those coming back "
+        "from cooldown on their day."
+    ),
     "first time": (
         "Adding a voice service where the occupier has neither services nor numbers: the only "
         "time numbers are allocated and activated automatically."

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
+from voiceconsole.services.forecast import PoolForecast, pool_forecast
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import get_site
 from voiceconsole.tui.screens.returning import RefreshOnReturn, Revisited
@@ -17,6 +18,7 @@ from voiceconsole.tui.widgets.floor_port_rows import FLOOR_PORT_COLUMNS, floor_p
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
 from voiceconsole.tui.widgets.list_table import ListTable, Row
+from voiceconsole.tui.widgets.pool_chart import pool_chart
 from voiceconsole.tui.widgets.row_detail import RowDetail
 from voiceconsole.tui.work import call_service
 
@@ -26,8 +28,13 @@ OCCUPIER_COLUMNS = ("Occupier", "QTY", "Active", "Spare", "Main number", "Name")
 
 class SiteScreen(RefreshOnReturn, Revisited):
     HELP_TITLE = "Site"
-    PURPOSE = "One site: its occupiers with their voice services and numbers, and its floor ports."
-    WORDS = ("site", "occupier", "pool", "QTY", "floor port")
+    PURPOSE = (
+        "One site: its occupiers with their voice services and numbers, and its floor ports. "
+        "The line under the title charts the pool: its available numbers over the last 12 "
+        "weeks (from the journal), then the forecast for the next 12 (dim); the numbers taken "
+        "a week (over the last 90 days) and when it is forecast LOW."
+    )
+    WORDS = ("site", "occupier", "pool", "QTY", "floor port", "forecast")
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="site.telephony"),
@@ -52,6 +59,7 @@ class SiteScreen(RefreshOnReturn, Revisited):
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield Static(plain(self.site, "bold"), classes="screen-title", id="site-title")
+        yield Static("", classes="screen-title", id="pool-chart")
         with TabbedContent(id="tabs"):
             with TabPane("Occupiers", id="occupiers-tab"):
                 yield FilterInput("Filter occupiers by name or code", id="occupier-filter")
@@ -77,6 +85,8 @@ class SiteScreen(RefreshOnReturn, Revisited):
         app.set_current_site(self.site)
         self.query_one("#site-title", Static).update(plain(self.site, "bold"))
         call_service(self, lambda: get_site(app.db, self.site), self._show_site, group="site")
+        self.query_one("#pool-chart", Static).update("")
+        self._load_forecast()
         with self.prevent(FilterInput.Changed):
             self.query_one("#occupier-filter", FilterInput).value = ""
             # Opened from the palette on a floor port: show it in the ports list.
@@ -93,6 +103,17 @@ class SiteScreen(RefreshOnReturn, Revisited):
 
     def refresh_on_return(self) -> None:
         self.query_one("#occupiers", ListTable).reload(keep_cursor=True)
+        self._load_forecast()  # services added or numbers moved meanwhile change the pool
+
+    def _load_forecast(self) -> None:
+        app: Any = self.app
+        call_service(
+            self,
+            lambda: pool_forecast(app.db, self.site),
+            self._show_forecast,
+            refused=lambda err: None,  # a site gone is said once, by the title's own read
+            group="site",
+        )
 
     def _show_site(self, site: Any) -> None:
         policy = (
@@ -103,6 +124,9 @@ class SiteScreen(RefreshOnReturn, Revisited):
         self.query_one("#site-title", Static).update(
             plain(f"{site.code}  {site.name}  ·  {site.country}  ·  {site.timezone}  ·  {policy}")
         )
+
+    def _show_forecast(self, forecast: PoolForecast) -> None:
+        self.query_one("#pool-chart", Static).update(pool_chart(forecast))
 
     async def load_occupiers(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -42,13 +43,31 @@ NO_SITES = plain(
 )
 
 
+def _pool(low: bool, low_in_days: int | None) -> Text:
+    """LOW now; `low 12d` when forecast LOW within the site's warning days; else ok."""
+    if low:
+        return plain("LOW", "bold red")
+    if low_in_days is not None:
+        return plain(f"low {low_in_days}d", "bold yellow")
+    return plain("ok", "green")
+
+
 class SitesScreen(RefreshOnReturn):
     HELP_TITLE = "Sites"
     PURPOSE = (
         "Every site with its pool of numbers by state and its occupiers. LOW: the pool is "
-        "short of a UK batch of five."
+        "under its threshold or a UK batch of five; low 12d: forecast LOW in 12 days."
     )
-    WORDS = ("site", "pool", "available", "reserved", "active", "cooldown", "batch of 5")
+    WORDS = (
+        "site",
+        "pool",
+        "available",
+        "reserved",
+        "active",
+        "cooldown",
+        "batch of 5",
+        "forecast",
+    )
     CSS_PATH = "lists.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "telephony", "Telephony", id="sites.telephony"),
@@ -90,7 +109,7 @@ class SitesScreen(RefreshOnReturn):
                     (
                         plain(s.site.code, "bold"),
                         plain(s.site.name),
-                        plain("LOW", "bold red") if s.low_stock else plain("ok", "green"),
+                        _pool(s.low_stock, s.low_in_days),
                         count(n["available"], warn=s.low_stock),
                         count(n["reserved"]),
                         count(n["active"]),
