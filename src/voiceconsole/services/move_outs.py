@@ -156,15 +156,31 @@ class MoveOutPlan(View):
     def to_dict(self) -> dict[str, Any]:
         return {**jsonable(asdict(self)), "fingerprint": self.fingerprint}
 
+    def summary(self) -> str:
+        """The scope in one line (and, once applied, how the switch part ended)."""
+        switches = len({p.switch for p in self.floor_ports if p.switch})
+        said = (
+            f"{counted(len(self.services), 'service')} ending, "
+            f"{counted(len(self.cooldown), 'number')} to cooldown, {len(self.port_out)} to "
+            f"port out, {counted(len(self.handsets_logged_out), 'handset')} logged out, "
+            f"{counted(len(self.floor_ports), 'floor port')} to {self.default_role}"
+            + (f" on {counted(switches, 'switch', 'switches')}" if switches else "")
+        )
+        if self.status == "applied" and self.move_out_id is not None:
+            done = sum(p.done for p in self.port_outcomes)
+            said += f"; switches: {done} set, {counted(len(self.ports_left), 'port')} left"
+        return said
+
     def lines(self) -> list[str]:
         """What happens, in words, section by section (national numbers)."""
         when = self.effective_on.isoformat()
-        head = f"{self.occupier_name} moves out of {self.site} on {when}"
+        verb = "moved" if self.status == "applied" else "moves"
+        head = f"{self.occupier_name} {verb} out of {self.site} on {when}"
         if self.status == "pending":
             head += " (scheduled; recomputed when due)"
         elif self.status == "preview" and self.scheduled:
             head += " (as if it ran today; recomputed when due)"
-        out = [head]
+        out = [head, self.summary()]
 
         def section(title: str, items: list[str]) -> None:
             out.append(f"{title}: none" if not items else f"{title}:")
@@ -205,14 +221,13 @@ class MoveOutPlan(View):
             ],
         )
         section("Handsets back to the operator's stock", list(self.handsets_returned))
-        by_switch: dict[str, list[FreedPort]] = {}
-        for port in self.floor_ports:
-            by_switch.setdefault(port.switch or "not patched", []).append(port)
         section(
             f"Floor ports set to {self.default_role}",
             [
-                f"{name}: " + ", ".join(f"{p.label} {p.role or 'no role'} -> {p.to}" for p in ports)
-                for name, ports in sorted(by_switch.items())
+                f"{p.label} "
+                + (f"on {p.switch} {p.interface}" if p.switch else "(not patched)")
+                + f": {p.role or 'no role'} -> {p.to}"
+                for p in sorted(self.floor_ports, key=lambda p: (p.switch or "", p.label))
             ],
         )
         section("Spaces no longer let", list(self.spaces))
