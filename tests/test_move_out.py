@@ -36,8 +36,9 @@ from voiceconsole.services.move_outs import (
     move_out_state,
     retry_move_out_ports,
 )
+from voiceconsole.services.numbers import allocate_numbers
 from voiceconsole.services.seed import load_sample_data
-from voiceconsole.services.voice_services import apply_due, schedule_change
+from voiceconsole.services.voice_services import add_services, apply_due, schedule_change
 from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
 from voiceconsole.switches.gateway import Gateway
 
@@ -315,3 +316,13 @@ async def test_a_scheduled_move_out_is_applied_when_due(world: Database) -> None
     assert {(n.state.value, n.cooldown_until) for n in numbers} == {
         ("cooldown", when + dt.timedelta(days=90))
     }
+
+
+async def test_nothing_new_is_given_to_an_occupier_that_moved_out(world: Database) -> None:
+    await move_out(world, ACTOR, **ACME)
+    before = await snapshot(world)
+    with pytest.raises(RuleViolation, match="moved out of LON1 on"):
+        await add_services(world, ACTOR, **ACME, product="soft-line", quantity=1)
+    with pytest.raises(RuleViolation, match="moved out of LON1 on"):
+        await allocate_numbers(world, ACTOR, ["020 7946 0450"], **ACME)
+    assert await snapshot(world) == before

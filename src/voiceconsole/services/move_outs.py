@@ -589,7 +589,6 @@ async def _who_where(session: AsyncSession, occupier: str, site: str):  # type: 
     return holder, place, occupancy
 
 
-@retried
 async def move_out(
     db: Database,
     actor: str,
@@ -610,6 +609,36 @@ async def move_out(
     Applied now, the switch part follows the commit when a `gateway` is given; without one,
     every patched floor port is left for `retry_move_out_ports`.
     """
+    plan, handsets, patched, role = await _move_out_db(
+        db, actor, occupier, site, effective_on, dry_run=dry_run, expect=expect
+    )
+    if dry_run:
+        if gateway is not None and patched:
+            plan = replace(plan, switches=await _switch_preview(db, gateway, patched, role))
+        return plan
+    if plan.status != "applied":
+        return plan
+    await provision_handsets(db, handsets)
+    if gateway is not None and plan.ports_left:
+        plan = await _finish(db, gateway, actor, plan)
+    return plan
+
+
+@retried
+async def _move_out_db(
+    db: Database,
+    actor: str,
+    occupier: str,
+    site: str,
+    effective_on: dt.date | int | None,
+    *,
+    dry_run: bool,
+    expect: str | None,
+) -> tuple[MoveOutPlan, list[int], list[int], SwitchPortRole]:
+    """The database part of `move_out`, alone so that a retry after contention never
+    repeats the work after its commit; the plan, the handsets to provision again, the
+    patched floor ports and the site's default role."""
+    handsets: list[int] = []
     async with transaction(db, actor, dry_run=dry_run) as tx:
         holder, place, occupancy = await _who_where(tx.session, occupier, site)
         today = site_today(place)
@@ -649,16 +678,7 @@ async def move_out(
             )
         else:
             plan, handsets = await _apply(tx, found, plan, None)
-    if dry_run:
-        if gateway is not None and patched:
-            plan = replace(plan, switches=await _switch_preview(db, gateway, patched, role))
-        return plan
-    if plan.status != "applied":
-        return plan
-    await provision_handsets(db, handsets)
-    if gateway is not None and plan.ports_left:
-        plan = await _finish(db, gateway, actor, plan)
-    return plan
+    return plan, handsets, patched, role
 
 
 async def _apply(
