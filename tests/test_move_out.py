@@ -5,6 +5,7 @@ a scheduled move-out is applied when due or cancelled without a trace but its st
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -77,6 +78,8 @@ async def _actions(db: Database) -> list[str]:
 
 async def test_the_preview_is_what_is_committed(world: Database) -> None:
     await login_number(world, ACTOR, handset=ACME_DESK_1, number="020 7946 0001")
+    provisioned = Path(os.environ["VOICECONSOLE_PROVISIONING_DIR"]) / "02cc01010001.cfg"
+    assert "account.1.user_name = 442079460001" in provisioned.read_text()
     before = await _actions(world)
     preview = await move_out(world, ACTOR, **ACME, dry_run=True)
     assert await _actions(world) == before
@@ -105,6 +108,7 @@ async def test_the_preview_is_what_is_committed(world: Database) -> None:
     }
     assert all(n.label == "" and not n.voicemail for n in numbers)  # features reset
     assert await _one(world, select(HandsetLine)) == []
+    assert "442079460001" not in provisioned.read_text()  # the file was written again
     handsets = await _one(world, select(Handset).where(Handset.label.like("Acme%")))
     assert {(h.occupier_id, h.state.value) for h in handsets} == {(None, "in_stock")}
     ports = await _one(

@@ -42,6 +42,17 @@ def test_move_out_done_80x24(make_app, snap_compare) -> None:
     assert snap_compare(make_app(), run_before=run_before, terminal_size=(80, 24))
 
 
+def test_move_out_with_a_failing_switch_80x24(make_app, snap_compare) -> None:
+    async def run_before(pilot: Any) -> None:
+        await wizard_on("copperleaf-design", "LON1")(pilot)
+        pilot.app.gateway.simulators.switch("lon1-1f-sw1").fail_next(
+            r"shutdown", "% Invalid input detected at '^' marker."
+        )
+        await press(pilot, "ctrl+s", "y")
+
+    assert snap_compare(make_app(), run_before=run_before, terminal_size=(80, 24))
+
+
 async def _rows(url: str) -> tuple[list[Any], list[Any]]:
     async def read(db: Any) -> tuple[list[Any], list[Any]]:
         async with db.read() as session:

@@ -235,15 +235,18 @@ class MoveOutPlan(View):
         for switch in self.switches:
             out.append(f"--- {switch.hostname}")
             out.extend((switch.error or switch.diff or "(no change)").splitlines())
-        for port in self.port_outcomes:
-            said = "done" if port.done else f"failed: {port.reason}"
-            out.append(f"{port.label} ({port.hostname} {port.interface}): {said}")
+        # How the switch part ended comes first, under the summary: it is what to act on.
+        ended = [
+            f"{port.label} ({port.hostname} {port.interface}): "
+            + ("done" if port.done else f"failed: {port.reason}")
+            for port in self.port_outcomes
+        ]
         if self.ports_left:
-            out.append(
+            ended.append(
                 f"{counted(len(self.ports_left), 'floor port')} left to retry: "
                 + ", ".join(self.ports_left)
             )
-        return out
+        return out[:2] + ended + out[2:]
 
 
 @dataclass
