@@ -11,574 +11,46 @@ ports a switch did not take are kept on the move-out row (`ports_left`) for a re
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
     ChangeStatus,
-    Floor,
     FloorPort,
-    Handset,
-    HandsetLine,
     MoveOut,
-    NumberRange,
     Occupancy,
     Occupier,
-    PhoneNumber,
-    PortingOrder,
-    PortingState,
-    Product,
-    ScheduledChange,
-    ServiceAssignment,
     Site,
-    Space,
-    Switch,
-    SwitchPort,
     utcnow,
 )
 from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
-from voiceconsole.domain.handsets import HandsetState
-from voiceconsole.domain.phone import national, value_of
 from voiceconsole.domain.port_roles import SwitchPortRole
-from voiceconsole.domain.states import NumberAction, NumberState, Origin, next_state
 from voiceconsole.domain.words import counted
-from voiceconsole.services.handsets import log_out_numbers, provision_handsets
+from voiceconsole.services.handsets import provision_handsets
 from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
-from voiceconsole.services.numbers import _reset_features, facts, number_record
+from voiceconsole.services.move_out_plan import MoveOutPlan, MoveOutState, SwitchDiff
+from voiceconsole.services.move_out_rows import (
+    Gathered,
+    carry_out,
+    check_move_out,
+    gather,
+    journal_before,
+    move_out_day,
+    plan_of,
+    ports_to_set,
+)
 from voiceconsole.services.switch_ports import (
     PortOutcome,
     apply_role_change,
     plan_role_change,
 )
-from voiceconsole.services.transaction import Transaction, jsonable, retried, transaction
-from voiceconsole.services.views import View
+from voiceconsole.services.transaction import Transaction, retried, transaction
 from voiceconsole.switches.gateway import Gateway
-
-OPEN_PORTING = (PortingState.REQUESTED, PortingState.SUBMITTED, PortingState.AGREED)
-
-
-@dataclass(frozen=True)
-class EndingService(View):
-    product: str
-    quantity: int
-    pending_changes: int  # scheduled changes of it that are removed with it
-
-
-@dataclass(frozen=True)
-class LeavingNumber(View):
-    e164: str
-    origin: str
-    was: str  # its state before: active or reserved
-    main: bool
-    to: str  # cooldown or port_out
-    cooldown_until: dt.date | None = None
-    reference: str | None = None  # port-out: the porting order (or the range's note)
-
-
-@dataclass(frozen=True)
-class LoggedOutHandset(View):
-    handset: str  # label, else MAC
-    numbers: tuple[str, ...]  # E.164
-
-
-@dataclass(frozen=True)
-class FreedPort(View):
-    label: str
-    switch: str | None  # hostname; None: not patched to a switch
-    interface: str | None
-    role: str | None  # the role it has now
-    to: str  # the site's default role
-
-
-@dataclass(frozen=True)
-class SwitchDiff(View):
-    hostname: str
-    ports: tuple[str, ...]
-    diff: str
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class MoveOutPlan(View):
-    """What a move-out does (did, or would do if it ran today, when scheduled)."""
-
-    occupier: str
-    occupier_name: str
-    site: str
-    effective_on: dt.date
-    today: dt.date
-    status: str  # preview, applied, pending (scheduled), cancelled
-    default_role: str
-    services: tuple[EndingService, ...] = ()
-    numbers: tuple[LeavingNumber, ...] = ()
-    handsets_logged_out: tuple[LoggedOutHandset, ...] = ()
-    handsets_returned: tuple[str, ...] = ()  # handsets back in the operator's stock
-    floor_ports: tuple[FreedPort, ...] = ()
-    spaces: tuple[str, ...] = ()
-    move_out_id: int | None = None
-    dry_run: bool = False
-    # The switch part: the diff per switch (a preview with a gateway) and, once applied,
-    # how each port ended and those left for a retry.
-    switches: tuple[SwitchDiff, ...] = ()
-    port_outcomes: tuple[PortOutcome, ...] = ()
-    ports_left: tuple[str, ...] = ()
-
-    @property
-    def scheduled(self) -> bool:
-        return self.effective_on > self.today
-
-    @property
-    def cooldown(self) -> tuple[LeavingNumber, ...]:
-        return tuple(n for n in self.numbers if n.to == NumberState.COOLDOWN.value)
-
-    @property
-    def port_out(self) -> tuple[LeavingNumber, ...]:
-        return tuple(n for n in self.numbers if n.to == NumberState.PORT_OUT.value)
-
-    @property
-    def fingerprint(self) -> str:
-        """The database part, for `expect`: what the user confirmed."""
-        keep = {
-            k: v
-            for k, v in jsonable(asdict(self)).items()
-            if k in ("occupier", "site", "effective_on", "services", "numbers", "spaces")
-            or k in ("handsets_logged_out", "handsets_returned", "floor_ports")
-        }
-        return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**jsonable(asdict(self)), "fingerprint": self.fingerprint}
-
-    def summary(self) -> str:
-        """The scope in one line (and, once applied, how the switch part ended)."""
-        switches = len({p.switch for p in self.floor_ports if p.switch})
-        said = (
-            f"{counted(len(self.services), 'service')} ending, "
-            f"{counted(len(self.cooldown), 'number')} to cooldown, {len(self.port_out)} to "
-            f"port out, {counted(len(self.handsets_logged_out), 'handset')} logged out, "
-            f"{counted(len(self.floor_ports), 'floor port')} to {self.default_role}"
-            + (f" on {counted(switches, 'switch', 'switches')}" if switches else "")
-        )
-        if self.status == "applied" and self.move_out_id is not None:
-            done = sum(p.done for p in self.port_outcomes)
-            said += f"; switches: {done} set, {counted(len(self.ports_left), 'port')} left"
-        return said
-
-    def lines(self) -> list[str]:
-        """What happens, in words, section by section (national numbers)."""
-        when = self.effective_on.isoformat()
-        verb = "moved" if self.status == "applied" else "moves"
-        head = f"{self.occupier_name} {verb} out of {self.site} on {when}"
-        if self.status == "pending":
-            head += " (scheduled; recomputed when due)"
-        elif self.status == "preview" and self.scheduled:
-            head += " (as if it ran today; recomputed when due)"
-        out = [head, self.summary()]
-
-        def section(title: str, items: list[str]) -> None:
-            out.append(f"{title}: none" if not items else f"{title}:")
-            out.extend(f"  {item}" for item in items)
-
-        section(
-            "Services ending",
-            [
-                f"{s.product} QTY {s.quantity}"
-                + (
-                    f" ({counted(s.pending_changes, 'scheduled change')} removed)"
-                    if s.pending_changes
-                    else ""
-                )
-                for s in self.services
-            ],
-        )
-        section(
-            "Numbers to cooldown",
-            [
-                f"{national(n.e164)}{' (main)' if n.main else ''} until "
-                f"{n.cooldown_until.isoformat() if n.cooldown_until else '?'}"
-                for n in self.cooldown
-            ],
-        )
-        section(
-            "Numbers to port out (they leave with the occupier)",
-            [
-                f"{national(n.e164)}{' (main)' if n.main else ''} {n.origin}: {n.reference}"
-                for n in self.port_out
-            ],
-        )
-        section(
-            "Handsets logged out (provisioning files rewritten)",
-            [
-                f"{h.handset}: {', '.join(national(e) for e in h.numbers)}"
-                for h in self.handsets_logged_out
-            ],
-        )
-        section("Handsets back to the operator's stock", list(self.handsets_returned))
-        section(
-            f"Floor ports set to {self.default_role}",
-            [
-                f"{p.label} "
-                + (f"on {p.switch} {p.interface}" if p.switch else "(not patched)")
-                + f": {p.role or 'no role'} -> {p.to}"
-                for p in sorted(self.floor_ports, key=lambda p: (p.switch or "", p.label))
-            ],
-        )
-        section("Spaces no longer let", list(self.spaces))
-        out.append(f"Occupancy ends on {when}")
-        for switch in self.switches:
-            out.append(f"--- {switch.hostname}")
-            out.extend((switch.error or switch.diff or "(no change)").splitlines())
-        # How the switch part ended comes first, under the summary: it is what to act on.
-        ended = [
-            f"{port.label} ({port.hostname} {port.interface}): "
-            + ("done" if port.done else f"failed: {port.reason}")
-            for port in self.port_outcomes
-        ]
-        if self.ports_left:
-            ended.append(
-                f"{counted(len(self.ports_left), 'floor port')} left to retry: "
-                + ", ".join(self.ports_left)
-            )
-        return out[:2] + ended + out[2:]
-
-
-@dataclass
-class _Gathered:
-    """The rows a move-out changes, gathered inside its transaction."""
-
-    holder: Occupier
-    place: Site
-    occupancy: Occupancy
-    assignments: list[tuple[ServiceAssignment, Product]] = field(default_factory=list)
-    changes: list[ScheduledChange] = field(default_factory=list)
-    numbers: list[PhoneNumber] = field(default_factory=list)
-    lines: list[tuple[int, int, str]] = field(default_factory=list)  # number, handset, name
-    handsets: list[Handset] = field(default_factory=list)
-    ports: list[FloorPort] = field(default_factory=list)
-    spaces: list[Space] = field(default_factory=list)
-
-
-def _day(effective_on: dt.date | int | None, today: dt.date) -> dt.date:
-    if effective_on is None:
-        return today
-    if isinstance(effective_on, int):
-        return today + dt.timedelta(days=effective_on)
-    return effective_on
-
-
-async def _pending_of(session: AsyncSession, holder: Occupier, place: Site) -> MoveOut | None:
-    return await session.scalar(
-        select(MoveOut).where(
-            MoveOut.occupier_id == holder.id,
-            MoveOut.site_id == place.id,
-            MoveOut.status == ChangeStatus.PENDING,
-        )
-    )
-
-
-def _cancel_hint(holder: Occupier, place: Site) -> str:
-    return (
-        f"cancel it first (voiceconsole occupiers move-out {holder.code} --site {place.code} "
-        "--cancel, or f8 in the move-out wizard)"
-    )
-
-
-async def _refusal(
-    session: AsyncSession,
-    holder: Occupier,
-    place: Site,
-    occupancy: Occupancy | None,
-    day: dt.date,
-    today: dt.date,
-    *,
-    due: MoveOut | None = None,
-) -> None:
-    """Raise the one-line reason a move-out may not be done (nothing is written)."""
-    if occupancy is None:
-        raise RuleViolation(f"{holder.name} does not occupy {place.code}")
-    if occupancy.ended_on is not None:
-        raise RuleViolation(
-            f"{holder.name} already moved out of {place.code} on {occupancy.ended_on.isoformat()}"
-        )
-    if day < today:
-        raise InvalidInput(
-            f"the move-out date {day.isoformat()} is in the past at {place.code} "
-            f"(today is {today.isoformat()})"
-        )
-    pending = await _pending_of(session, holder, place)
-    if pending is not None and (due is None or pending.id != due.id):
-        raise Conflict(
-            f"a move-out of {holder.name} from {place.code} is already scheduled for "
-            f"{pending.effective_on.isoformat()}; " + _cancel_hint(holder, place)
-        )
-    order = await session.scalar(
-        select(PortingOrder)
-        .where(
-            PortingOrder.occupier_id == holder.id,
-            PortingOrder.site_id == place.id,
-            PortingOrder.state.in_(OPEN_PORTING),
-        )
-        .order_by(PortingOrder.id)
-    )
-    if order is not None:
-        raise RuleViolation(
-            f"{holder.name} has an open port-in order at {place.code} ({order.state.value}): "
-            f"cancel port-in order #{order.id} with the losing carrier first"
-        )
-
-
-async def _gather(
-    session: AsyncSession, holder: Occupier, place: Site, occ: Occupancy
-) -> _Gathered:
-    found = _Gathered(holder, place, occ)
-    found.assignments = [
-        (assignment, product)
-        for assignment, product in (
-            await session.execute(
-                select(ServiceAssignment, Product)
-                .join(Product, Product.id == ServiceAssignment.product_id)
-                .where(
-                    ServiceAssignment.occupier_id == holder.id,
-                    ServiceAssignment.site_id == place.id,
-                )
-                .order_by(Product.code)
-                .with_for_update(of=ServiceAssignment)
-            )
-        ).all()
-    ]
-    ids = [a.id for a, _ in found.assignments]
-    if ids:
-        found.changes = list(
-            await session.scalars(
-                select(ScheduledChange)
-                .where(ScheduledChange.assignment_id.in_(ids))
-                .order_by(ScheduledChange.id)
-            )
-        )
-    found.numbers = list(
-        await session.scalars(
-            select(PhoneNumber)
-            .where(
-                PhoneNumber.occupier_id == holder.id,
-                PhoneNumber.site_id == place.id,
-                PhoneNumber.state.in_((NumberState.ACTIVE, NumberState.RESERVED)),
-            )
-            .order_by(PhoneNumber.e164_value)
-            .with_for_update()
-        )
-    )
-    found.handsets = list(
-        await session.scalars(
-            select(Handset)
-            .where(Handset.occupier_id == holder.id, Handset.site_id == place.id)
-            .order_by(Handset.label, Handset.mac)
-            .with_for_update()
-        )
-    )
-    number_ids = [n.id for n in found.numbers]
-    handset_ids = [h.id for h in found.handsets]
-    if number_ids or handset_ids:
-        found.lines = [
-            (number_id, handset_id, label or mac)
-            for number_id, handset_id, label, mac in await session.execute(
-                select(HandsetLine.number_id, Handset.id, Handset.label, Handset.mac)
-                .join(Handset, Handset.id == HandsetLine.handset_id)
-                .where(
-                    or_(
-                        HandsetLine.number_id.in_(number_ids),
-                        HandsetLine.handset_id.in_(handset_ids),
-                    )
-                )
-                .order_by(Handset.label, Handset.mac, HandsetLine.line_key)
-            )
-        ]
-    found.ports = list(
-        await session.scalars(
-            select(FloorPort)
-            .where(FloorPort.occupier_id == holder.id, FloorPort.site_id == place.id)
-            .order_by(FloorPort.label)
-            .with_for_update()
-        )
-    )
-    found.spaces = list(
-        await session.scalars(
-            select(Space)
-            .join(Floor, Floor.id == Space.floor_id)
-            .where(Space.occupier_id == holder.id, Floor.site_id == place.id)
-            .order_by(Floor.level, Space.code)
-        )
-    )
-    return found
-
-
-async def _references(session: AsyncSession, numbers: list[PhoneNumber]) -> dict[int, str]:
-    """Each ported or custom number's porting reference: its range's order, else its note."""
-    range_ids = {n.range_id for n in numbers if n.range_id is not None}
-    ranges: dict[int, tuple[str, PortingOrder | None]] = {}
-    if range_ids:
-        rows = await session.execute(
-            select(NumberRange.id, NumberRange.note, PortingOrder)
-            .outerjoin(PortingOrder, PortingOrder.id == NumberRange.porting_order_id)
-            .where(NumberRange.id.in_(range_ids))
-        )
-        ranges = {rid: (note, order) for rid, note, order in rows}
-    out = {}
-    for number in numbers:
-        note, order = ranges.get(number.range_id or 0, ("", None))
-        if order is not None:
-            out[number.id] = (
-                f"port-in order #{order.id}, losing carrier {order.losing_carrier}, "
-                f"account {order.account_ref}"
-            )
-        else:
-            out[number.id] = note.strip() or "no order on record"
-    return out
-
-
-async def _plan(
-    session: AsyncSession, found: _Gathered, day: dt.date, today: dt.date, status: str
-) -> MoveOutPlan:
-    place = found.place
-    pending = {}
-    for change in found.changes:
-        if change.status is ChangeStatus.PENDING:
-            pending[change.assignment_id] = pending.get(change.assignment_id, 0) + 1
-    refs = await _references(session, [n for n in found.numbers if n.origin is not Origin.POOL])
-    until = day + dt.timedelta(days=place.cooldown_days)
-    numbers = []
-    for n in found.numbers:
-        pool = n.origin is Origin.POOL
-        numbers.append(
-            LeavingNumber(
-                n.e164,
-                n.origin.value,
-                n.state.value,
-                n.is_main,
-                (NumberState.COOLDOWN if pool else NumberState.PORT_OUT).value,
-                until if pool else None,
-                None if pool else refs[n.id],
-            )
-        )
-    by_handset: dict[str, list[str]] = {}
-    e164_of = {n.id: n.e164 for n in found.numbers}
-    other_ids = [nid for nid, _, _ in found.lines if nid not in e164_of]
-    if other_ids:
-        rows = await session.execute(
-            select(PhoneNumber.id, PhoneNumber.e164).where(PhoneNumber.id.in_(other_ids))
-        )
-        e164_of |= {number_id: e164 for number_id, e164 in rows}
-    for number_id, _, name in found.lines:
-        by_handset.setdefault(name, []).append(e164_of[number_id])
-    switch_ports: dict[int, tuple[str, str, SwitchPortRole | None]] = {}
-    patched = [p.switch_port_id for p in found.ports if p.switch_port_id is not None]
-    if patched:
-        rows = await session.execute(
-            select(SwitchPort.id, Switch.hostname, SwitchPort.interface, SwitchPort.role)
-            .join(Switch, Switch.id == SwitchPort.switch_id)
-            .where(SwitchPort.id.in_(patched))
-        )
-        switch_ports = {pid: (host, iface, role) for pid, host, iface, role in rows}
-    ports = []
-    for port in found.ports:
-        host, iface, role = switch_ports.get(port.switch_port_id or 0, (None, None, None))
-        ports.append(
-            FreedPort(
-                port.label, host, iface, role.value if role else None, place.default_port_role.value
-            )
-        )
-    return MoveOutPlan(
-        occupier=found.holder.code,
-        occupier_name=found.holder.name,
-        site=place.code,
-        effective_on=day,
-        today=today,
-        status=status,
-        default_role=place.default_port_role.value,
-        services=tuple(
-            EndingService(p.code, a.quantity, pending.get(a.id, 0)) for a, p in found.assignments
-        ),
-        numbers=tuple(numbers),
-        handsets_logged_out=tuple(
-            LoggedOutHandset(name, tuple(sorted(nums, key=value_of)))
-            for name, nums in by_handset.items()
-        ),
-        handsets_returned=tuple(h.label or h.mac for h in found.handsets),
-        floor_ports=tuple(ports),
-        spaces=tuple(s.code for s in found.spaces),
-    )
-
-
-def _before(found: _Gathered) -> dict[str, Any]:
-    """What the journal keeps of what was there."""
-    return {
-        "services": [
-            {"product": p.code, "quantity": a.quantity, "start_date": a.start_date}
-            for a, p in found.assignments
-        ],
-        "scheduled_changes": [
-            {
-                "id": c.id,
-                "assignment_id": c.assignment_id,
-                "new_quantity": c.new_quantity,
-                "effective_on": c.effective_on,
-                "status": c.status,
-            }
-            for c in found.changes
-        ],
-        "numbers": [number_record(n) | {"label": n.label} for n in found.numbers],
-        "handsets": [{"id": h.id, "mac": h.mac, "state": h.state} for h in found.handsets],
-        "floor_ports": [p.label for p in found.ports],
-        "spaces": [s.code for s in found.spaces],
-        "occupancy_ended_on": None,
-    }
-
-
-async def _carry_out(tx: Transaction, found: _Gathered, day: dt.date) -> list[int]:
-    """Write the move-out (inside the caller's transaction); the handsets to provision again."""
-    session = tx.session
-    ids = [a.id for a, _ in found.assignments]
-    if ids:
-        # Their history stays in the journal (the audit entry's `before`): the rows reference
-        # the assignment, which ends.
-        await session.execute(delete(ScheduledChange).where(ScheduledChange.assignment_id.in_(ids)))
-        await session.execute(delete(ServiceAssignment).where(ServiceAssignment.id.in_(ids)))
-    out = await log_out_numbers(session, sorted({nid for nid, _, _ in found.lines}))
-    until = day + dt.timedelta(days=found.place.cooldown_days)
-    for number in found.numbers:
-        if number.state is NumberState.ACTIVE:
-            number.state = next_state(facts(number), NumberAction.DEACTIVATE)
-        number.state = next_state(facts(number), NumberAction.RELEASE, day)
-        number.is_main = False
-        if number.state is NumberState.COOLDOWN:
-            number.occupier_id = None
-            number.cooldown_until = until
-            _reset_features(number)
-    for handset in found.handsets:
-        handset.occupier_id = None
-        if handset.state is HandsetState.DEPLOYED:
-            handset.state = HandsetState.IN_STOCK
-    for port in found.ports:
-        port.occupier_id = None
-    for space in found.spaces:
-        space.occupier_id = None
-    found.occupancy.ended_on = day
-    await session.flush()
-    return sorted({where.handset_id for where in out.values()} | {h.id for h in found.handsets})
-
-
-def _ports_left(found: _Gathered, role: SwitchPortRole) -> list[dict[str, Any]]:
-    return [
-        {"floor_port_id": p.id, "label": p.label, "role": role.value, "error": "not set yet"}
-        for p in found.ports
-        if p.switch_port_id is not None
-    ]
 
 
 async def _who_where(session: AsyncSession, occupier: str, site: str):  # type: ignore[no-untyped-def]
@@ -645,11 +117,11 @@ async def _move_out_db(
     async with transaction(db, actor, dry_run=dry_run) as tx:
         holder, place, occupancy = await _who_where(tx.session, occupier, site)
         today = site_today(place)
-        day = _day(effective_on, today)
-        await _refusal(tx.session, holder, place, occupancy, day, today)
-        found = await _gather(tx.session, holder, place, occupancy)
+        day = move_out_day(effective_on, today)
+        await check_move_out(tx.session, holder, place, occupancy, day, today)
+        found = await gather(tx.session, holder, place, occupancy)
         status = "preview" if dry_run else ("pending" if day > today else "applied")
-        plan = await _plan(tx.session, found, day, today, status)
+        plan = await plan_of(tx.session, found, day, today, status)
         if expect is not None and expect != plan.fingerprint:
             raise Conflict(
                 f"what moving {holder.name} out of {place.code} does has changed since the "
@@ -685,12 +157,12 @@ async def _move_out_db(
 
 
 async def _apply(
-    tx: Transaction, found: _Gathered, plan: MoveOutPlan, row: MoveOut | None
+    tx: Transaction, found: Gathered, plan: MoveOutPlan, row: MoveOut | None
 ) -> tuple[MoveOutPlan, list[int]]:
     """Carry out the plan and journal it; `row` is the pending move-out when it fell due."""
-    before = _before(found)
-    handsets = await _carry_out(tx, found, plan.effective_on)
-    left = _ports_left(found, found.place.default_port_role)
+    before = journal_before(found)
+    handsets = await carry_out(tx, found, plan.effective_on)
+    left = ports_to_set(found, found.place.default_port_role)
     if row is None:
         row = MoveOut(
             occupier_id=found.holder.id,
@@ -858,16 +330,6 @@ async def cancel_move_out(db: Database, actor: str, *, occupier: str, site: str)
         )
 
 
-@dataclass(frozen=True)
-class MoveOutState(View):
-    """An occupier's move-out from a site as it stands: pending, or applied with ports left."""
-
-    move_out_id: int
-    status: str
-    effective_on: dt.date
-    ports_left: tuple[str, ...]
-
-
 async def move_out_state(db: Database, *, occupier: str, site: str) -> MoveOutState | None:
     """The pending move-out, else the last applied one, else None."""
     async with db.read() as session:
@@ -942,7 +404,9 @@ async def _apply_due_one(
         _, _, occupancy = await _who_where(tx.session, holder.code, place.code)
         day = row.effective_on
         # Due on a day already past (the console was closed): it still ends on its own date.
-        await _refusal(tx.session, holder, place, occupancy, day, min(day, due_by(place)), due=row)
-        found = await _gather(tx.session, holder, place, occupancy)
-        plan = await _plan(tx.session, found, day, site_today(place), "applied")
+        await check_move_out(
+            tx.session, holder, place, occupancy, day, min(day, due_by(place)), due=row
+        )
+        found = await gather(tx.session, holder, place, occupancy)
+        plan = await plan_of(tx.session, found, day, site_today(place), "applied")
         return await _apply(tx, found, plan, row)
