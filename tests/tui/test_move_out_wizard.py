@@ -11,6 +11,7 @@ from helpers import snapshot
 from sqlalchemy import select
 
 from voiceconsole.db.models import MoveOut, Occupancy
+from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
 from voiceconsole.switches import fleet
 from voiceconsole.tui.screens.confirm import ConfirmDialog
 from voiceconsole.tui.screens.move_out import MoveOutWizard
@@ -130,3 +131,30 @@ async def test_a_failing_switch_is_listed_and_retried_with_f5(make_app, console_
         assert wizard.state is not None and wizard.state.ports_left == ()
     moves, _ = await _rows(console_db)
     assert moves[0].ports_left is None
+
+
+async def test_a_move_out_due_is_applied_when_the_console_opens(make_app, console_db) -> None:
+    async def schedule(db: Any) -> None:
+        async with db.write() as session:
+            holder = await occupier_by_ref(session, "copperleaf-design")
+            place = await site_by_ref(session, "LON1")
+            # As if scheduled a week ago for today (the clock is fixed).
+            session.add(
+                MoveOut(
+                    occupier_id=holder.id,
+                    site_id=place.id,
+                    effective_on=site_today(place),
+                    created_by="qa",
+                )
+            )
+            await session.commit()
+
+    await with_db(console_db, schedule)
+    app = make_app()
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Moved out: copperleaf-design from LON1;") for m in said), said
+    moves, ended = await _rows(console_db)
+    assert [(m.status.value, m.ports_left) for m in moves] == [("applied", None)]
+    assert len(ended) == 1
