@@ -85,7 +85,10 @@ async def test_move_out_by_keyboard_commits_the_preview(make_app, console_db) ->
         assert app.screen is wizard
         text = str(wizard.query_one("#preview").render())
         assert "1F-001 (lon1-1f-sw1 GigabitEthernet1/0/1): done" in text
-        await press(pilot, "escape")
+        await press(pilot, "f1")  # the help explains the wizard's words
+        help_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "Move out" in help_text and "default port role" in help_text
+        await press(pilot, "escape", "escape")
         assert isinstance(app.screen, OccupierScreen)
     moves, ended = await _rows(console_db)
     assert [(m.status.value, m.ports_left) for m in moves] == [("applied", None)]
