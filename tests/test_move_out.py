@@ -330,3 +330,17 @@ async def test_nothing_new_is_given_to_an_occupier_that_moved_out(world: Databas
     with pytest.raises(RuleViolation, match="moved out of LON1 on"):
         await allocate_numbers(world, ACTOR, ["020 7946 0450"], **ACME)
     assert await snapshot(world) == before
+
+
+async def test_a_due_move_out_refused_then_stays_pending_and_is_reported(world: Database) -> None:
+    when = _today() + dt.timedelta(days=2)
+    await move_out(world, ACTOR, **ACME, effective_on=when)
+    await _open_port_in(world)  # opened after it was scheduled
+    before = await snapshot(world)
+    report = await apply_due(world, ACTOR, now=noon_in_london(when))
+    assert report.moved_out == []
+    (held,) = report.move_outs_held_back
+    assert "cancel port-in order #" in held["reason"]
+    assert await snapshot(world) == before
+    (row,) = await _one(world, select(MoveOut))
+    assert row.status.value == "pending"
