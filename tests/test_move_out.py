@@ -4,6 +4,7 @@ a scheduled move-out is applied when due or cancelled without a trace but its st
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 from pathlib import Path
@@ -344,3 +345,23 @@ async def test_a_due_move_out_refused_then_stays_pending_and_is_reported(world: 
     assert await snapshot(world) == before
     (row,) = await _one(world, select(MoveOut))
     assert row.status.value == "pending"
+
+
+async def test_two_colleagues_moving_one_occupier_out_at_once_do_it_once(
+    world: Database,
+) -> None:
+    other = Database(world.url)
+    try:
+        results = await asyncio.gather(
+            move_out(world, "ann", **ACME),
+            move_out(other, "bob", **ACME),
+            return_exceptions=True,
+        )
+    finally:
+        await other.close()
+    done = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(done) == 1 and len(refused) == 1
+    assert isinstance(refused[0], RuleViolation) and "already moved out" in str(refused[0])
+    assert (await _actions(world)).count("occupiers.move_out") == 1
+    assert len(await _one(world, select(MoveOut))) == 1
