@@ -48,6 +48,7 @@ from voiceconsole.tui.screens.handsets import HandsetsScreen
 from voiceconsole.tui.screens.help import HelpScreen
 from voiceconsole.tui.screens.journal_entry import JournalEntryScreen
 from voiceconsole.tui.screens.manage_services import ManageServicesDialog
+from voiceconsole.tui.screens.move_out import MoveOutWizard
 from voiceconsole.tui.screens.number_configure import ConfigureDialog, PinDialog
 from voiceconsole.tui.screens.number_dialogs import (
     ActionsMenu,
@@ -162,6 +163,7 @@ CASES = [
     Case("manage-services", (*MARLOW, "m"), ManageServicesDialog),
     Case("export", (*ACME, "e"), ExportDialog),
     Case("manage-services-confirm-cancel", (*MARLOW, "m", "f8"), ConfirmDialog),
+    Case("move-out-wizard", (*ACME, "M"), MoveOutWizard),
     # Telephony and its dialogs.
     Case("telephony", LON1_NUMBERS, TelephonyScreen),
     Case("actions-menu", (*LON1_NUMBERS, "down", "down", "enter"), ActionsMenu),

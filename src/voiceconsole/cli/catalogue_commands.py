@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from voiceconsole.cli import export_command
+from voiceconsole.cli import move_out_commands
 from voiceconsole.cli.context import (
     CommandTree,
     Context,
@@ -101,6 +102,7 @@ def register(cli: CommandTree) -> None:
     moved.add_argument("--site", required=True)
     moved.add_argument("--since", required=True, help="date, e.g. 2026-11-01")
     export_command.register(occupier)
+    move_out_commands.register(occupier)
 
     journal = cli.command("audit", "the audit journal, newest first", audit_list)
     journal.add_argument("--since", help="date or time, e.g. 2026-11-01")

@@ -8,7 +8,7 @@ from voiceconsole.cli.context import CommandTree, Context
 from voiceconsole.cli.output import table
 from voiceconsole.domain.text import parse_date, parse_day
 from voiceconsole.domain.words import counted
-from voiceconsole.services import voice_services
+from voiceconsole.services import switch_work, voice_services
 
 
 def register(cli: CommandTree) -> None:
@@ -94,7 +94,10 @@ async def services_cancel(args: argparse.Namespace, ctx: Context) -> None:
 
 async def services_apply_due(args: argparse.Namespace, ctx: Context) -> None:
     report = await voice_services.apply_due(
-        ctx.db, ctx.actor, until=parse_date(args.today) if args.today else None
+        ctx.db,
+        ctx.actor,
+        until=parse_date(args.today) if args.today else None,
+        gateway=switch_work.gateway_for(ctx.db.url),
     )
 
     def text() -> None:
@@ -105,6 +108,10 @@ async def services_apply_due(args: argparse.Namespace, ctx: Context) -> None:
             )
         for held in report.held_back:
             print(f"held back change {held['change'].id}: {held['reason']}")
+        for plan in report.moved_out:
+            print("\n".join(plan.lines()))
+        for held in report.move_outs_held_back:
+            print(f"held back move-out {held['move_out_id']}: {held['reason']}")
         print(
             f"{counted(len(report.applied), 'change')} applied, {len(report.held_back)} held back, "
             f"{counted(len(report.recycled), 'number')} returned to their pools"

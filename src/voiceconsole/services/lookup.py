@@ -120,6 +120,11 @@ async def occupancy_of(
     found = await session.scalar(query)
     if found is None:
         raise RuleViolation(f"{occupier.name} does not occupy {site.code}; add the occupancy first")
+    if found.ended_on is not None:
+        # Moved out (services/move_outs.py): nothing new is given to it there.
+        raise RuleViolation(
+            f"{occupier.name} moved out of {site.code} on {found.ended_on.isoformat()}"
+        )
     return found
 
 

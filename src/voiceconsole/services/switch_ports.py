@@ -130,8 +130,12 @@ async def plan_role_change(
     role: SwitchPortRole | str,
     *,
     actor: str | None = None,
+    vacated: bool = False,
 ) -> RolePlan:
     """Render `role` for each floor port and ask each switch for its diff (nothing commits).
+
+    `vacated`: render the ports as if they had no occupier (a move-out's preview, before the
+    move-out frees them), so that the diff shown is the one applied afterwards.
 
     Each switch is checked first (preflight): one that is not ready, or that has a change of
     another console still in flight, is refused with the reason before any diff. With an
@@ -155,6 +159,8 @@ async def plan_role_change(
     grouped: dict[int, list[PlannedPort]] = {}
     refused: list[tuple[str, str]] = []
     for floor_port, switch_port, switch, site, occupier_code, occupier_vlan in rows:
+        if vacated:
+            occupier_code, occupier_vlan = None, None
         if switch_port is None or switch is None:
             refused.append((floor_port.label, "not patched to a switch interface"))
             continue

@@ -78,6 +78,8 @@ def _account_query(lock: bool) -> Select[Any]:
             ),
         )
         .where(named(Site, "site"), named(Occupier, "occupier"))
+        # A moved-out occupier has no account: occupancy_of below says so.
+        .where(Occupancy.ended_on.is_(None))
     )
     if lock:
         return query.with_for_update(of=Occupancy)

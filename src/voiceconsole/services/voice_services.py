@@ -40,6 +40,7 @@ from voiceconsole.services.lookup import (
     site_today,
     site_today_in,
 )
+from voiceconsole.services.move_outs import apply_due_move_outs
 from voiceconsole.services.numbers import recycle_due_numbers
 from voiceconsole.services.pool import available_count, pick_from_pool
 from voiceconsole.services.transaction import Transaction, retried, transaction
@@ -366,10 +367,18 @@ class DueReport(View):
     held_back: list[dict[str, Any]]  # {"change": ChangeView, "reason": str}
     recycled: list[str]  # numbers back in their pools after cooldown
     until: dt.date | None = None  # nothing due after this date was applied
+    # Scheduled move-outs applied (services/move_outs.py), and those refused when due.
+    moved_out: list[Any] = field(default_factory=list)
+    move_outs_held_back: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def apply_due(
-    db: Database, actor: str, *, until: dt.date | None = None, now: dt.datetime | None = None
+    db: Database,
+    actor: str,
+    *,
+    until: dt.date | None = None,
+    now: dt.datetime | None = None,
+    gateway: Any = None,
 ) -> DueReport:
     """Apply the scheduled changes that are due and return cooled-down numbers to their pools.
 
@@ -435,7 +444,8 @@ async def apply_due(
             )
         else:
             tx.no_change()
-    return report
+    moved, held = await apply_due_move_outs(db, actor, due_by, gateway=gateway)
+    return replace(report, moved_out=moved, move_outs_held_back=held)
 
 
 async def _latest_site_today(session: AsyncSession, now: dt.datetime | None) -> dt.date | None:

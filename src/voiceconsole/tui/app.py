@@ -154,7 +154,12 @@ class VoiceconsoleApp(App[None]):
             if lines:
                 self.notify("\n".join(lines), title="Scheduled changes", markup=False)
 
-        call_service(self, lambda: apply_due(self.db, self.actor), report, group="apply-due")
+        call_service(
+            self,
+            lambda: apply_due(self.db, self.actor, gateway=self.gateway),
+            report,
+            group="apply-due",
+        )
 
     def settle_switch_changes(self) -> None:
         """Settle role changes a console that died left in flight, against what each switch

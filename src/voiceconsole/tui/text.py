@@ -89,4 +89,7 @@ def due_report_lines(due: DueReport) -> list[str]:
     ]
     if due.recycled:
         lines.append(f"{counted(len(due.recycled), 'number')} back in their pools after cooldown")
+    for plan in due.moved_out:
+        lines.append(f"Moved out: {plan.occupier} from {plan.site}; {plan.summary()}")
+    lines += [f"Move-out held back: {h['reason']}" for h in due.move_outs_held_back]
     return lines

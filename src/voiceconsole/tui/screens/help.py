@@ -28,6 +28,14 @@ GLOSSARY = {
     "active": "A number in service; each uses one of the occupier's voice services.",
     "cooldown": "A released number resting (90 days by default) before it is free again.",
     "port out": "A ported or custom number whose occupier left: never given to anyone else.",
+    "move-out": (
+        "An occupier leaving a site: its services end, its numbers are released, its handsets "
+        "and floor ports go back to the operator; now or scheduled for a date."
+    ),
+    "default port role": (
+        "The switch port role a site's floor ports go back to when their occupier moves out "
+        "(disabled unless set otherwise)."
+    ),
     "porting in": (
         "A number an occupier is bringing from another carrier (a port-in order): held for "
         "it, never allocated to anyone else, its own when the port completes."

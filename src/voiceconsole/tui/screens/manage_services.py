@@ -97,7 +97,7 @@ class ManageServicesDialog(ModalScreen[None]):
 
         call_service(
             self,
-            lambda: apply_due(app.db, app.actor),
+            lambda: apply_due(app.db, app.actor, gateway=app.gateway),
             self._applied,
             refused=not_applied,
             failed=not_applied,

@@ -38,6 +38,7 @@ class OccupierScreen(Revisited):
         Binding("h", "handsets", "Handsets", id="occupier.handsets"),
         Binding("r", "reconcile", "Reconcile", id="occupier.reconcile", show=False),
         Binding("e", "export", "Export", id="occupier.export", show=False),
+        Binding("M", "move_out", "Move out", id="occupier.move_out", show=False),
         Binding("escape", "app.pop_screen", "Back", id="occupier.back"),
         Binding("1", "show_tab('services')", "Services", id="occupier.services", show=False),
         Binding("2", "show_tab('numbers')", "Numbers", id="occupier.numbers", show=False),
@@ -190,6 +191,11 @@ class OccupierScreen(Revisited):
         self.app.push_screen(
             ManageServicesDialog(self.occupier, self.site), lambda _: self.refresh_data()
         )
+
+    def action_move_out(self) -> None:
+        from voiceconsole.tui.screens.move_out import MoveOutWizard
+
+        self.app.push_screen(MoveOutWizard(self.occupier, self.site), lambda _: self.refresh_data())
 
     def action_telephony(self) -> None:
         from voiceconsole.tui.screens.telephony import TelephonyScreen
