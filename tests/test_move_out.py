@@ -39,7 +39,9 @@ from voiceconsole.services.move_outs import (
     retry_move_out_ports,
 )
 from voiceconsole.services.numbers import allocate_numbers
+from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.seed import load_sample_data
+from voiceconsole.services.sites import list_sites
 from voiceconsole.services.voice_services import add_services, apply_due, schedule_change
 from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
 from voiceconsole.switches.gateway import Gateway
@@ -331,6 +333,19 @@ async def test_nothing_new_is_given_to_an_occupier_that_moved_out(world: Databas
     with pytest.raises(RuleViolation, match="moved out of LON1 on"):
         await allocate_numbers(world, ACTOR, ["020 7946 0450"], **ACME)
     assert await snapshot(world) == before
+
+
+async def test_an_occupier_that_moved_out_is_listed_as_such_and_offered_nothing(
+    world: Database,
+) -> None:
+    count_before = {s.site.code: s.occupiers for s in await list_sites(world)}["LON1"]
+    await move_out(world, ACTOR, **ACME)
+    assert {s.site.code: s.occupiers for s in await list_sites(world)}["LON1"] == count_before - 1
+    # Pickers of whom to give something leave it out; the site's list shows it, marked.
+    assert "acme-analytics" not in {o.code for o in await list_occupiers_at(world, "LON1")}
+    listed = {o.code: o for o in await list_occupiers_at(world, "LON1", moved_out=True)}
+    assert listed["acme-analytics"].moved_out_on == _today()
+    assert listed["brightwater-legal"].moved_out_on is None
 
 
 async def test_a_due_move_out_refused_then_stays_pending_and_is_reported(world: Database) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli import export_command
-from voiceconsole.cli import move_out_commands
+from voiceconsole.cli import export_command, move_out_commands
 from voiceconsole.cli.context import (
     CommandTree,
     Context,
@@ -245,7 +244,9 @@ async def products_list(args: argparse.Namespace, ctx: Context) -> None:
 
 async def occupiers_list(args: argparse.Namespace, ctx: Context) -> None:
     if args.site:
-        at_site = await occupiers.list_occupiers_at(ctx.db, args.site, search=args.search)
+        at_site = await occupiers.list_occupiers_at(
+            ctx.db, args.site, search=args.search, moved_out=True
+        )
         ctx.emit(
             at_site,
             lambda: table(
@@ -253,7 +254,8 @@ async def occupiers_list(args: argparse.Namespace, ctx: Context) -> None:
                 [
                     [
                         o.code,
-                        o.name,
+                        o.name
+                        + (f" (moved out {o.moved_out_on.isoformat()})" if o.moved_out_on else ""),
                         o.voice_quantity,
                         o.active_numbers,
                         o.spare_numbers,

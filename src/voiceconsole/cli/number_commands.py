@@ -44,9 +44,7 @@ def register(cli: CommandTree) -> None:
     listing = group.command("list", "numbers in numeric order", numbers_list)
     listing.add_argument("--site")
     listing.add_argument("--occupier")
-    listing.add_argument(
-        "--state", choices=[s.value for s in NumberState]
-    )
+    listing.add_argument("--state", choices=[s.value for s in NumberState])
     listing.add_argument("--origin", choices=["pool", "ported", "custom"])
     listing.add_argument("--search", help="part of a number (national or E.164) or label")
     listing.add_argument("--limit", type=positive, help="at most this many")

@@ -39,7 +39,6 @@ from voiceconsole.db.models import (
     OperatorSettings,
     PhoneNumber,
     PortingOrder,
-    PortingState,
     Site,
 )
 from voiceconsole.domain.allocation import BATCH_SIZES
@@ -53,6 +52,7 @@ from voiceconsole.domain.forecast import (
     projection,
     warns,
 )
+from voiceconsole.domain.porting import OPEN
 from voiceconsole.domain.states import NumberState
 from voiceconsole.services.lookup import site_by_ref, site_today
 from voiceconsole.services.transaction import transaction
@@ -64,7 +64,6 @@ CHART_WEEKS = 12  # the weeks shown each side of today on the site screen
 
 # The actions that take numbers out of `available`, and where their `after` lists them.
 TAKING = ("services.add", "numbers.allocate")
-OPEN_PORT_INS = (PortingState.REQUESTED, PortingState.SUBMITTED, PortingState.AGREED)
 
 
 def _taken_count(dialect: str) -> Any:
@@ -344,7 +343,7 @@ async def _port_ins(session: AsyncSession, site: Site) -> tuple[list[PortIn], in
         select(PortingOrder, Occupier.code, sizes.c.numbers)
         .join(Occupier, Occupier.id == PortingOrder.occupier_id)
         .outerjoin(sizes, sizes.c.porting_order_id == PortingOrder.id)
-        .where(PortingOrder.site_id == site.id, PortingOrder.state.in_(OPEN_PORT_INS))
+        .where(PortingOrder.site_id == site.id, PortingOrder.state.in_(OPEN))
         .order_by(PortingOrder.requested_on, PortingOrder.id)
     )
     orders = [

@@ -22,7 +22,6 @@ from voiceconsole.db.models import (
     Occupier,
     PhoneNumber,
     PortingOrder,
-    PortingState,
     Product,
     ScheduledChange,
     ServiceAssignment,
@@ -35,6 +34,7 @@ from voiceconsole.domain.errors import Conflict, InvalidInput, RuleViolation
 from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.port_roles import SwitchPortRole
+from voiceconsole.domain.porting import OPEN
 from voiceconsole.domain.states import NumberAction, NumberState, Origin, next_state
 from voiceconsole.services.handsets import log_out_numbers
 from voiceconsole.services.move_out_plan import (
@@ -44,10 +44,8 @@ from voiceconsole.services.move_out_plan import (
     LoggedOutHandset,
     MoveOutPlan,
 )
-from voiceconsole.services.numbers import _reset_features, facts, number_record
+from voiceconsole.services.numbers import facts, number_record, reset_features
 from voiceconsole.services.transaction import Transaction
-
-OPEN_PORTING = (PortingState.REQUESTED, PortingState.SUBMITTED, PortingState.AGREED)
 
 
 @dataclass
@@ -124,7 +122,7 @@ async def check_move_out(
         .where(
             PortingOrder.occupier_id == holder.id,
             PortingOrder.site_id == place.id,
-            PortingOrder.state.in_(OPEN_PORTING),
+            PortingOrder.state.in_(OPEN),
         )
         .order_by(PortingOrder.id)
     )
@@ -360,7 +358,7 @@ async def carry_out(tx: Transaction, found: Gathered, day: dt.date) -> list[int]
         if number.state is NumberState.COOLDOWN:
             number.occupier_id = None
             number.cooldown_until = until
-            _reset_features(number)
+            reset_features(number)
     for handset in found.handsets:
         handset.occupier_id = None
         if handset.state is HandsetState.DEPLOYED:

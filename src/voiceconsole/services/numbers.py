@@ -222,7 +222,7 @@ async def _records_logging_out(
     return records, [where.handset_id for where in out.values()]
 
 
-def _reset_features(number: PhoneNumber) -> None:
+def reset_features(number: PhoneNumber) -> None:
     """A pool number goes back clean: the next occupier inherits no label, forwarding or PIN."""
     number.label = ""
     number.caller_id_override = None
@@ -255,7 +255,7 @@ async def release_numbers(
             if number.state is NumberState.COOLDOWN:
                 number.occupier_id = None
                 number.cooldown_until = today + dt.timedelta(days=place.cooldown_days)
-                _reset_features(number)
+                reset_features(number)
         changed = await _record_move(tx, "numbers.release", "released", numbers, before)
     await provision_handsets(db, handsets)
     return changed

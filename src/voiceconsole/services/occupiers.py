@@ -181,8 +181,12 @@ async def list_occupiers_at(
     search: str | None = None,
     after: str | None = None,
     limit: int | None = None,
+    moved_out: bool = False,
 ) -> list[OccupierAtSite]:
-    """The occupiers of one site with their voice quantity, numbers and main number."""
+    """The occupiers of one site with their voice quantity, numbers and main number.
+
+    `moved_out`: also those that have moved out (`moved_out_on` says when), whose port-out
+    numbers are still theirs; pickers of whom to give something leave them out."""
     async with db.read() as session:
         place = await site_by_ref(session, site)
         query = (
@@ -194,12 +198,15 @@ async def list_occupiers_at(
                 active_numbers_sql(Occupier.id, place.id),
                 spare_numbers_sql(Occupier.id, place.id),
                 main_number_sql(Occupier.id, place.id),
+                Occupancy.ended_on,
             )
             .join(Occupancy, Occupancy.occupier_id == Occupier.id)
             .where(Occupancy.site_id == place.id)
         )
+        if not moved_out:
+            query = query.where(Occupancy.ended_on.is_(None))
         rows = (await session.execute(_page(query, search, after, limit))).all()
     return [
-        OccupierAtSite(r[0], r[1], r[2], place.code, int(r[3]), int(r[4]), int(r[5]), r[6])
+        OccupierAtSite(r[0], r[1], r[2], place.code, int(r[3]), int(r[4]), int(r[5]), r[6], r[7])
         for r in rows
     ]

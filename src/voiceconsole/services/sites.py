@@ -184,9 +184,11 @@ def low_stock_limit(site: Site, operator_threshold: int) -> int:
     return low_limit(site, operator_threshold)
 
 
-async def _count_by_site(session: AsyncSession, site_column: Any, ids: list[int]) -> dict[int, int]:
+async def _count_by_site(
+    session: AsyncSession, site_column: Any, ids: list[int], *where: Any
+) -> dict[int, int]:
     rows = await session.execute(
-        select(site_column, func.count()).where(site_column.in_(ids)).group_by(site_column)
+        select(site_column, func.count()).where(site_column.in_(ids), *where).group_by(site_column)
     )
     return dict(rows.all())  # type: ignore[arg-type]
 
@@ -254,7 +256,10 @@ async def list_sites(
         )
         ids = [s.id for s in sites]
         counts = await _numbers_by_state(session, ids)
-        occupiers = await _count_by_site(session, Occupancy.site_id, ids)
+        # The occupiers there now: one that moved out stays on record, not in the count.
+        occupiers = await _count_by_site(
+            session, Occupancy.site_id, ids, Occupancy.ended_on.is_(None)
+        )
         ports = await _count_by_site(session, FloorPort.site_id, ids)
         ahead = await forecast_warnings(
             session, sites, {i: counts[i][NumberState.AVAILABLE.value] for i in ids}

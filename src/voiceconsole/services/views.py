@@ -101,6 +101,7 @@ class OccupierAtSite(View):
     active_numbers: int  # using a voice service (the main number is not counted)
     spare_numbers: int  # reserved, main number not counted
     main_number: str | None
+    moved_out_on: dt.date | None = None  # the occupancy's end; None while it is there
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ class OccupierScreen(Revisited):
         app: Any = self.app
         call_service(
             self,
-            lambda: list_occupiers_at(app.db, self.site, search=self.occupier),
+            lambda: list_occupiers_at(app.db, self.site, search=self.occupier, moved_out=True),
             self._show_title,
             group="title",
             exclusive=True,

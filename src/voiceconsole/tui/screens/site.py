@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
@@ -24,6 +25,14 @@ from voiceconsole.tui.work import call_service
 
 # The figures and the main number before the name, so that 80 columns show them.
 OCCUPIER_COLUMNS = ("Occupier", "QTY", "Active", "Spare", "Main number", "Name")
+
+
+def moved_out_name(occupier: Any) -> Text:
+    """Its name, and when it moved out if it did (its port-out numbers are still listed)."""
+    name = plain(occupier.name)
+    if occupier.moved_out_on:
+        name.append(f" · moved out {occupier.moved_out_on.isoformat()}", style="dim")
+    return name
 
 
 class SiteScreen(RefreshOnReturn, Revisited):
@@ -131,7 +140,9 @@ class SiteScreen(RefreshOnReturn, Revisited):
     async def load_occupiers(self, after: str | None, limit: int) -> list[Row]:
         app: Any = self.app
         search = self.query_one("#occupier-filter", FilterInput).value.strip() or None
-        found = await list_occupiers_at(app.db, self.site, search=search, after=after, limit=limit)
+        found = await list_occupiers_at(
+            app.db, self.site, search=search, after=after, limit=limit, moved_out=True
+        )
         return [
             (
                 o.code,
@@ -141,7 +152,7 @@ class SiteScreen(RefreshOnReturn, Revisited):
                     count(o.active_numbers),
                     count(o.spare_numbers),
                     number_text(o.main_number),
-                    plain(o.name),
+                    moved_out_name(o),
                 ),
             )
             for o in found

@@ -187,7 +187,7 @@ class TelephonyScreen(MarkingKeys, Revisited):
         self.refresh_figures()
         call_service(
             self,
-            lambda: list_occupiers_at(app.db, self.site),
+            lambda: list_occupiers_at(app.db, self.site, moved_out=True),
             self._show_occupiers,
             group="occupiers",
             exclusive=True,
@@ -528,7 +528,9 @@ class TelephonyScreen(MarkingKeys, Revisited):
             number = await show_number(app.db, e164)
             if number.occupier is None:
                 return number, None
-            found = await list_occupiers_at(app.db, self.site, search=number.occupier)
+            found = await list_occupiers_at(
+                app.db, self.site, search=number.occupier, moved_out=True
+            )
             return number, next((o.main_number for o in found if o.code == number.occupier), None)
 
         def ask(found: tuple[NumberView, str | None]) -> None:
