@@ -30,6 +30,7 @@ from voiceconsole.db.models import (
     Site,
 )
 from voiceconsole.domain.errors import InvalidInput, NotFound
+from voiceconsole.domain.porting import PortingState
 from voiceconsole.domain.spreadsheet import formula_safe, outside_cell
 from voiceconsole.services import exports
 from voiceconsole.services.exports import (
@@ -86,6 +87,9 @@ async def _hostile_data(db: Database) -> None:
             losing_carrier=CARRIER,
             account_ref="ACC-991",
             requested_on=dt.date(2026, 11, 1),
+            state=PortingState.COMPLETED,
+            numbers="+442079460500-+442079460509",
+            number_count=10,
             created_by="qa",
         )
         session.add(order)

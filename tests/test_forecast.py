@@ -29,11 +29,11 @@ from voiceconsole.db.models import (
     Occupier,
     PhoneNumber,
     PortingOrder,
-    PortingState,
     Site,
 )
 from voiceconsole.domain import forecast as f
 from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.domain.porting import PortingState
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.services import forecast, numbers, sites
 from voiceconsole.services.seed import load_sample_data
@@ -164,6 +164,8 @@ async def _open_port_in(db: Database) -> None:
                 requested_on=D(2026, 11, 1),
                 agreed_on=D(2026, 12, 2),
                 state=state,
+                numbers=f"{london(first)}-{london(first + 2)}",
+                number_count=3,
                 created_by=ACTOR,
             )
             session.add(order)

@@ -25,12 +25,12 @@ from voiceconsole.db.models import (
     Occupancy,
     PhoneNumber,
     PortingOrder,
-    PortingState,
     ServiceAssignment,
     Site,
     Space,
 )
 from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from voiceconsole.domain.porting import PortingState
 from voiceconsole.services.handsets import login_number
 from voiceconsole.services.move_outs import (
     cancel_move_out,
@@ -39,9 +39,9 @@ from voiceconsole.services.move_outs import (
     retry_move_out_ports,
 )
 from voiceconsole.services.numbers import allocate_numbers
-from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.occupiers import add_occupancy, list_occupiers_at
 from voiceconsole.services.seed import load_sample_data
-from voiceconsole.services.sites import list_sites
+from voiceconsole.services.sites import edit_site, list_sites
 from voiceconsole.services.voice_services import add_services, apply_due, schedule_change
 from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
 from voiceconsole.switches.gateway import Gateway
@@ -162,6 +162,8 @@ async def _open_port_in(db: Database) -> None:
                 account_ref="ACC-1",
                 requested_on=_today(),
                 state=PortingState.SUBMITTED,
+                numbers="+443069990100",
+                number_count=1,
                 created_by=ACTOR,
             )
         )
@@ -221,6 +223,8 @@ async def test_ported_and_custom_numbers_leave_with_their_occupier(world: Databa
             account_ref="HAL-77",
             requested_on=_today() - dt.timedelta(days=40),
             state=PortingState.COMPLETED,
+            numbers="+442079460500-+442079460509",
+            number_count=10,
             created_by=ACTOR,
         )
         session.add(order)
@@ -380,3 +384,32 @@ async def test_two_colleagues_moving_one_occupier_out_at_once_do_it_once(
     assert isinstance(refused[0], RuleViolation) and "already moved out" in str(refused[0])
     assert (await _actions(world)).count("occupiers.move_out") == 1
     assert len(await _one(world, select(MoveOut))) == 1
+
+
+async def test_an_occupier_that_moved_out_can_come_back_later(world: Database) -> None:
+    await move_out(world, ACTOR, **ACME)
+    before = await snapshot(world)
+    with pytest.raises(InvalidInput, match="it can come back after that day"):
+        await add_occupancy(world, ACTOR, **ACME, since=_today())
+    assert await snapshot(world) == before
+    back = _today() + dt.timedelta(days=1)
+    await add_occupancy(world, ACTOR, **ACME, since=back)
+    listed = {o.code: o for o in await list_occupiers_at(world, "LON1")}
+    assert listed["acme-analytics"].moved_out_on is None
+    (occupancy,) = await _one(
+        world,
+        select(Occupancy)
+        .join(Site, Site.id == Occupancy.site_id)
+        .where(Site.code == "LON1", Occupancy.occupier_id == listed["acme-analytics"].id),
+    )
+    assert occupancy.since == back and occupancy.ended_on is None
+    with pytest.raises(Conflict, match="already occupies LON1"):
+        await add_occupancy(world, ACTOR, **ACME, since=back)
+
+
+async def test_freed_ports_go_to_the_role_the_site_names(world: Database) -> None:
+    await edit_site(world, ACTOR, "LON1", default_port_role="data")
+    plan = await move_out(world, ACTOR, **ACME, dry_run=True)
+    assert plan.default_role == "data" and plan.floor_ports
+    with pytest.raises(InvalidInput, match="unknown switch port role 'lobby'"):
+        await edit_site(world, ACTOR, "LON1", default_port_role="lobby")

@@ -14,11 +14,11 @@ from helpers import (
     snapshot,
     uk_world,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from voiceconsole import clock
 from voiceconsole.db.database import Database
-from voiceconsole.db.models import Occupier, PortingOrder
+from voiceconsole.db.models import Occupier, PhoneNumber, PortingOrder
 from voiceconsole.domain.errors import (
     Conflict,
     InvalidInput,
@@ -27,6 +27,7 @@ from voiceconsole.domain.errors import (
     VoiceconsoleError,
 )
 from voiceconsole.domain.porting import PortingState, lateness, parse_numbers
+from voiceconsole.domain.states import Origin
 from voiceconsole.services import numbers
 from voiceconsole.services.porting import (
     add_port_in,
@@ -383,3 +384,32 @@ async def test_every_move_leaves_one_journal_entry(db: Database) -> None:
         == f"port-in #{order.id} for acme at LON1 completed: 5 numbers now the occupier's"
     )
     assert state is PortingState.COMPLETED
+
+
+async def test_a_date_goes_only_with_the_carriers_agreement(db: Database) -> None:
+    await uk_world(db)
+    order = await _order(db)
+    await _refused(
+        db,
+        advance_port_in(db, ACTOR, order.id, agreed_on=3),
+        InvalidInput,
+        "a date goes with the carrier's agreement only; this moves the order to submitted",
+    )
+
+
+async def test_a_held_number_is_refused_by_its_state_too(db: Database) -> None:
+    """The origin rule (ported numbers belong to their occupier) is one guard; the state is
+    the other: a number being ported in is nobody's to allocate, whatever its origin says."""
+    await uk_world(db)
+    await _order(db)
+    async with db.write() as session:
+        await session.execute(
+            update(PhoneNumber).where(PhoneNumber.e164 == PORTED_E164[0]).values(origin=Origin.POOL)
+        )
+        await session.commit()
+    with pytest.raises(RuleViolation, match="is being ported in for its occupier"):
+        await numbers.allocate_numbers(db, ACTOR, [PORTED_E164[0]], occupier="bravo", site="LON1")
+    result = await add_services(
+        db, ACTOR, occupier="bravo", site="LON1", product="desk-line", quantity=90
+    )
+    assert PORTED_E164[0] not in result.allocated

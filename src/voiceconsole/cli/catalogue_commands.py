@@ -15,6 +15,7 @@ from voiceconsole.cli.context import (
 from voiceconsole.cli.output import table
 from voiceconsole.db.migrate import current_revision, make_revision
 from voiceconsole.domain.phone import national
+from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.text import parse_date
 from voiceconsole.domain.words import counted
 from voiceconsole.services import audit, occupiers, products, sites
@@ -63,6 +64,11 @@ def register(cli: CommandTree) -> None:
         type=_days_or_operator,
         help='days ahead the sites list warns of a pool forecast low ("operator": the '
         "operator's, pool warning-days)",
+    )
+    edit.add_argument(
+        "--default-port-role",
+        choices=[r.value for r in SwitchPortRole],
+        help="the role a floor port goes back to when its occupier moves out (default: disabled)",
     )
     edit.add_argument("--sip-registrar", help='its phones\' SIP registrar ("" for the default)')
     edit.add_argument("--sip-port", type=int)
@@ -224,6 +230,7 @@ async def sites_edit(args: argparse.Namespace, ctx: Context) -> None:
             "sip_transport",
             "sip_outbound_proxy",
             "sip_registration_check",
+            "default_port_role",
         )
         if getattr(args, key) is not None
     }

@@ -224,7 +224,7 @@ async def allocate_floor_ports(
         for floor_port, _, _, site, *_ in rows:
             if holder is not None:
                 # Raises NotFound when the occupier does not occupy the port's site.
-                await occupancy_of(tx.session, holder, site)
+                await occupancy_of(tx.session, holder, site, lock=True)
             subjects.add((floor_port.site_id, holder.id if holder else floor_port.occupier_id))
             floor_port.occupier_id = holder.id if holder else None
             floor_port.operator_use = operator

@@ -188,7 +188,7 @@ async def add_handset(
         holder = None
         if occupier:
             holder = await occupier_by_ref(tx.session, occupier)
-            await occupancy_of(tx.session, holder, place)
+            await occupancy_of(tx.session, holder, place, lock=True)
         if await tx.session.scalar(select(Handset.id).where(Handset.mac == mac)):
             raise Conflict(f"a handset with MAC {mac} is already in the inventory")
         port_id = await _floor_port_id(tx.session, place.id, floor_port)
@@ -725,7 +725,7 @@ async def move_handset(
         holder = None
         if occupier:
             holder = await occupier_by_ref(tx.session, occupier)
-            await occupancy_of(tx.session, holder, place)
+            await occupancy_of(tx.session, holder, place, lock=True)
         new_id = holder.id if holder else None
         if new_id == found.occupier_id:
             where = holder.code if holder else "in stock"

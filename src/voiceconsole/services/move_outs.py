@@ -366,14 +366,14 @@ async def apply_due_move_outs(
     async with db.read() as session:
         rows = (
             await session.execute(
-                select(MoveOut.id, Site)
+                select(MoveOut.id, MoveOut.effective_on, Site)
                 .join(Site, Site.id == MoveOut.site_id)
                 .where(MoveOut.status == ChangeStatus.PENDING)
                 .order_by(MoveOut.effective_on, MoveOut.id)
             )
         ).all()
-    # Whether each is due is decided again under its lock (_apply_due_one).
-    due = [move_out_id for move_out_id, place in rows if move_out_id and place]
+    # Only those due open a write; each is checked again under its lock (_apply_due_one).
+    due = [move_out_id for move_out_id, on, place in rows if on <= due_by(place)]
     applied, held_back = [], []
     for move_out_id in due:
         try:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Occupancy, Occupier, Site
-from voiceconsole.domain.errors import Conflict
+from voiceconsole.domain.errors import Conflict, InvalidInput
 from voiceconsole.domain.text import clean_code, clean_text, slugify
 from voiceconsole.services.holdings import (
     active_numbers_sql,
@@ -90,22 +90,39 @@ async def edit_occupier(db: Database, actor: str, ref: str, *, name: str) -> Occ
 async def add_occupancy(
     db: Database, actor: str, *, occupier: str, site: str, since: dt.date | None = None
 ) -> OccupierView:
+    """`occupier` occupies `site` from `since` (default: today there). One that moved out
+    and comes back gets its occupancy again, from the new date, as a first-timer: its old
+    services ended with the move-out, and a port-out number it kept is not used again."""
     async with transaction(db, actor) as tx:
         holder = await occupier_by_ref(tx.session, occupier)
         place = await site_by_ref(tx.session, site)
-        if await tx.session.scalar(
-            select(Occupancy.id).where(
-                Occupancy.occupier_id == holder.id, Occupancy.site_id == place.id
-            )
-        ):
-            raise Conflict(f"{holder.name} already occupies {place.code}")
         start = since or site_today(place)
-        tx.session.add(Occupancy(occupier_id=holder.id, site_id=place.id, since=start))
+        earlier = await tx.session.scalar(
+            select(Occupancy)
+            .where(Occupancy.occupier_id == holder.id, Occupancy.site_id == place.id)
+            .with_for_update()
+        )
+        before = None
+        if earlier is not None and earlier.ended_on is None:
+            raise Conflict(f"{holder.name} already occupies {place.code}")
+        if earlier is not None:
+            assert earlier.ended_on is not None
+            if start <= earlier.ended_on:
+                raise InvalidInput(
+                    f"{holder.name} moved out of {place.code} on "
+                    f"{earlier.ended_on.isoformat()}; it can come back after that day"
+                )
+            before = {"since": earlier.since, "ended_on": earlier.ended_on}
+            earlier.since, earlier.ended_on, earlier.data_vlan = start, None, None
+        else:
+            tx.session.add(Occupancy(occupier_id=holder.id, site_id=place.id, since=start))
         tx.audit(
             "occupancy.create",
-            f"{holder.code} occupies {place.code} from {start.isoformat()}",
+            f"{holder.code} occupies {place.code} from {start.isoformat()}"
+            + (" again" if before else ""),
             site_id=place.id,
             occupier_id=holder.id,
+            before=before,
             after={"occupier": holder.code, "site": place.code, "since": start},
         )
         await tx.session.flush()
@@ -138,7 +155,7 @@ async def _sites_of(session, occupier_id: int) -> tuple[str, ...]:  # type: igno
         await session.scalars(
             select(Site.code)
             .join(Occupancy, Occupancy.site_id == Site.id)
-            .where(Occupancy.occupier_id == occupier_id)
+            .where(Occupancy.occupier_id == occupier_id, Occupancy.ended_on.is_(None))
             .order_by(Site.code)
         )
     )
@@ -167,7 +184,7 @@ async def list_occupiers(
         for occupier_id, code in await session.execute(
             select(Occupancy.occupier_id, Site.code)
             .join(Site, Site.id == Occupancy.site_id)
-            .where(Occupancy.occupier_id.in_(sites))
+            .where(Occupancy.occupier_id.in_(sites), Occupancy.ended_on.is_(None))
             .order_by(Site.code)
         ):
             sites[occupier_id].append(code)

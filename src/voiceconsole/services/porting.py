@@ -279,13 +279,18 @@ async def advance_port_in(
         await occupancy_of(tx.session, holder, place, lock=True)
         today = site_today(place)
         target = PortingState(to) if to is not None else next_step(order.state)
-        day = today + dt.timedelta(days=agreed_on) if isinstance(agreed_on, int) else agreed_on
-        if target is PortingState.COMPLETED:
-            day = order.agreed_on
+        given = today + dt.timedelta(days=agreed_on) if isinstance(agreed_on, int) else agreed_on
+        # Completion is due on the order's own agreed date.
+        day = order.agreed_on if target is PortingState.COMPLETED else given
         why = reason.strip()
         if why:
             why = clean_text(why, "reason", max_len=500)
         check_move(order.state, target, today=today, agreed_on=day, reason=why)
+        if given is not None and target is not PortingState.AGREED:
+            raise InvalidInput(
+                f"a date goes with the carrier's agreement only; this moves the order to "
+                f"{target.value}"
+            )
         before = _view(order, place, holder, today)
         if target is PortingState.AGREED:
             order.agreed_on = day
@@ -408,8 +413,9 @@ async def list_port_ins(
             query = query.where(
                 PortingOrder.occupier_id == (await occupier_by_ref(session, occupier)).id
             )
-        opened = query.where(PortingOrder.state.in_(OPEN))
-        rows = list(await session.execute(opened.order_by(PortingOrder.id).limit(limit)))
+        due = func.coalesce(PortingOrder.agreed_on, PortingOrder.requested_on)
+        opened = query.where(PortingOrder.state.in_(OPEN)).order_by(due, PortingOrder.id)
+        rows = list(await session.execute(opened.limit(limit)))
         if not open_only and len(rows) < limit:
             closed = query.where(PortingOrder.state.not_in(OPEN)).order_by(PortingOrder.id.desc())
             rows += list(await session.execute(closed.limit(limit - len(rows))))

@@ -94,6 +94,7 @@ async def reconcile(
             )
             .join(Occupancy, Occupancy.occupier_id == Occupier.id)
             .join(Site, Site.id == Occupancy.site_id)
+            .where(Occupancy.ended_on.is_(None))  # nothing is expected of one that moved out
             .order_by(Site.code, Occupier.code)
         )
         if site:

@@ -20,8 +20,9 @@ from voiceconsole.db.models import (
 )
 from voiceconsole.domain.errors import Conflict, InvalidInput
 from voiceconsole.domain.handsets import SipTransport
+from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
-from voiceconsole.domain.text import clean_code, clean_text
+from voiceconsole.domain.text import clean_code, clean_text, parse_choice
 from voiceconsole.services.forecast import DEFAULT_LOW_STOCK, check_warning_days, low_limit
 from voiceconsole.services.forecast import warnings as forecast_warnings
 from voiceconsole.services.lookup import name_search, site_by_ref
@@ -143,13 +144,14 @@ _EDITABLE = {
     "sip_outbound_proxy": _sip_host,
     "sip_registration_check": bool,
     "forecast_warning_days": check_warning_days,
+    "default_port_role": lambda v: parse_choice(SwitchPortRole, str(v), "switch port role"),
 }
 
 
 async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteView:
     """Change a site's name, time zone, main-number policy, cooldown, low-stock threshold,
-    forecast warning days (None: the operator's) or SIP service (registrar, port, transport,
-    outbound proxy, registration check).
+    forecast warning days (None: the operator's), default floor-port role or SIP service
+    (registrar, port, transport, outbound proxy, registration check).
 
     The code and country are fixed: numbers and switches hang off them.
     """

@@ -37,6 +37,8 @@ class SiteView(View):
     sip_registration_check: bool = False
     # Days ahead the sites list warns of a pool forecast low (None: the operator's).
     forecast_warning_days: int | None = None
+    # The role a floor port goes back to when its occupier moves out.
+    default_port_role: str = "disabled"
 
     @classmethod
     def of(cls, site: Site) -> SiteView:
@@ -55,6 +57,7 @@ class SiteView(View):
             site.sip_outbound_proxy,
             site.sip_registration_check,
             forecast_warning_days=site.forecast_warning_days,
+            default_port_role=site.default_port_role.value,
         )
 
 

@@ -48,7 +48,11 @@ async def _occupier_vlans(session, site_id: int) -> dict[str, int]:  # type: ign
     rows = await session.execute(
         select(Occupier.code, Occupancy.data_vlan)
         .join(Occupancy, Occupancy.occupier_id == Occupier.id)
-        .where(Occupancy.site_id == site_id, Occupancy.data_vlan.is_not(None))
+        .where(
+            Occupancy.site_id == site_id,
+            Occupancy.data_vlan.is_not(None),
+            Occupancy.ended_on.is_(None),  # an occupier that moved out keeps no VLAN here
+        )
         .order_by(Occupier.code)
     )
     return {code: vlan for code, vlan in rows}

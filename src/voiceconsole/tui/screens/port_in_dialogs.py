@@ -66,7 +66,7 @@ class AddPortInDialog(PortInDialog):
             plain(
                 f"Numbers an occupier of {self.site} brings from its carrier. They are held "
                 "for it at once (porting in): nobody else can be given them, and adding its "
-                "voice services waits for them instead of allocating new ones."
+                "voice services allocates no new numbers: these are used instead."
             ),
             classes="dialog-text",
         )
