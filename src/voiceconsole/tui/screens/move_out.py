@@ -114,8 +114,20 @@ class MoveOutWizard(Screen[MoveOutPlan | None]):
             exclusive=True,
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only what can be done now: confirm with a preview shown, cancel with a
+        move-out scheduled, retry with ports left."""
+        if action == "confirm":
+            return self.preview is not None
+        if action == "cancel_scheduled":
+            return self.state is not None and self.state.status == "pending"
+        if action == "retry":
+            return self.state is not None and bool(self.state.ports_left)
+        return True
+
     def _show_state(self, state: MoveOutState | None) -> None:
         self.state = state
+        self.refresh_bindings()
         text, style = "", ""
         if state is not None and state.status == "pending":
             text = f"Scheduled for {day(state.effective_on)}: f8 cancels it."
@@ -150,12 +162,14 @@ class MoveOutWizard(Screen[MoveOutPlan | None]):
     def update_preview(self, note: str | None = None) -> None:
         self.preview = None
         self.query_one("#confirm", Button).disabled = True
+        self.refresh_bindings()
         asked = self.query_one("#effective", TextInput).value
 
         def show(plan: MoveOutPlan) -> None:
             if self.query_one("#effective", TextInput).value != asked:
                 return  # typed on since
             self.preview = plan
+            self.refresh_bindings()
             above = [(note, "bold yellow"), ("", "")] if note else []
             self._say(
                 [
@@ -214,6 +228,7 @@ class MoveOutWizard(Screen[MoveOutPlan | None]):
 
     def _done(self, plan: MoveOutPlan) -> None:
         self.preview = None
+        self.refresh_bindings()
         box = self.query_one("#preview-box")
         box.border_title = "Scheduled" if plan.status == "pending" else "Done"
         self._say(plan_lines(plan))
