@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from helpers import ACTOR, noon_in_london, snapshot
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
@@ -202,10 +203,22 @@ async def test_each_refusal_leaves_the_database_as_it_was(
     elif case == "port-in":
         await _open_port_in(world)
     before = await snapshot(world)
+    bytes_before = _sqlite_bytes(world)
     for dry_run in (True, False):
         with pytest.raises(error, match=message):
             await move_out(world, ACTOR, **who, effective_on=when, dry_run=dry_run)
     assert await snapshot(world) == before
+    # On SQLite, byte for byte: the database file and its write-ahead log.
+    assert _sqlite_bytes(world) == bytes_before
+
+
+def _sqlite_bytes(db: Database) -> tuple[bytes, bytes] | None:
+    url = make_url(db.url)
+    if not url.drivername.startswith("sqlite"):
+        return None
+    path = Path(url.database or "")
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes(), wal.read_bytes() if wal.exists() else b""
 
 
 async def test_ported_and_custom_numbers_leave_with_their_occupier(world: Database) -> None:
