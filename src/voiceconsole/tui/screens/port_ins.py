@@ -7,18 +7,19 @@ the carrier's date, completed), given a new agreed date (`d`), marked rejected b
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.porting import PortingState
 from voiceconsole.domain.words import counted
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.porting import PortInView, list_port_ins
+from voiceconsole.tui.screens.returning import SiteList
 from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -64,7 +65,7 @@ def detail(order: PortInView | None) -> Text:
     return text
 
 
-class PortInsScreen(Screen[None]):
+class PortInsScreen(SiteList):
     HELP_TITLE = "Port-in orders"
     PURPOSE = (
         "The port-in orders of a site, open ones by due date (late ones say so), then the "
@@ -82,9 +83,10 @@ class PortInsScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="port_ins.back"),
     ]
 
+    LIST_ID = "orders"
+
     def __init__(self, site: str) -> None:
-        super().__init__()
-        self.site = site
+        super().__init__(site)
         self.found: dict[str, PortInView] = {}
         self._go_to: str | None = None
 
@@ -95,23 +97,9 @@ class PortInsScreen(Screen[None]):
         yield Static("", id="order-detail")
         yield ConsoleFooter()
 
-    def on_mount(self) -> None:
-        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
-        self.action_refresh()
-        self.query_one("#orders", ListTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
-
-    def action_refresh(self) -> None:
+    def load(self) -> Awaitable[list[PortInView]]:
         app: Any = self.app
-        call_service(
-            self,
-            lambda: list_port_ins(app.db, site=self.site),
-            self._show,
-            group="port-ins",
-            exclusive=True,
-        )
+        return list_port_ins(app.db, site=self.site)
 
     def _show(self, found: list[PortInView]) -> None:
         self.found = {str(o.id): o for o in found}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from textual.screen import ModalScreen, Screen
+
+from voiceconsole.tui.work import call_service
 
 
 class RefreshOnReturn(Screen[Any]):
@@ -35,3 +38,34 @@ class Revisited(Screen[Any]):
 
     def visit(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError
+
+
+class SiteList(Screen[None]):
+    """A list of one site's things (its switches, its port-in orders), read in a worker on
+    opening and again with f5; the site is the console's current one while it shows.
+
+    Subclasses name their table (`LIST_ID`), give `load()` (the service call) and `_show()`
+    (the rows it returns)."""
+
+    LIST_ID = ""
+
+    def __init__(self, site: str) -> None:
+        super().__init__()
+        self.site = site
+
+    def on_mount(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+        self.action_refresh()
+        self.query_one(f"#{self.LIST_ID}").focus()
+
+    def on_screen_resume(self) -> None:
+        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def load(self) -> Awaitable[Any]:
+        raise NotImplementedError
+
+    def _show(self, found: Any) -> None:
+        raise NotImplementedError
+
+    def action_refresh(self) -> None:
+        call_service(self, self.load, self._show, group=self.LIST_ID, exclusive=True)

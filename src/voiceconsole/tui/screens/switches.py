@@ -4,17 +4,18 @@ check), checked again, re-trusted after a key change, mapped to floor ports, or 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.words import counted
 from voiceconsole.services.switch_inventory import SwitchCheck, SwitchView, list_switches
+from voiceconsole.tui.screens.returning import SiteList
 from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -71,7 +72,7 @@ def detail(switch: SwitchView | None) -> Text:
     return text
 
 
-class SwitchesScreen(Screen[None]):
+class SwitchesScreen(SiteList):
     HELP_TITLE = "Switches"
     PURPOSE = (
         "The switches of a site: add one, check it, trust its host key, map its interfaces to"
@@ -89,9 +90,10 @@ class SwitchesScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="switches.back"),
     ]
 
+    LIST_ID = "switches"
+
     def __init__(self, site: str) -> None:
-        super().__init__()
-        self.site = site
+        super().__init__(site)
         self.found: dict[str, SwitchView] = {}
 
     def compose(self) -> ComposeResult:
@@ -104,23 +106,9 @@ class SwitchesScreen(Screen[None]):
             yield Static("", id="switch-detail")
         yield ConsoleFooter()
 
-    def on_mount(self) -> None:
-        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
-        self.action_refresh()
-        self.query_one("#switches", ListTable).focus()
-
-    def on_screen_resume(self) -> None:
-        self.app.set_current_site(self.site)  # type: ignore[attr-defined]
-
-    def action_refresh(self) -> None:
+    def load(self) -> Awaitable[list[SwitchView]]:
         app: Any = self.app
-        call_service(
-            self,
-            lambda: list_switches(app.db, site=self.site),
-            self._show,
-            group="switches",
-            exclusive=True,
-        )
+        return list_switches(app.db, site=self.site)
 
     def _show(self, found: list[SwitchView]) -> None:
         self.found = {s.hostname: s for s in found}
