@@ -90,6 +90,8 @@ async def test_move_out_by_keyboard_commits_the_preview(make_app, console_db) ->
         assert "Move out" in help_text and "default port role" in help_text
         await press(pilot, "escape", "escape")
         assert isinstance(app.screen, OccupierScreen)
+        title = str(app.screen.query_one("#occupier-title").render())
+        assert title == "Acme Analytics moved out of LON1 on 2026-11-19"
     moves, ended = await _rows(console_db)
     assert [(m.status.value, m.ports_left) for m in moves] == [("applied", None)]
     assert len(ended) == 1

@@ -112,12 +112,17 @@ class OccupierScreen(Revisited):
         for o in found:
             if o.code == self.occupier:
                 main = number_text(o.main_number).plain
-                self.query_one("#occupier-title", Static).update(
-                    plain(
-                        f"{o.name} at {self.site} · QTY {o.voice_quantity} · "
-                        f"{o.active_numbers} active · {o.spare_numbers} spare · main {main}"
-                    )
+                title = plain(
+                    f"{o.name} at {self.site} · QTY {o.voice_quantity} · "
+                    f"{o.active_numbers} active · {o.spare_numbers} spare · main {main}"
                 )
+                if o.moved_out_on:
+                    # Nothing new is given to it here; its port-out numbers are still its own.
+                    title = plain(
+                        f"{o.name} moved out of {self.site} on {o.moved_out_on.isoformat()}",
+                        "bold yellow",
+                    )
+                self.query_one("#occupier-title", Static).update(title)
 
     def _show_services(self, services: list[Any]) -> None:
         rows: list[Row] = [
