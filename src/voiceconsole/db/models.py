@@ -34,6 +34,7 @@ from voiceconsole import clock
 from voiceconsole.domain.handsets import HandsetState, SipTransport
 from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.porting import PortingState
+from voiceconsole.domain.roles import Role
 from voiceconsole.domain.states import MainNumberPolicy, NumberState, Origin
 
 
@@ -619,3 +620,52 @@ class AuditSubject(Base):
     audit_id: Mapped[int] = mapped_column(ForeignKey("audit_entries.id"), index=True)
     site_id: Mapped[int | None] = mapped_column(Integer)
     occupier_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class User(Base):
+    """A person who may use the console, by their login (on PostgreSQL, their database role).
+
+    Until the first user is added an installation has no users and permissions are not
+    checked (`services/permissions.py`); the embedded default adds the OS login as admin.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class UserSite(Base):
+    """A site an engineer is assigned to (the other roles work at every site)."""
+
+    __tablename__ = "user_sites"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Presence(Base):
+    """A console that is open, kept fresh by its heartbeat: who else is working on a site.
+
+    One row per running console (`console_id`, random per start); a row whose heartbeat is
+    older than a minute or so belongs to a console that stopped without saying so.
+    """
+
+    __tablename__ = "presence"
+    __table_args__ = (Index(None, "site_id", "seen_at"),)
+
+    console_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), default=None
+    )
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
