@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, AuditSubject, Base, utcnow
-from voiceconsole.domain.errors import Conflict, InvalidInput
+from voiceconsole.domain.errors import Conflict
+from voiceconsole.domain.names import person_name
 
 # Constraint names (from the migration) and what a clash on them means to a user.
 _CLASHES = {
@@ -45,10 +46,8 @@ def default_actor() -> str:
 
 
 def check_actor(actor: str) -> str:
-    actor = actor.strip()
-    if not actor or len(actor) > 64 or not actor.isprintable():
-        raise InvalidInput("the actor must be a printable name of 1 to 64 characters")
-    return actor
+    """The actor's name normalised (NFKC); a name that can pass for another is refused."""
+    return person_name(actor)
 
 
 def jsonable(value: Any) -> Any:
