@@ -26,7 +26,7 @@ from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.domain.roles import Role
 from voiceconsole.services.db_roles import sync_login_role
 from voiceconsole.services.floor_ports import allocate_floor_ports
-from voiceconsole.services.handsets import login_number
+from voiceconsole.services.handsets import add_handset, login_number
 from voiceconsole.services.numbers import allocate_numbers, list_numbers
 from voiceconsole.services.seed import load_sample_data
 
@@ -209,6 +209,37 @@ async def test_an_engineer_logs_a_number_in_to_a_handset(team: Team) -> None:
     )
     assert done.handset.lines == ((1, "+442079460001", "pending_resync"),)
     assert (await _actors(team.owner))["handset.login"] == team.names[Role.ENGINEER]
+
+
+async def test_an_engineer_writes_at_their_own_sites_only(team: Team) -> None:
+    """Row-level security: floor ports and handsets of the sites in the engineer's user_sites."""
+    engineer = team.console(Role.ENGINEER)
+    at = "site_id = (SELECT id FROM sites WHERE code = '{}')"
+    async with engineer.write() as session:
+        own = await session.execute(
+            text(f"UPDATE floor_ports SET label = label WHERE {at.format('LON1')}")
+        )
+        other = await session.execute(
+            text(f"UPDATE floor_ports SET label = label WHERE {at.format('MAN1')}")
+        )
+        seen = await session.scalar(
+            text(f"SELECT count(*) FROM floor_ports WHERE {at.format('MAN1')}")
+        )
+        assert own.rowcount > 0 and other.rowcount == 0 and seen > 0
+        await session.rollback()
+    await add_handset(engineer, "qa", mac="02:cc:09:00:00:51", model="yealink-t54w", site="LON1")
+    with pytest.raises(sa_exc.ProgrammingError, match="row-level security"):
+        await add_handset(
+            engineer, "qa", mac="02:cc:09:00:00:52", model="yealink-t54w", site="MAN1"
+        )
+    await add_handset(
+        team.console(Role.NOC), "qa", mac="02:cc:09:00:00:53", model="yealink-t54w", site="MAN1"
+    )
+    async with team.owner.read() as session:
+        macs = await session.scalars(
+            text("SELECT mac FROM handsets WHERE mac LIKE '02:cc:09:00:00:%'")
+        )
+        assert sorted(macs) == ["02:cc:09:00:00:51", "02:cc:09:00:00:53"]
 
 
 async def _groups_of(db: Database, login: str) -> set[str]:

@@ -78,6 +78,14 @@ COLUMN_UPDATES = {
 LOCKS = {
     Role.ENGINEER: ("phone_numbers", "occupancies"),
 }
+# Rows an engineer writes only at the sites assigned to them (`user_sites` of the `users` row
+# whose login is the session's role); everyone reads them all, NOC staff and admins write
+# them everywhere. The console refuses first, with a reason: this is the database's guard.
+SITE_SCOPED = ("floor_ports", "handsets")
+_OWN_SITES = (
+    "site_id IN (SELECT us.site_id FROM user_sites us JOIN users u ON u.id = us.user_id "
+    "WHERE u.login = session_user AND NOT u.disabled)"
+)
 # Never written by a person's role: the schema's version is the owner's (migrations).
 OWNER_ONLY = ("alembic_version",)
 
@@ -165,6 +173,21 @@ END $$
 """
 
 
+def _site_policies(connection: Connection, table: str) -> None:
+    """Row-level security of a site-scoped table (the owner is not held to it)."""
+    policies = {
+        "voiceconsole_read": f"FOR SELECT TO {GROUPS[Role.VIEWER]} USING (true)",
+        "voiceconsole_every_site": f"FOR ALL TO {GROUPS[Role.NOC]} USING (true) WITH CHECK (true)",
+        "voiceconsole_own_sites": (
+            f"FOR ALL TO {GROUPS[Role.ENGINEER]} USING ({_OWN_SITES}) WITH CHECK ({_OWN_SITES})"
+        ),
+    }
+    connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    for name, rule in policies.items():
+        connection.exec_driver_sql(f"DROP POLICY IF EXISTS {name} ON {table}")
+        connection.exec_driver_sql(f"CREATE POLICY {name} ON {table} {rule}")
+
+
 def apply_grants(connection: Connection) -> None:
     """Grant each group what its console role may do to this database's tables (idempotent)."""
     ensure_group_roles(connection)
@@ -214,6 +237,9 @@ def apply_grants(connection: Connection) -> None:
                 f"CREATE TRIGGER {table}_lock_only BEFORE UPDATE ON {quote(table)} "
                 "FOR EACH ROW EXECUTE FUNCTION voiceconsole_lock_only()"
             )
+    if "users" in present and "user_sites" in present:
+        for table in (t for t in SITE_SCOPED if t in present):
+            _site_policies(connection, quote(table))
     # Admins: everything else, but the journal stays append-only and the schema's version
     # the owner's.
     rest = [t for t in tables if t not in JOURNAL and t not in OWNER_ONLY]
