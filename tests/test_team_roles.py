@@ -95,7 +95,7 @@ async def _free_numbers(db: Database, count: int) -> list[str]:
 
 
 def _refused(err: pytest.ExceptionInfo[BaseException]) -> bool:
-    return "permission denied" in str(err.value)
+    return "permission denied" in str(err.value) or "row-level security" in str(err.value)
 
 
 async def test_two_consoles_as_two_roles_leave_their_own_names(team: Team) -> None:
@@ -179,20 +179,40 @@ async def test_an_engineers_own_sql_cannot_touch_numbers(team: Team) -> None:
 @pytest.mark.parametrize(
     "statement",
     [
+        # The journal takes a viewer's refusals only (below).
         "INSERT INTO audit_entries (at, actor, action, summary) VALUES (now(), 'v', 'x', 'y')",
-        "INSERT INTO presence (console_id, login, seen_at) VALUES ('c1', 'v', now())",
+        "INSERT INTO audit_subjects (audit_id, site_id) SELECT max(id), 1 FROM audit_entries",
+        # Presence: their own heartbeat only.
+        "INSERT INTO presence (console_id, login, seen_at) VALUES ('c1', 'someone', now())",
         "INSERT INTO floor_ports (site_id, label) SELECT id, 'X-1' FROM sites LIMIT 1",
         "UPDATE phone_numbers SET label = 'mine'",
         "DELETE FROM handsets",
     ],
 )
-async def test_a_viewer_reads_and_writes_nothing(team: Team, statement: str) -> None:
+async def test_a_viewer_reads_and_changes_nothing(team: Team, statement: str) -> None:
     viewer = team.console(Role.VIEWER)
     assert await list_numbers(viewer, site="LON1")
     async with viewer.write() as session:
         with pytest.raises(sa_exc.ProgrammingError) as err:
             await session.execute(text(statement))
         assert _refused(err)
+
+
+async def test_a_viewer_journals_refusals_and_their_own_heartbeat(team: Team) -> None:
+    viewer, name = team.console(Role.VIEWER), team.names[Role.VIEWER]
+    async with viewer.write() as session:
+        await session.execute(
+            text(
+                "INSERT INTO audit_entries (at, actor, action, summary) "
+                "VALUES (now(), 'root', 'refused', 'refused numbers.allocate')"
+            )
+        )
+        await session.execute(
+            text("INSERT INTO presence (console_id, login, seen_at) VALUES ('c1', :me, now())"),
+            {"me": name},
+        )
+        await session.commit()
+    assert (await _actors(team.owner))["refused"] == name
 
 
 async def test_noc_allocates_numbers_as_itself(team: Team) -> None:

@@ -39,7 +39,7 @@ _PARENT = {
 JOURNAL = ("audit_entries", "audit_subjects")
 
 # What a group may write beyond what it inherits (services/ shows which tables each action
-# writes). Engineers: floor ports, handsets and their lines, switch work, presence.
+# writes). Engineers: floor ports, handsets and their lines, switch work.
 WRITES = {
     Role.ENGINEER: (
         "floor_ports",
@@ -49,7 +49,6 @@ WRITES = {
         "handset_lines",
         "line_credentials",
         "provisioning_fetches",
-        "presence",
     ),
     # Numbers, services, porting and the occupiers they belong to.
     Role.NOC: (
@@ -188,6 +187,21 @@ def _site_policies(connection: Connection, table: str) -> None:
         connection.exec_driver_sql(f"CREATE POLICY {name} ON {table} {rule}")
 
 
+def _presence_policies(connection: Connection) -> None:
+    """Everyone sees who is where; a person writes their own heartbeat only."""
+    policies = {
+        "voiceconsole_read": f"FOR SELECT TO {GROUPS[Role.VIEWER]} USING (true)",
+        "voiceconsole_own_heartbeat": (
+            f"FOR ALL TO {GROUPS[Role.VIEWER]} "
+            "USING (login = session_user) WITH CHECK (login = session_user)"
+        ),
+    }
+    connection.exec_driver_sql("ALTER TABLE presence ENABLE ROW LEVEL SECURITY")
+    for name, rule in policies.items():
+        connection.exec_driver_sql(f"DROP POLICY IF EXISTS {name} ON presence")
+        connection.exec_driver_sql(f"CREATE POLICY {name} ON presence {rule}")
+
+
 def apply_grants(connection: Connection) -> None:
     """Grant each group what its console role may do to this database's tables (idempotent)."""
     ensure_group_roles(connection)
@@ -217,6 +231,10 @@ def apply_grants(connection: Connection) -> None:
                 f"GRANT USAGE ON SEQUENCE {quote(sequence)} TO {GROUPS[role]}"
             )
 
+    # A viewer journals the refusals of what they tried (the journal's trigger allows them
+    # nothing else), and keeps their own heartbeat in `presence` (row-level security below).
+    grant(Role.VIEWER, ["audit_entries", "presence"], "INSERT")
+    grant(Role.VIEWER, ["presence"], "UPDATE, DELETE")
     grant(Role.ENGINEER, list(JOURNAL), "INSERT")
     for role, names in WRITES.items():
         grant(role, list(names), "INSERT, UPDATE, DELETE")
@@ -237,6 +255,8 @@ def apply_grants(connection: Connection) -> None:
                 f"CREATE TRIGGER {table}_lock_only BEFORE UPDATE ON {quote(table)} "
                 "FOR EACH ROW EXECUTE FUNCTION voiceconsole_lock_only()"
             )
+    if "presence" in present:
+        _presence_policies(connection)
     if "users" in present and "user_sites" in present:
         for table in (t for t in SITE_SCOPED if t in present):
             _site_policies(connection, quote(table))

@@ -27,14 +27,24 @@ depends_on: str | Sequence[str] | None = None
 # The journal's actor, set by the database: a person's role cannot write another name. The
 # table's owner (and a superuser) keeps the name the client gave: migrations, admin scripts
 # and the test suite connect as the owner, who could disable any trigger anyway, so holding
-# them to it would protect nothing and take `--actor` from scripts.
+# them to it would protect nothing and take `--actor` from scripts. A viewer, who changes
+# nothing, journals only the refusals of what they tried (services/permissions.py).
 _ACTOR_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_actor_is_session_user() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    writer oid;
 BEGIN
-    IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID),
-                       'MEMBER') THEN
-        NEW.actor := session_user;
+    IF pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID),
+                   'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    NEW.actor := session_user;
+    SELECT oid INTO writer FROM pg_roles WHERE rolname = 'voiceconsole_engineer';
+    IF NEW.action <> 'refused'
+       AND (writer IS NULL OR NOT pg_has_role(session_user, writer, 'MEMBER')) THEN
+        RAISE EXCEPTION 'permission denied for table audit_entries: a viewer journals only refusals'
+            USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN NEW;
 END $$
