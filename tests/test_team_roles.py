@@ -11,6 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from helpers import pg_admin
@@ -25,13 +26,16 @@ from voiceconsole.db.pg_roles import GROUPS
 from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.domain.roles import Role
 from voiceconsole.services.db_roles import sync_login_role
-from voiceconsole.services.floor_ports import allocate_floor_ports
+from voiceconsole.services.floor_ports import allocate_floor_ports, floor_port_ids
 from voiceconsole.services.handsets import add_handset, login_number
 from voiceconsole.services.numbers import allocate_numbers, list_numbers
 from voiceconsole.services.seed import load_sample_data
+from voiceconsole.services.switch_ports import apply_role_change, plan_role_change
+from voiceconsole.switches.fleet import SimulatorFleet, make_gateway
 
 pytestmark = pytest.mark.postgres
 
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 ACME_DESK_1 = "02:cc:01:01:00:01"  # yealink-t54w, acme-analytics at LON1 (sample data)
 
 
@@ -260,6 +264,21 @@ async def test_an_engineer_writes_at_their_own_sites_only(team: Team) -> None:
             text("SELECT mac FROM handsets WHERE mac LIKE '02:cc:09:00:00:%'")
         )
         assert sorted(macs) == ["02:cc:09:00:00:51", "02:cc:09:00:00:53"]
+
+
+async def test_an_engineer_changes_a_port_role_on_a_switch(team: Team, tmp_path: Path) -> None:
+    """Switch work as the engineer's role: the change in flight, the ports read, the journal."""
+    engineer = team.console(Role.ENGINEER)
+    fleet = SimulatorFleet(tmp_path / "switches", SAMPLE / "lab_devices.csv")
+    gateway = make_gateway(engineer.url, lab=False, fleet=fleet)
+    ids = await floor_port_ids(engineer, site="LON1", labels=["1F-003"])
+    plan = await plan_role_change(engineer, gateway, ids, "voice")
+    outcome = await apply_role_change(engineer, gateway, "qa", plan)
+    assert outcome.done == 1
+    actors = await _actors(team.owner)
+    assert [a for action, a in actors.items() if action.startswith("ports.")] == [
+        team.names[Role.ENGINEER]
+    ]
 
 
 async def _groups_of(db: Database, login: str) -> set[str]:
