@@ -149,7 +149,9 @@ async def person(session: AsyncSession, login: str) -> Person | None:
 
 
 def _ask_an_admin(login: str, why: str) -> NotPermitted:
-    return NotPermitted(f"{login} {why}; ask an admin of this installation (voiceconsole users)")
+    refusal = NotPermitted(f"{login} {why}; ask an admin of this installation (voiceconsole users)")
+    refusal.not_a_user = True  # type: ignore[attr-defined]
+    return refusal
 
 
 async def acting_person(session: AsyncSession, login: str) -> Person | None:
@@ -215,13 +217,15 @@ T = TypeVar("T")
 
 
 def requires(
-    permission: Permission, *, site: str | None = None
+    permission: Permission, *, site: str | None = None, or_read: bool = False
 ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
     """Declare and check the permission of a service function taking `db` and `actor`.
 
     `site`: the name of an argument holding a site code, checked for an engineer before the
-    function runs. A function that finds its site itself checks it with `tx.at_site`. With
-    `actor` None (an optional actor: a read that may pin host keys), nothing is checked.
+    function runs. A function that finds its site itself checks it with `tx.at_site`.
+    With `actor` None (an optional actor), nothing is checked: the function only reads.
+    `or_read`: an actor who may not do the work runs it as that read (reading a site's ports
+    is for everyone; pinning the switches' host keys on the way is switch work).
     """
 
     def register(action: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
@@ -242,17 +246,24 @@ def requires(
             outer = checked.get()
             try:
                 grant = await _grant(db, actor, name, permission, outer)
-                token = checked.set(grant)
-                try:
-                    if site is not None and grant.site_bound:
-                        await _at_site_code(db, grant, bound.arguments.get(site))
-                    return await action(*args, **kwargs)
-                finally:
-                    checked.reset(token)
+                if site is not None and grant.site_bound:
+                    await _at_site_code(db, grant, bound.arguments.get(site))
+            except NotPermitted as refusal:
+                if or_read and not getattr(refusal, "not_a_user", False):
+                    bound.arguments["actor"] = None
+                    return await action(*bound.args, **bound.kwargs)  # type: ignore[arg-type]
+                if outer is None:
+                    await _journal_refusal(db, actor, name, permission, refusal)
+                raise
+            token = checked.set(grant)
+            try:
+                return await action(*args, **kwargs)
             except NotPermitted as refusal:
                 if outer is None:  # the outermost action journals it, after its rollback
                     await _journal_refusal(db, actor, name, permission, refusal)
                 raise
+            finally:
+                checked.reset(token)
 
         run.permission = permission  # type: ignore[attr-defined]
         return run

@@ -57,7 +57,7 @@ async def _targets_for(session, site_id: int, floor_id: int | None, floor_port_i
     return grouped
 
 
-@requires(Permission.SWITCH_WORK, site="site")
+@requires(Permission.SWITCH_WORK, site="site", or_read=True)
 async def refresh_live_state(
     db: Database,
     gateway: Gateway,
