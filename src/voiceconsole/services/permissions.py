@@ -85,6 +85,8 @@ DOES: dict[Permission, str] = {
     Permission.USERS: "manage users",
     Permission.SETTINGS: "change operator settings and products",
 }
+# The work an engineer does only at their sites; checked against the site it touches.
+SITE_WORK = _ENGINEER
 # Roles confined to the sites assigned to them (user_sites); the others work everywhere.
 SITE_BOUND = frozenset({Role.ENGINEER})
 
@@ -187,11 +189,7 @@ class Grant:
 
     @property
     def site_bound(self) -> bool:
-        return (
-            self.person is not None
-            and self.person.site_bound
-            and self.permission in GRANTS[Role.ENGINEER]
-        )
+        return self.person is not None and self.person.site_bound and self.permission in SITE_WORK
 
     async def at_site(self, session: AsyncSession, site_id: int | None) -> None:
         self.sites_checked.add(site_id or 0)

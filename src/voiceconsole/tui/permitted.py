@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from voiceconsole.domain.roles import Role
-from voiceconsole.services.permissions import DOES, GRANTS, Permission, Person, may
+from voiceconsole.services.permissions import DOES, SITE_WORK, Permission, Person, may
 
 
 def allowed(user: Person | None, permission: Permission, site: str | None) -> bool:
@@ -20,7 +19,7 @@ def allowed(user: Person | None, permission: Permission, site: str | None) -> bo
         return True
     if user.disabled or not may(user.role, permission):
         return False
-    if user.site_bound and permission in GRANTS[Role.ENGINEER]:
+    if user.site_bound and permission in SITE_WORK:
         return site is not None and site in user.site_codes
     return True
 
