@@ -106,3 +106,15 @@ async def test_a_viewer_pressing_allocating_keys_changes_nothing(console_db) -> 
 def test_viewer_help_marks_keys_not_for_them(as_user, snap_compare) -> None:
     app = as_user("viewer")
     assert snap_compare(app, run_before=keys_then_settle(*GRID, "f1"), terminal_size=(100, 40))
+
+
+def test_engineer_telephony_menu_says_why(as_user, snap_compare) -> None:
+    app = as_user("engineer", ("LON1",))
+    keys = ("down", "enter", "t", "enter")  # LON1's numbers, then the actions menu
+    assert snap_compare(app, run_before=keys_then_settle(*keys), terminal_size=(100, 40))
+
+
+def test_engineer_occupier_screen(as_user, snap_compare) -> None:
+    app = as_user("engineer", ("LON1",))
+    keys = ("down", "enter", "enter")  # LON1, its first occupier
+    assert snap_compare(app, run_before=keys_then_settle(*keys), terminal_size=(100, 30))

@@ -37,6 +37,13 @@ def may_not(user: Person | None) -> list[str]:
     return [DOES[p] for p in Permission if not may(user.role, p)]
 
 
+def not_yours(user: Person | None, permission: Permission) -> str:
+    """Why, in a few words (a menu item)."""
+    if user is not None and user.site_bound and may(user.role, permission):
+        return f"only at {user.where()}"
+    return f"not for your role ({user.role.value if user else '?'})"
+
+
 def refusal(user: Person | None, permission: Permission) -> str:
     if user is None:
         return ""

@@ -24,7 +24,7 @@ from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.permissions import Permission
 from voiceconsole.services.sites import list_sites
 from voiceconsole.services.views import NumberView, OccupierAtSite, SiteSummary
-from voiceconsole.tui.permitted import Guarded
+from voiceconsole.tui.permitted import Guarded, not_yours
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.number_configure import ConfigureDialog
 from voiceconsole.tui.screens.number_dialogs import (
@@ -476,6 +476,10 @@ class TelephonyScreen(Guarded, MarkingKeys, Revisited):
         else:
             about = "No number is highlighted."
         why = self._why_not(block)
+        app: Any = self.app
+        for name in why.keys() | self.NEEDS.keys():
+            if not self.permitted(name):  # the role first: the state would not help
+                why[name] = not_yours(app.user, self.NEEDS[name])
         actions = [(name, words, keys.get(name, ""), why.get(name)) for name, words in MENU]
         self.app.push_screen(ActionsMenu(about, actions), self._menu_chosen)
 
