@@ -521,3 +521,44 @@ async def test_embedded_default_adds_the_os_login_as_admin(
         assert count
     finally:
         await db.close()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_persons_own_role_is_who_acts(postgres_url: str) -> None:
+    """Connected as their own database role, a viewer stays a viewer whatever actor the
+    client names (here an admin's)."""
+    import uuid
+
+    from helpers import pg_admin
+    from sqlalchemy.engine import make_url
+
+    login = f"vc_perm_{uuid.uuid4().hex[:8]}"
+    owner = Database(postgres_url)
+    person: Database | None = None
+    try:
+        await sites.create_site(
+            owner, "boss", code="LON1", name="London", country="GB", timezone="Europe/London"
+        )
+        await users.add_user(owner, "boss", login="boss", role="admin")
+        await users.add_user(owner, "boss", login=login, role="viewer")
+        await pg_admin(f'CREATE ROLE "{login}" LOGIN')
+        async with owner.write() as session:
+            # Just enough to be checked and to have the refusal journalled.
+            await session.execute(text(f'GRANT SELECT ON users, user_sites, sites TO "{login}"'))
+            await session.execute(text(f'GRANT SELECT, INSERT ON audit_entries TO "{login}"'))
+            await session.execute(
+                text(f'GRANT USAGE ON SEQUENCE audit_entries_id_seq TO "{login}"')
+            )
+            await session.commit()
+        person = Database(make_url(postgres_url).set(username=login).render_as_string(False))
+        with pytest.raises(NotPermitted, match=f"{login} is a viewer and may not add and edit"):
+            await sites.edit_site(person, "boss", "LON1", name="Mine now")
+        assert (await sites.get_site(owner, "LON1")).name == "London"
+    finally:
+        if person is not None:
+            await person.close()
+        async with owner.write() as session:
+            await session.execute(text(f'DROP OWNED BY "{login}"'))
+            await session.commit()
+        await owner.close()
+        await pg_admin(f'DROP ROLE IF EXISTS "{login}"')

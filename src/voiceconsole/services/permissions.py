@@ -14,6 +14,8 @@ The rules:
   out and an installation from before users existed keeps working. The embedded default
   adds the OS login as its first user, an admin (services/startup.py).
 - Once a user exists, every actor must be an enabled user; a disabled user may do nothing.
+  On PostgreSQL, a session as a person's own database role is that person, whatever actor
+  the client passes; the installation's owner (or a superuser) acts as the actor given.
 - Roles grant permissions (`GRANTS`); an engineer's floor-port, handset and switch work is
   confined to the sites assigned to them (`user_sites`); the other roles work at every site.
   The function checks the site (`Transaction.at_site`, `at_site`) once it knows it, before it
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
@@ -156,9 +158,27 @@ def _ask_an_admin(login: str, why: str) -> NotPermitted:
     return refusal
 
 
+# PostgreSQL: the session's role, and whether it is the installation's owner (or a superuser).
+_SESSION = text(
+    "SELECT session_user, pg_has_role(session_user, "
+    "(SELECT relowner FROM pg_class WHERE oid = 'audit_entries'::regclass), 'MEMBER')"
+)
+
+
+async def _login(session: AsyncSession, actor: str) -> str:
+    """Whose permissions count: on PostgreSQL, a session as a person's own role is that
+    person whatever actor the client passes (an actor nobody can fake); the owner, a
+    superuser and SQLite act as the actor given (scripts, the embedded database)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return actor
+    role, owner = (await session.execute(_SESSION)).one()
+    return actor if owner else str(role)
+
+
 async def acting_person(session: AsyncSession, login: str) -> Person | None:
     """The enabled user `login`; None when the installation has no users (bootstrap).
     Refuses an unknown or disabled login once users exist."""
+    login = await _login(session, login)
     found = await person(session, login)
     if found is None:
         if await users_exist(session):
@@ -197,7 +217,7 @@ class Grant:
             return
         code = await session.scalar(select(Site.code).where(Site.id == site_id))
         raise NotPermitted(
-            f"{self.actor} is an engineer at {self.person.where()}, "  # type: ignore[union-attr]
+            f"{self.person.login} is an engineer at {self.person.where()}, "  # type: ignore[union-attr]
             f"not at {code or 'that site'}, and may {DOES[self.permission]} only at their "
             "sites; nothing was changed"
         )
@@ -280,7 +300,7 @@ async def _grant(
         sites_checked = set()
     if found is not None and not may(found.role, permission):
         raise NotPermitted(
-            f"{actor} is {_a(found.role)} and may not {DOES[permission]} "
+            f"{found.login} is {_a(found.role)} and may not {DOES[permission]} "
             f"(that needs {_roles_with(permission)}); nothing was changed"
         )
     return Grant(actor, name, permission, found, sites_checked)
