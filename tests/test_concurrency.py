@@ -263,6 +263,7 @@ async def test_a_deadlock_between_two_actions_is_retried_not_shown(postgres_url:
     the same moment: PostgreSQL ends one (deadlock detected). `retried` runs it again, and
     both land."""
     from voiceconsole.db.models import Site
+    from voiceconsole.services.permissions import Permission, requires
     from voiceconsole.services.transaction import retried, transaction
 
     setup = Database(postgres_url)
@@ -273,7 +274,8 @@ async def test_a_deadlock_between_two_actions_is_retried_not_shown(postgres_url:
     attempts: Counter[str] = Counter()
 
     def rename(first: str, second: str, who: str, *, always_wait: bool = False):  # type: ignore[no-untyped-def]
-        async def action(db: Database) -> None:
+        @requires(Permission.SITES)
+        async def action(db: Database, actor: str = who) -> None:
             attempts[who] += 1
             async with transaction(db, who) as tx:
                 for i, code in enumerate((first, second)):

@@ -16,12 +16,14 @@ from pathlib import Path
 QUIT_AT_FIRST_PAINT = """
 import asyncio
 from voiceconsole.services.startup import open_database
+from voiceconsole.services.transaction import default_actor
 from voiceconsole.tui.app import VoiceconsoleApp
 from voiceconsole.tui.widgets.list_table import ListTable
 
 async def go():
     db, _ = await open_database(None)  # the first start: seeded, due changes to apply
-    app = VoiceconsoleApp(db, actor="qa")
+    # The first start's first user (an admin): anyone else may not start the console.
+    app = VoiceconsoleApp(db, actor=default_actor())
     painted = asyncio.Event()
     def hook(message):
         if isinstance(message, ListTable.Loaded):

@@ -32,6 +32,7 @@ from voiceconsole.db.database import Database
 from voiceconsole.db.engine import private_file
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.services.acting import acting_as
+from voiceconsole.services.permissions import check_login
 from voiceconsole.services.startup import first_line, open_database, where
 
 EXIT_REFUSED = 1
@@ -95,6 +96,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         reconcile_command,
         service_commands,
         switch_commands,
+        user_commands,
         web_command,
     )
 
@@ -109,6 +111,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     handset_commands.register(tree)
     provisioning_commands.register(tree)
     reconcile_command.register(tree)
+    user_commands.register(tree)
     lab_command.register(tree)
     web_command.register(tree)
     return parser
@@ -158,6 +161,8 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         say(first_start)
     try:
         actor = await acting_as(db, args.actor)
+        # Reads are not checked one by one: an unknown or disabled login does not start.
+        await check_login(db, actor)
         if getattr(args, "handler", None) is None:
             if _has_a_screen():
                 await run_console(db, actor)

@@ -31,3 +31,8 @@ class PoolShort(RuleViolation):
             f"the {site} number pool is short: {needed} numbers needed, {available} available; "
             "nothing was changed"
         )
+
+
+class NotPermitted(VoiceconsoleError):
+    """The person's role (or their sites) does not allow the action: nothing of it was done,
+    and the refusal itself is journalled (`services/permissions.py`)."""

@@ -25,6 +25,7 @@ from voiceconsole.services.lookup import (
     site_by_ref,
     switch_by_name,
 )
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.switch_work import ports_with_switches
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import View
@@ -206,6 +207,7 @@ async def floor_port_ids(db: Database, *, site: str, labels: list[str]) -> list[
     return [rows[label] for label in wanted]
 
 
+@requires(Permission.FLOOR_PORTS)
 async def allocate_floor_ports(
     db: Database,
     actor: str,
@@ -222,6 +224,7 @@ async def allocate_floor_ports(
         holder = await occupier_by_ref(tx.session, occupier) if occupier else None
         subjects = set()
         for floor_port, _, _, site, *_ in rows:
+            await tx.at_site(floor_port.site_id)
             if holder is not None:
                 # Raises NotFound when the occupier does not occupy the port's site.
                 await occupancy_of(tx.session, holder, site, lock=True)
@@ -239,6 +242,7 @@ async def allocate_floor_ports(
         return len(labels)
 
 
+@requires(Permission.FLOOR_PORTS)
 async def patch_floor_port(
     db: Database, actor: str, floor_port_id: int, *, switch: str, interface: str
 ) -> None:
@@ -247,6 +251,7 @@ async def patch_floor_port(
         floor_port = await tx.session.get(FloorPort, floor_port_id)
         if floor_port is None:
             raise NotFound("that floor port no longer exists; refresh the list")
+        await tx.at_site(floor_port.site_id)
         found = await switch_by_name(tx.session, switch)
         if found.site_id != floor_port.site_id:
             raise RuleViolation(f"{found.hostname} is in another building than {floor_port.label}")

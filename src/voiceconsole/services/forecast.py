@@ -55,6 +55,7 @@ from voiceconsole.domain.forecast import (
 from voiceconsole.domain.porting import OPEN
 from voiceconsole.domain.states import NumberState
 from voiceconsole.services.lookup import site_by_ref, site_today
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import View
 
@@ -436,6 +437,7 @@ def check_warning_days(value: int | None) -> int | None:
     return None if value is None else int(value)
 
 
+@requires(Permission.SETTINGS)
 async def set_operator_warning_days(db: Database, actor: str, days: int) -> int:
     """The operator-wide forecast warning (days), for the sites without their own."""
     value = check_warning_days(days)

@@ -54,6 +54,7 @@ from voiceconsole.services.lookup import (
     occupier_by_ref,
     site_by_ref,
 )
+from voiceconsole.services.permissions import Permission, at_site, requires
 from voiceconsole.services.provisioning import (
     ResyncOutcome,
     ensure_credentials,
@@ -163,6 +164,7 @@ async def _view(session: AsyncSession, handset: Handset) -> HandsetView:
     )
 
 
+@requires(Permission.HANDSETS, site="site")
 async def add_handset(
     db: Database,
     actor: str,
@@ -270,6 +272,7 @@ async def _not_taken_yet(db: Database, handset: str | int, number: str) -> int |
         return target.id if status in RESYNC_AGAIN else None
 
 
+@requires(Permission.HANDSETS)
 async def login_number(
     db: Database, actor: str, *, handset: str | int, number: str, move: bool = False
 ) -> LoginResult:
@@ -281,6 +284,8 @@ async def login_number(
     again = await _not_taken_yet(db, handset, number)
     if again is not None:
         # Logging in a line the phone has not taken yet: ask the phone again instead.
+        async with db.read() as session:
+            await at_site(session, (await handset_by_ref(session, again)).site_id)
         resync = await provision_handset(db, again)
         async with db.read() as session:
             view = await _view(session, await handset_by_ref(session, again))
@@ -289,6 +294,7 @@ async def login_number(
         # Locks in the one order: the number, then the handset.
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
         target = await handset_by_ref(tx.session, handset, lock=True)
+        await tx.at_site(target.site_id)
         device = await _model(tx.session, target.model)
         used = frozenset(
             await tx.session.scalars(
@@ -357,12 +363,14 @@ async def login_number(
     return LoginResult(view, resync, moved_from)
 
 
+@requires(Permission.HANDSETS)
 @retried
 async def logout_number(db: Database, actor: str, *, number: str) -> str:
     """Log a number out of the handset it is on (a remote one is provisioned again without
     it); returns that handset's name."""
     async with transaction(db, actor) as tx:
         (found,) = await numbers_by_ref(tx.session, [number], lock=True)
+        await tx.at_site(found.site_id)
         logged_out = await log_out_numbers(tx.session, [found.id])
         if not logged_out:
             raise RuleViolation(f"{national(found.e164)} is not logged in to any handset")
@@ -378,10 +386,12 @@ async def logout_number(db: Database, actor: str, *, number: str) -> str:
     return name
 
 
+@requires(Permission.HANDSETS)
 async def confirm_manual_login(db: Database, actor: str, *, number: str) -> HandsetView:
     """The engineer has logged the number in on the handset itself: record it as done."""
     async with transaction(db, actor) as tx:
         (found,) = await numbers_by_ref(tx.session, [number])
+        await tx.at_site(found.site_id)
         line = await tx.session.scalar(select(HandsetLine).where(HandsetLine.number_id == found.id))
         if line is None:
             raise RuleViolation(f"{national(found.e164)} is not logged in to any handset")
@@ -512,6 +522,7 @@ def handset_csv_rows(text: str, site: str) -> list[dict[str, str]]:
     return rows
 
 
+@requires(Permission.HANDSETS, site="site")
 async def import_handsets(
     db: Database, actor: str, rows: Sequence[dict[str, str]], *, site: str, dry_run: bool = False
 ) -> HandsetImportReport:
@@ -591,6 +602,7 @@ async def import_handsets(
         return report
 
 
+@requires(Permission.HANDSETS, site="site")
 async def locate_handsets(db: Database, actor: str, *, site: str) -> list[tuple[str, str]]:
     """Set each handset's floor port from the switches' last readings: the port where its MAC
     was learnt. Returns (handset, floor port) for each one that moved; read the ports first."""
@@ -662,6 +674,7 @@ async def _after_inventory(db: Database, handset_id: int, logged_out: list[str])
 UNSET = object()  # edit_handset: a field not given keeps its value
 
 
+@requires(Permission.HANDSETS)
 async def edit_handset(
     db: Database,
     actor: str,
@@ -674,6 +687,7 @@ async def edit_handset(
     """Change what is known of a handset: its label, floor port, SIP address."""
     async with transaction(db, actor) as tx:
         found = await handset_by_ref(tx.session, handset)
+        await tx.at_site(found.site_id)
         before = await _view(tx.session, found)
         if label is not None:
             found.label = clean_text(label, "handset label", required=False) if label else ""
@@ -710,6 +724,7 @@ async def _floor_port_id(session: AsyncSession, site_id: int, label: object) -> 
     return port_id
 
 
+@requires(Permission.HANDSETS)
 async def move_handset(
     db: Database, actor: str, *, handset: str | int, occupier: str | None
 ) -> InventoryResult:
@@ -717,6 +732,7 @@ async def move_handset(
     Its lines are logged out: the numbers on it are the old occupier's."""
     async with transaction(db, actor) as tx:
         found = await handset_by_ref(tx.session, handset)
+        await tx.at_site(found.site_id)
         name = found.label or found.mac
         if found.state in (HandsetState.FAULTY, HandsetState.RETIRED):
             raise RuleViolation(f"{name} is {found.state.value}: it cannot be given out")
@@ -749,6 +765,7 @@ async def move_handset(
     return await _after_inventory(db, handset_id, logged_out)
 
 
+@requires(Permission.HANDSETS)
 async def set_handset_state(
     db: Database, actor: str, *, handset: str | int, state: str, reason: str = ""
 ) -> InventoryResult:
@@ -761,6 +778,7 @@ async def set_handset_state(
         raise InvalidInput(f"{state!r} is not a handset state ({known})") from None
     async with transaction(db, actor) as tx:
         found = await handset_by_ref(tx.session, handset)
+        await tx.at_site(found.site_id)
         name = found.label or found.mac
         check_state_change(name, found.state, to, has_occupier=found.occupier_id is not None)
         before, old_id = await _view(tx.session, found), found.occupier_id

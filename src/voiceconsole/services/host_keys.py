@@ -13,6 +13,7 @@ from voiceconsole import clock
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Switch
 from voiceconsole.domain.errors import RuleViolation
+from voiceconsole.services.permissions import Permission, at_site, requires
 from voiceconsole.services.switch_work import in_switch_thread, target_of
 from voiceconsole.services.transaction import transaction
 from voiceconsole.switches.gateway import Gateway, SwitchError
@@ -23,9 +24,14 @@ def _same_fingerprint(expected: str, key_line: str) -> bool:
     return expected.strip().removeprefix("SHA256:") == fingerprint(key_line).removeprefix("SHA256:")
 
 
+@requires(Permission.SWITCH_WORK)
 async def pin_first_use(db: Database, gateway: Gateway, actor: str, switches: Iterable[Switch]):  # type: ignore[no-untyped-def]
     """Pin the key of each switch reached over SSH that has none yet; the switches with their
     keys. A switch that cannot be reached is left unpinned (its session then says why)."""
+    switches = list(switches)
+    async with db.read() as session:
+        for switch in switches:
+            await at_site(session, switch.site_id)
     pinned = []
     for switch in switches:
         target = target_of(switch)
@@ -41,6 +47,7 @@ async def pin_first_use(db: Database, gateway: Gateway, actor: str, switches: It
     return pinned
 
 
+@requires(Permission.SWITCHES)
 async def trust(
     db: Database, gateway: Gateway, actor: str, hostname: str, *, expect: str | None
 ) -> tuple[str | None, str]:

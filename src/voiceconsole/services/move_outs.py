@@ -44,6 +44,7 @@ from voiceconsole.services.move_out_rows import (
     plan_of,
     ports_to_set,
 )
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.switch_ports import (
     PortOutcome,
     apply_role_change,
@@ -64,6 +65,7 @@ async def _who_where(session: AsyncSession, occupier: str, site: str):  # type: 
     return holder, place, occupancy
 
 
+@requires(Permission.SERVICES)
 async def move_out(
     db: Database,
     actor: str,
@@ -268,6 +270,7 @@ async def _applied_with_ports_left(session: AsyncSession, holder: Occupier, plac
     return row
 
 
+@requires(Permission.SERVICES)
 async def retry_move_out_ports(
     db: Database, gateway: Gateway, actor: str, *, occupier: str, site: str
 ) -> MoveOutPlan:
@@ -291,6 +294,7 @@ async def retry_move_out_ports(
     return await _finish(db, gateway, actor, plan)
 
 
+@requires(Permission.SERVICES)
 @retried
 async def cancel_move_out(db: Database, actor: str, *, occupier: str, site: str) -> MoveOutPlan:
     """Cancel a scheduled move-out: only its status changes (and the journal says so)."""
@@ -354,6 +358,7 @@ async def move_out_state(db: Database, *, occupier: str, site: str) -> MoveOutSt
     )
 
 
+@requires(Permission.SERVICES)
 async def apply_due_move_outs(
     db: Database,
     actor: str,

@@ -34,6 +34,7 @@ from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.domain.text import clean_text, parse_choice, visible
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import reading, transaction
 from voiceconsole.services.views import View
 
@@ -171,6 +172,7 @@ def _flag(value: str) -> bool:
     raise InvalidInput(f"main_candidate must be yes or no, not {value!r}")
 
 
+@requires(Permission.NUMBERS)
 async def import_numbers(
     db: Database,
     actor: str,

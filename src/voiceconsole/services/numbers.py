@@ -37,6 +37,7 @@ from voiceconsole.services.lookup import (
     site_by_ref,
     site_today,
 )
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import Contended, Transaction, retried, transaction
 from voiceconsole.services.views import NumberView
 
@@ -115,6 +116,7 @@ async def _record_move(
     return NumbersChanged(views)
 
 
+@requires(Permission.NUMBERS)
 @retried
 async def allocate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, occupier: str, site: str
@@ -154,6 +156,7 @@ async def _held(tx: Transaction, refs: Sequence[str], site: str | None) -> list[
     return numbers
 
 
+@requires(Permission.NUMBERS)
 @retried
 async def activate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
@@ -193,6 +196,7 @@ async def _check_entitlement(
         )
 
 
+@requires(Permission.NUMBERS)
 @retried
 async def deactivate_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
@@ -233,6 +237,7 @@ def reset_features(number: PhoneNumber) -> None:
     number.pin_hash = None
 
 
+@requires(Permission.NUMBERS)
 @retried
 async def release_numbers(
     db: Database, actor: str, refs: Sequence[str], *, site: str | None = None
@@ -283,6 +288,7 @@ async def recycle_due_numbers(
     return recycled
 
 
+@requires(Permission.NUMBERS)
 @retried
 async def nominate_main(db: Database, actor: str, ref: str, *, occupier: str) -> NumbersChanged:
     """Make one of the occupier's numbers its main number at that site.
@@ -346,6 +352,7 @@ class ConfigureResult:
         return {"number": self.number.to_dict(), "new_pin": self.new_pin}
 
 
+@requires(Permission.NUMBERS)
 @retried
 async def configure_number(
     db: Database,

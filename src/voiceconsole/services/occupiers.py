@@ -24,10 +24,12 @@ from voiceconsole.services.lookup import (
     site_by_ref,
     site_today,
 )
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import OccupierAtSite, OccupierView
 
 
+@requires(Permission.OCCUPIERS)
 async def create_occupier(
     db: Database,
     actor: str,
@@ -68,6 +70,7 @@ async def create_occupier(
     return view
 
 
+@requires(Permission.OCCUPIERS)
 async def edit_occupier(db: Database, actor: str, ref: str, *, name: str) -> OccupierView:
     name = clean_text(name, "occupier name")
     async with transaction(db, actor) as tx:
@@ -87,6 +90,7 @@ async def edit_occupier(db: Database, actor: str, ref: str, *, name: str) -> Occ
         return OccupierView.of(occupier, await _sites_of(tx.session, occupier.id))
 
 
+@requires(Permission.OCCUPIERS)
 async def add_occupancy(
     db: Database, actor: str, *, occupier: str, site: str, since: dt.date | None = None
 ) -> OccupierView:
@@ -129,6 +133,7 @@ async def add_occupancy(
         return OccupierView.of(holder, await _sites_of(tx.session, holder.id))
 
 
+@requires(Permission.OCCUPIERS)
 async def edit_occupancy(
     db: Database, actor: str, *, occupier: str, site: str, since: dt.date
 ) -> OccupierView:

@@ -15,6 +15,7 @@ from voiceconsole.domain.port_roles import RoleError
 from voiceconsole.domain.port_state import PortState
 from voiceconsole.services.host_keys import pin_first_use
 from voiceconsole.services.lookup import floor_id_of, site_by_ref
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.switch_work import (
     in_switch_thread,
     record_reading,
@@ -56,6 +57,7 @@ async def _targets_for(session, site_id: int, floor_id: int | None, floor_port_i
     return grouped
 
 
+@requires(Permission.SWITCH_WORK, site="site", or_read=True)
 async def refresh_live_state(
     db: Database,
     gateway: Gateway,

@@ -49,6 +49,7 @@ from voiceconsole.services.lookup import (
     site_by_ref,
     site_today,
 )
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import reading, retried, transaction
 from voiceconsole.services.views import View
 
@@ -117,6 +118,7 @@ def _requested_date(value: dt.date | int, today: dt.date, site: Site) -> dt.date
     return day
 
 
+@requires(Permission.PORTING)
 @retried
 async def add_port_in(
     db: Database,
@@ -257,6 +259,7 @@ async def _hold_numbers(
         )
 
 
+@requires(Permission.PORTING)
 @retried
 async def advance_port_in(
     db: Database,
@@ -313,6 +316,7 @@ async def advance_port_in(
         return after
 
 
+@requires(Permission.PORTING)
 async def cancel_port_in(
     db: Database, actor: str, order_id: int | str, *, reason: str
 ) -> PortInView:

@@ -7,10 +7,12 @@ from sqlalchemy import select
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Product, ProductCategory
 from voiceconsole.domain.text import clean_code, clean_text, parse_choice
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import ProductView
 
 
+@requires(Permission.SETTINGS)
 async def create_product(
     db: Database,
     actor: str,

@@ -43,6 +43,7 @@ from voiceconsole.services import numbers, voice_services
 from voiceconsole.services.large_demo import generate
 from voiceconsole.services.lookup import occupier_by_ref, site_by_ref, site_today
 from voiceconsole.services.number_import import ImportRow, import_numbers
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.provisioning import new_provisioning_secret
 from voiceconsole.services.transaction import Transaction, batch, transaction
 from voiceconsole.services.views import View
@@ -89,6 +90,7 @@ def _csv(directory: Path, name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@requires(Permission.SETTINGS)
 async def load_sample_data(db: Database, actor: str, directory: Path | None = None) -> LoadResult:
     directory = directory or sample_data_dir()
     async with batch(db, actor) as outer:
@@ -268,6 +270,7 @@ async def _count(session: Any) -> LoadResult:
     )
 
 
+@requires(Permission.SETTINGS)
 async def load_large_demo(
     db: Database, actor: str, progress: Callable[[str], None] | None = None
 ) -> LoadResult:

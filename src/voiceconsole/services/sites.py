@@ -26,6 +26,7 @@ from voiceconsole.domain.text import clean_code, clean_text, parse_choice
 from voiceconsole.services.forecast import DEFAULT_LOW_STOCK, check_warning_days, low_limit
 from voiceconsole.services.forecast import warnings as forecast_warnings
 from voiceconsole.services.lookup import name_search, site_by_ref
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import transaction
 from voiceconsole.services.views import SiteSummary, SiteView
 
@@ -70,6 +71,7 @@ def _threshold(value: int | None) -> int | None:
     return value
 
 
+@requires(Permission.SITES)
 async def create_site(
     db: Database,
     actor: str,
@@ -148,6 +150,7 @@ _EDITABLE = {
 }
 
 
+@requires(Permission.SITES)
 async def edit_site(db: Database, actor: str, ref: str, **changes: Any) -> SiteView:
     """Change a site's name, time zone, main-number policy, cooldown, low-stock threshold,
     forecast warning days (None: the operator's), default floor-port role or SIP service

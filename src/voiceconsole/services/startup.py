@@ -103,10 +103,29 @@ async def open_database(option: str | None, *, create: bool = False) -> tuple[Da
 
     try:
         loaded = await load_sample_data(db, "sample-data")
+        admin = await _first_admin(db)
     except BaseException:
         # Leave no empty database behind: the next start must try the first start again.
         await db.close()
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         raise
-    return db, f"First start: created {path} and loaded the sample data ({loaded.describe()})."
+    said = f"First start: created {path} and loaded the sample data ({loaded.describe()})."
+    if admin:
+        said += f" {admin} is its first user, an admin (see `voiceconsole users`)."
+    return db, said
+
+
+async def _first_admin(db: Database) -> str | None:
+    """The embedded default's first user: the OS login, as admin, so that whoever started it
+    can add colleagues (and is not locked out once they do). None for a login that is not a
+    valid user name: the installation then stays without users, unchecked."""
+    from voiceconsole.services.transaction import default_actor
+    from voiceconsole.services.users import add_user, check_login_name
+
+    try:
+        login = check_login_name(default_actor())
+    except InvalidInput:
+        return None
+    await add_user(db, login, login=login, role="admin")
+    return login

@@ -37,6 +37,7 @@ from voiceconsole.domain.errors import Conflict, NotFound, RuleViolation
 from voiceconsole.domain.port_roles import RoleError, SwitchPortRole, classify
 from voiceconsole.domain.words import counted
 from voiceconsole.services.lookup import switch_by_name
+from voiceconsole.services.permissions import Permission, at_site, requires
 from voiceconsole.services.switch_work import (
     in_switch_thread,
     ports_with_switches,
@@ -95,12 +96,18 @@ class PlannedIntent:
     ports: tuple[dict[str, object], ...]
 
 
+@requires(Permission.SWITCH_WORK)
 async def begin(db: Database, actor: str, intents: Iterable[PlannedIntent]) -> dict[int, int]:
     """Write the intents, committed before any switch commits; {switch id: change id}.
 
     Refused as a whole (nothing written) when a switch has a change in flight already."""
     now = clock.utcnow()
     ids: dict[int, int] = {}
+    intents = list(intents)
+    async with db.read() as session:
+        for intent in intents:
+            switch = await session.get(Switch, intent.switch_id)
+            await at_site(session, switch.site_id if switch else None)
     try:
         async with db.write() as session:
             for intent in intents:
@@ -192,12 +199,18 @@ class Settled:
         return f"{self.hostname}: the {self.role} change of {labels} {how}"
 
 
+@requires(Permission.SWITCH_WORK)
 async def settle_abandoned(
     db: Database, gateway: Gateway, actor: str, *, switch_ids: Iterable[int] | None = None
 ) -> list[Settled]:
     """Settle every change left in flight by a console that is gone."""
     now = clock.utcnow()
     async with db.read() as session:
+        if switch_ids is not None:
+            switch_ids = list(switch_ids)
+            named = select(Switch.site_id).where(Switch.id.in_(switch_ids))
+            for site_id in await session.scalars(named):
+                await at_site(session, site_id)
         changes = [c for c in await in_flight(session, switch_ids) if abandoned(c, now)]
         switches = {
             s.id: s
@@ -205,6 +218,9 @@ async def settle_abandoned(
                 select(Switch).where(Switch.id.in_([c.switch_id for c in changes]))
             )
         }
+    async with db.read() as session:
+        for switch in switches.values():
+            await at_site(session, switch.site_id)
     settled = []
     for change in changes:
         switch = switches[change.switch_id]
@@ -298,6 +314,7 @@ async def _record(db: Database, actor: str, change_id: int, reading) -> Settled 
     )
 
 
+@requires(Permission.SWITCH_WORK)
 async def abandon(db: Database, actor: str, hostname: str) -> list[Settled]:
     """Give up the changes in flight on a switch that cannot be read (replaced, gone), once
     their revert window is over: the switch is free for changes again, and the journal says
@@ -305,6 +322,7 @@ async def abandon(db: Database, actor: str, hostname: str) -> list[Settled]:
     now = clock.utcnow()
     async with transaction(db, actor) as tx:
         switch = await switch_by_name(tx.session, hostname)
+        await tx.at_site(switch.site_id)
         changes = await in_flight(tx.session, [switch.id])
         if not changes:
             raise NotFound(f"{switch.hostname} has no change in flight")

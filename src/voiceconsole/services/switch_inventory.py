@@ -34,6 +34,7 @@ from voiceconsole.domain.words import counted
 from voiceconsole.services import switch_changes
 from voiceconsole.services.host_keys import pin_first_use
 from voiceconsole.services.lookup import floor_id_of, site_by_ref, switch_by_name
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.port_readings import save_preflight
 from voiceconsole.services.switch_work import (
     in_switch_thread,
@@ -175,6 +176,7 @@ class Onboarding(View):
     key: str = field(default="", repr=False)  # the key line pinned (or to pin)
 
 
+@requires(Permission.SWITCHES)
 async def add_switch(
     db: Database,
     gateway: Gateway,
@@ -356,6 +358,7 @@ class MappedPort:
     created: bool
 
 
+@requires(Permission.SWITCHES)
 async def map_floor_ports(
     db: Database,
     actor: str,
@@ -505,6 +508,7 @@ class SwitchCheck(View):
         return not self.error and not self.findings
 
 
+@requires(Permission.SWITCHES)
 async def check_switches(
     db: Database,
     gateway: Gateway,
@@ -542,6 +546,7 @@ async def check_switches(
     return list(await asyncio.gather(*(check(s) for s in switches)))
 
 
+@requires(Permission.SWITCHES)
 async def remove_switch(db: Database, actor: str, hostname: str) -> int:
     """Take a switch out of the inventory; its floor ports stay, unpatched. Refused while a
     change is in flight on it. Returns how many floor ports were unpatched."""

@@ -23,6 +23,7 @@ from voiceconsole.domain.port_roles import (
 from voiceconsole.domain.words import counted
 from voiceconsole.services import switch_changes
 from voiceconsole.services.host_keys import pin_first_use
+from voiceconsole.services.permissions import Permission, at_site, requires
 from voiceconsole.services.switch_work import (
     SwitchPortFailure,
     capabilities,
@@ -123,6 +124,7 @@ class RoleOutcome:
         return {**asdict(self), "done": self.done, "failed": self.failed}
 
 
+@requires(Permission.SWITCH_WORK)
 async def plan_role_change(
     db: Database,
     gateway: Gateway,
@@ -147,6 +149,9 @@ async def plan_role_change(
         raise InvalidInput(f"unknown switch port role {role!r}") from None
     async with db.read() as session:
         rows = await ports_with_switches(session, floor_port_ids)
+        if actor is not None:
+            for row in rows:
+                await at_site(session, row[0].site_id)
         busy = {
             change.switch_id: change
             for change in await switch_changes.in_flight(
@@ -214,6 +219,7 @@ async def plan_role_change(
 ProgressCallback = Callable[[SwitchPlan, ApplyResult], None]
 
 
+@requires(Permission.SWITCH_WORK)
 async def apply_role_change(
     db: Database,
     gateway: Gateway,
@@ -347,6 +353,7 @@ def _port_result(result: ApplyResult, interface: str) -> tuple[bool, str]:
     return False, result.error
 
 
+@requires(Permission.SWITCH_WORK)
 async def power_cycle(
     db: Database, gateway: Gateway, actor: str, floor_port_id: int, *, pause: float = 3.0
 ) -> str:
@@ -358,6 +365,7 @@ async def power_cycle(
     """
     async with db.read() as session:
         rows = await ports_with_switches(session, [floor_port_id])
+        await at_site(session, rows[0][0].site_id)
     floor_port, switch_port, switch, site, _, occupier_vlan = rows[0]
     if switch is None or switch_port is None:
         raise RuleViolation(f"{floor_port.label} is not patched to a switch interface")

@@ -11,7 +11,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import UniqueConstraint, insert
 from sqlalchemy import exc as sa_exc
@@ -65,16 +65,48 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+class Checked(Protocol):
+    """The permission check of the running action (`services/permissions.py`)."""
+
+    actor: str
+
+    async def at_site(self, session: AsyncSession, site_id: int | None) -> None: ...
+
+    def before_commit(self) -> None: ...
+
+
+# Set by `permissions.requires` while a checked action runs: `transaction()` opens only then.
+checked: ContextVar[Checked | None] = ContextVar("voiceconsole_checked", default=None)
+
+
+def _checked(actor: str) -> Checked:
+    grant = checked.get()
+    if grant is None or grant.actor != actor:
+        raise RuntimeError(
+            f"a transaction for {actor} outside an action whose permission was checked "
+            "(declare it with permissions.requires)"
+        )
+    return grant
+
+
 class Transaction:
     """The session of one user action, who acts, and the audit entry it must leave."""
 
-    def __init__(self, session: AsyncSession, actor: str) -> None:
+    def __init__(self, session: AsyncSession, actor: str, grant: Checked | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.grant = grant
         self.audited = 0
         self.unchanged = False
         self.bookkeeping = False
         self.entries: list[tuple[dict[str, Any], list[tuple[int | None, int | None]]]] = []
+
+    async def at_site(self, site_id: int | None) -> None:
+        """Check that the actor may do this action at this site (an engineer only at theirs);
+        call it as soon as the site is known, before writing."""
+        if self.grant is None:
+            raise RuntimeError("at_site in a transaction without a permission check")
+        await self.grant.at_site(self.session, site_id)
 
     def no_change(self) -> None:
         """The action found nothing to do: it ends without an audit entry and writes nothing."""
@@ -171,27 +203,32 @@ async def reading(db: Database) -> AsyncIterator[AsyncSession]:
 async def transaction(
     db: Database, actor: str, *, dry_run: bool = False
 ) -> AsyncIterator[Transaction]:
-    """Run one user action. A dry run does all the work and checks, then rolls back."""
+    """Run one user action. A dry run does all the work and checks, then rolls back.
+
+    It opens only inside an action whose permission was checked (`permissions.requires`)."""
     actor = check_actor(actor)
+    grant = _checked(actor)
     outer = _batch.get()
     if outer is not None:
         if dry_run:
             raise RuntimeError("a dry run cannot be part of a batch")
-        tx = Transaction(outer.session, actor)
+        tx = Transaction(outer.session, actor, grant)
         yield tx
         if tx.audited != 1 and not (tx.audited == 0 and (tx.unchanged or tx.bookkeeping)):
             raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
+        grant.before_commit()
         await tx.write_audit()
         return
     try:
         async with db.write() as session:
-            tx = Transaction(session, actor)
+            tx = Transaction(session, actor, grant)
             yield tx
             if dry_run or (tx.unchanged and tx.audited == 0):
                 await session.rollback()
                 return
             if tx.audited != 1 and not (tx.bookkeeping and tx.audited == 0):
                 raise RuntimeError(f"a user action must leave one audit entry, not {tx.audited}")
+            grant.before_commit()
             await session.flush()
             await tx.write_audit()
             await session.commit()

@@ -11,6 +11,7 @@ from voiceconsole.db.models import Occupancy, Occupier, Site
 from voiceconsole.domain.errors import RuleViolation
 from voiceconsole.domain.port_roles import RoleError, VlanPlan
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.transaction import transaction
 
 PLAN_FIELDS = ("data", "voice", "guest", "access_point", "printer")
@@ -66,6 +67,7 @@ async def site_vlans(db: Database, site: str) -> SiteVlans:
         )
 
 
+@requires(Permission.SITES)
 async def set_site_vlans(db: Database, actor: str, site: str, **changes: int) -> SiteVlans:
     """Change some of a site's role VLANs. Ports keep their config until their role is set
     again; a refresh then shows them as drift."""
@@ -92,6 +94,7 @@ async def set_site_vlans(db: Database, actor: str, site: str, **changes: int) ->
         return SiteVlans(place.code, plan, occupiers)
 
 
+@requires(Permission.SERVICES)
 async def set_occupier_data_vlan(
     db: Database, actor: str, *, occupier: str, site: str, vlan: int | None
 ) -> SiteVlans:

@@ -42,6 +42,7 @@ from voiceconsole.services.lookup import (
 )
 from voiceconsole.services.move_outs import apply_due_move_outs
 from voiceconsole.services.numbers import recycle_due_numbers
+from voiceconsole.services.permissions import Permission, requires
 from voiceconsole.services.pool import available_count, pick_from_pool
 from voiceconsole.services.transaction import Transaction, retried, transaction
 from voiceconsole.services.views import ChangeView, ServiceView, View
@@ -88,6 +89,7 @@ class AddServicesResult(View):
         return [head, f"automation applied: {self.arithmetic}", *(f"  {line}" for line in lines)]
 
 
+@requires(Permission.SERVICES)
 @retried
 async def add_services(
     db: Database,
@@ -254,6 +256,7 @@ def _change_view(
     )
 
 
+@requires(Permission.SERVICES)
 @retried
 async def schedule_change(
     db: Database,
@@ -324,6 +327,7 @@ def _apply(change: ScheduledChange, assignment: ServiceAssignment) -> None:
     change.applied_at = utcnow()
 
 
+@requires(Permission.SERVICES)
 @retried
 async def cancel_change(db: Database, actor: str, change_id: int) -> ChangeView:
     async with transaction(db, actor) as tx:
@@ -372,6 +376,7 @@ class DueReport(View):
     move_outs_held_back: list[dict[str, Any]] = field(default_factory=list)
 
 
+@requires(Permission.SERVICES)
 async def apply_due(
     db: Database,
     actor: str,

@@ -17,9 +17,12 @@ from textual.widget import AwaitMount
 
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
+from voiceconsole.domain.errors import NotPermitted
 from voiceconsole.services.finder import Found, operator_name
+from voiceconsole.services.permissions import Permission, Person, check_login
 from voiceconsole.tui.commands import FindProvider
 from voiceconsole.tui.heap import Heap
+from voiceconsole.tui.permitted import allowed, who
 from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import due_report_lines
 from voiceconsole.tui.widgets.header import ConsoleHeader
@@ -76,6 +79,8 @@ class VoiceconsoleApp(App[None]):
         self._started = False  # the work after the first paint is under way
         self._heap = Heap()  # garbage collections kept short (tui/heap.py)
         self.operator = "voiceconsole"
+        # The person at the console (services/permissions.py); None: no users, no checks.
+        self.user: Person | None = None
 
     async def on_mount(self) -> None:
         if self.settings.theme in self.available_themes:
@@ -86,6 +91,11 @@ class VoiceconsoleApp(App[None]):
             self.set_keymap(self.settings.keymap)
         if self.db is None:
             self.db = await Database.open(str(self._database))
+        try:
+            self.user = await check_login(self.db, self.actor)
+        except NotPermitted as refusal:  # the command line checked already; a race
+            self.exit(message=str(refusal))
+            return
         self.operator = await operator_name(self.db)
         self.title = self.operator
         self.refresh_sub_title()
@@ -105,9 +115,11 @@ class VoiceconsoleApp(App[None]):
             return
         self._started = True
         self._heap.start(self)
-        if self.apply_due_on_start:
+        # Only for a user who may do that work everywhere: a viewer's console changes nothing.
+        if self.apply_due_on_start and self.may(Permission.SERVICES):
             self.apply_due_changes()
-        self.settle_switch_changes()
+        if self.may(Permission.SWITCH_WORK) and not (self.user and self.user.site_bound):
+            self.settle_switch_changes()
 
     @property
     def gateway(self) -> Gateway:
@@ -131,7 +143,7 @@ class VoiceconsoleApp(App[None]):
 
     def refresh_sub_title(self) -> None:
         where = self.current_site or "all sites"
-        self.sub_title = f"{where} · {self.actor}"
+        self.sub_title = f"{where} · {who(self.user) if self.user else self.actor}"
         self.refresh_headers()
 
     def refresh_headers(self) -> None:
@@ -139,6 +151,10 @@ class VoiceconsoleApp(App[None]):
         for screen in self.screen_stack:
             for header in screen.query(ConsoleHeader):
                 header.refresh()
+
+    def may(self, permission: Permission, site: str | None = None) -> bool:
+        """Whether the user may do this at `site` (default: the current site)."""
+        return allowed(self.user, permission, site or self.current_site)
 
     def set_current_site(self, site: str | None) -> None:
         self.current_site = site

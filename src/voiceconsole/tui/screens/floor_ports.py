@@ -20,7 +20,9 @@ from textual.widgets import Static
 
 from voiceconsole.domain.words import counted
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
+from voiceconsole.services.permissions import Permission
 from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
+from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.port_cells import COLUMNS, MARK, cells, detail, mark_cell
 from voiceconsole.tui.screens.port_dialogs import (
@@ -47,7 +49,7 @@ class PortTable(ListTable):
         super().__init__(*args, opens=True, **kwargs)  # Enter opens the role dialog
 
 
-class FloorPortsScreen(MarkingKeys, Screen[None]):
+class FloorPortsScreen(Guarded, MarkingKeys, Screen[None]):
     HELP_TITLE = "Floor ports"
     PURPOSE = (
         "The floor ports of a site, floor by floor, with the switch port role of each and "
@@ -84,6 +86,12 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
             show=False,
         ),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "set_role": Permission.SWITCH_WORK,
+        "allocate": Permission.FLOOR_PORTS,
+        "patch": Permission.FLOOR_PORTS,
+        "power_cycle": Permission.SWITCH_WORK,
+    }
 
     def __init__(self, site: str, floor: str | None = None, *, port: str | None = None) -> None:
         """`port`: the cursor goes to this floor port (the palette's jump) once it is loaded."""
@@ -333,6 +341,8 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
         self.action_set_role()
 
     def action_set_role(self) -> None:
+        if self.say_refused("set_role"):  # enter on a row comes here without the key's check
+            return
         if ports := self.chosen():
             self.open_dialog(SetRoleDialog(ports))
 

@@ -25,7 +25,9 @@ from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.domain.words import counted
 from voiceconsole.services.handsets import HandsetView, list_handsets, manual_steps_by_model
 from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.permissions import Permission
 from voiceconsole.services.views import OccupierAtSite
+from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.handset_rows import detail_text, state_text
 from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -106,7 +108,7 @@ def inventory_detail(handset: HandsetView | None, steps: str, site: str) -> Text
     return text
 
 
-class HandsetInventoryScreen(Screen[None]):
+class HandsetInventoryScreen(Guarded, Screen[None]):
     HELP_TITLE = "Handsets of a site"
     PURPOSE = (
         "Every handset at a site: add, edit, move, mark faulty, retire, and import from a CSV file."
@@ -126,6 +128,14 @@ class HandsetInventoryScreen(Screen[None]):
         Binding("f5,ctrl+r", "refresh", "Refresh", id="handset_inventory.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="handset_inventory.back"),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "add": Permission.HANDSETS,
+        "edit": Permission.HANDSETS,
+        "move": Permission.HANDSETS,
+        "import_csv": Permission.HANDSETS,
+        "mark": Permission.HANDSETS,
+        "resync": Permission.HANDSETS,
+    }
 
     def __init__(self, site: str, *, handset: str | None = None) -> None:
         """`handset`: the MAC of the handset the cursor goes to (the palette's jump)."""

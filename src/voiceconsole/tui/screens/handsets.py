@@ -29,6 +29,8 @@ from voiceconsole.services.handsets import (
     manual_steps_by_model,
 )
 from voiceconsole.services.numbers import list_numbers
+from voiceconsole.services.permissions import Permission
+from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
 from voiceconsole.tui.screens.handset_resync import ask_to_resync
 from voiceconsole.tui.screens.handset_rows import (
@@ -52,7 +54,7 @@ class PanelData:
     steps: dict[str, str]  # device model code -> what to type on a manual model
 
 
-class HandsetsScreen(Revisited):
+class HandsetsScreen(Guarded, Revisited):
     HELP_TITLE = "Handsets"
     PURPOSE = (
         "The handsets of an occupier (or a site) and the numbers logged in to their line "
@@ -70,6 +72,13 @@ class HandsetsScreen(Revisited):
         Binding("f5,ctrl+r", "refresh", "Refresh", id="handsets.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="handsets.back"),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "login": Permission.HANDSETS,
+        "logout": Permission.HANDSETS,
+        "manual_done": Permission.HANDSETS,
+        "bulk_login": Permission.HANDSETS,
+        "resync": Permission.HANDSETS,
+    }
 
     def __init__(self, occupier: str, site: str, *, handset: str | None = None) -> None:
         """`handset`: the MAC of the handset the cursor goes to (the palette's jump)."""

@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from voiceconsole.tui.permitted import may_not, who
 from voiceconsole.tui.widgets.footer import ConsoleFooter
 
 GLOSSARY = {
@@ -81,6 +82,11 @@ GLOSSARY = {
         "or JSON) for billing or handover; the numbers' CSV imports again."
     ),
     "journal": "The audit journal: who did what, when, with the data before and after.",
+    "console role": (
+        "What a user of the console may do: viewer (reads), engineer (floor ports, handsets, "
+        "switch work at their sites), noc (also numbers, services and porting, at every "
+        "site), admin (also sites, switches, users and settings). Keys for the rest are grey."
+    ),
 }
 
 
@@ -116,12 +122,24 @@ def help_text(screen: Screen[Any]) -> Text:
     purpose = getattr(screen, "PURPOSE", "")
     if purpose:
         text.append(f"{purpose}\n")
+    # Said first: it explains the keys marked "not for you" below.
+    user = getattr(screen.app, "user", None)
+    if user is not None:
+        text.append("\nYou\n", style="bold")
+        text.append(f"  {who(user)}: the keys marked 'not for you' are greyed.\n")
+        refused = may_not(user)
+        if refused:
+            text.append(f"  You may not {'; '.join(refused)}.\n")
+        if user.site_bound:
+            text.append(f"  Floor ports, handsets and switch work only at {user.where()}.\n")
     for heading, keys in key_groups(screen):
         text.append(f"\n{heading}\n", style="bold")
         for key, description in keys:
             text.append(f"  {key:<14}", style="bold")
             text.append(f"{description}\n")
     words = [w for w in getattr(screen, "WORDS", ()) if w in GLOSSARY]
+    if user is not None:
+        words.append("console role")
     if words:
         text.append("\nWords\n", style="bold")
         for word in words:
@@ -154,9 +172,8 @@ def key_groups(screen: Screen[Any]) -> list[tuple[str, list[tuple[str, str]]]]:
         else:
             group = "Where the cursor is"
         # One line per action of a node, with all its keys ("esc, q").
-        _, keys, _ = found.setdefault(
-            (id(active.node), binding.action), (group, [], binding.description)
-        )
+        description = binding.description + ("" if active.enabled else " (not for you)")
+        _, keys, _ = found.setdefault((id(active.node), binding.action), (group, [], description))
         keys.append(app.get_key_display(binding))
     for group, keys, description in found.values():
         groups[group].append((", ".join(keys), description))

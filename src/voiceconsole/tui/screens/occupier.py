@@ -10,7 +10,9 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from voiceconsole.services.numbers import list_numbers
 from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.permissions import Permission
 from voiceconsole.services.voice_services import list_services
+from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.number_rows import features
 from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import day, number_text, plain, toast
@@ -26,7 +28,7 @@ SERVICE_COLUMNS = ("Product", "Name", "QTY", "Since", "Scheduled changes")
 NUMBER_COLUMNS = ("Number", "State", "Main", "Origin", "Label", "Features")
 
 
-class OccupierScreen(Revisited):
+class OccupierScreen(Guarded, Revisited):
     HELP_TITLE = "Occupier"
     PURPOSE = "One occupier at one site: its voice services, numbers, floor ports and activity."
     WORDS = ("occupier", "QTY", "main number", "spare", "scheduled change", "floor port", "export")
@@ -45,6 +47,11 @@ class OccupierScreen(Revisited):
         Binding("3", "show_tab('ports')", "Floor ports", id="occupier.floor_ports", show=False),
         Binding("4", "show_tab('activity')", "Activity", id="occupier.activity", show=False),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "add_services": Permission.SERVICES,
+        "manage_services": Permission.SERVICES,
+        "move_out": Permission.SERVICES,
+    }
 
     def __init__(self, occupier: str, site: str) -> None:
         super().__init__()

@@ -18,7 +18,9 @@ from textual.widgets import Static
 from voiceconsole.domain.porting import PortingState
 from voiceconsole.domain.words import counted
 from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.permissions import Permission
 from voiceconsole.services.porting import PortInView, list_port_ins
+from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.returning import SiteList
 from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -65,7 +67,7 @@ def detail(order: PortInView | None) -> Text:
     return text
 
 
-class PortInsScreen(SiteList):
+class PortInsScreen(Guarded, SiteList):
     HELP_TITLE = "Port-in orders"
     PURPOSE = (
         "The port-in orders of a site, open ones by due date (late ones say so), then the "
@@ -82,6 +84,13 @@ class PortInsScreen(SiteList):
         Binding("f5,ctrl+r", "refresh", "Refresh", id="port_ins.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="port_ins.back"),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "add": Permission.PORTING,
+        "next": Permission.PORTING,
+        "agreed_date": Permission.PORTING,
+        "reject": Permission.PORTING,
+        "cancel_order": Permission.PORTING,
+    }
 
     LIST_ID = "orders"
 

@@ -14,7 +14,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from voiceconsole.domain.words import counted
+from voiceconsole.services.permissions import Permission
 from voiceconsole.services.switch_inventory import SwitchCheck, SwitchView, list_switches
+from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.returning import SiteList
 from voiceconsole.tui.text import plain, toast
 from voiceconsole.tui.widgets.footer import ConsoleFooter
@@ -72,7 +74,7 @@ def detail(switch: SwitchView | None) -> Text:
     return text
 
 
-class SwitchesScreen(SiteList):
+class SwitchesScreen(Guarded, SiteList):
     HELP_TITLE = "Switches"
     PURPOSE = (
         "The switches of a site: add one, check it, trust its host key, map its interfaces to"
@@ -89,6 +91,13 @@ class SwitchesScreen(SiteList):
         Binding("f5,ctrl+r", "refresh", "Refresh", id="switches.refresh", show=False),
         Binding("escape", "app.pop_screen", "Back", id="switches.back"),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "add": Permission.SWITCHES,
+        "check": Permission.SWITCHES,
+        "trust": Permission.SWITCHES,
+        "map": Permission.SWITCHES,
+        "remove": Permission.SWITCHES,
+    }
 
     LIST_ID = "switches"
 

@@ -21,8 +21,10 @@ from voiceconsole.domain.states import NumberAction, NumberState, Origin, why_no
 from voiceconsole.services.number_blocks import NumberBlockView, list_number_blocks
 from voiceconsole.services.numbers import list_numbers, show_number
 from voiceconsole.services.occupiers import list_occupiers_at
+from voiceconsole.services.permissions import Permission
 from voiceconsole.services.sites import list_sites
 from voiceconsole.services.views import NumberView, OccupierAtSite, SiteSummary
+from voiceconsole.tui.permitted import Guarded, not_yours
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.number_configure import ConfigureDialog
 from voiceconsole.tui.screens.number_dialogs import (
@@ -91,7 +93,7 @@ class NumberTable(ListTable):
         super().__init__(*args, opens=True, **kwargs)  # Enter opens the actions menu
 
 
-class TelephonyScreen(MarkingKeys, Revisited):
+class TelephonyScreen(Guarded, MarkingKeys, Revisited):
     HELP_TITLE = "Telephony"
     PURPOSE = (
         "The numbers of a site, by state and occupier: allocate, activate, deactivate, "
@@ -127,6 +129,15 @@ class TelephonyScreen(MarkingKeys, Revisited):
         Binding("u", "clear_marks", "Clear marks", id="telephony.clear_marks", show=False),
         Binding("ctrl+r", "reload", "Refresh", id="telephony.refresh", show=False),
     ]
+    NEEDS: ClassVar[dict[str, Permission]] = {
+        "allocate": Permission.NUMBERS,
+        "activate": Permission.NUMBERS,
+        "deactivate": Permission.NUMBERS,
+        "release": Permission.NUMBERS,
+        "nominate_main": Permission.NUMBERS,
+        "configure": Permission.NUMBERS,
+        "import_numbers": Permission.NUMBERS,
+    }
 
     def __init__(self, site: str, *, occupier: str | None = None, search: str | None = None):
         super().__init__()
@@ -465,6 +476,10 @@ class TelephonyScreen(MarkingKeys, Revisited):
         else:
             about = "No number is highlighted."
         why = self._why_not(block)
+        app: Any = self.app
+        for name in why.keys() | self.NEEDS.keys():
+            if not self.permitted(name):  # the role first: the state would not help
+                why[name] = not_yours(app.user, self.NEEDS[name])
         actions = [(name, words, keys.get(name, ""), why.get(name)) for name, words in MENU]
         self.app.push_screen(ActionsMenu(about, actions), self._menu_chosen)
 
