@@ -89,9 +89,27 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+# A person's login role: a member of one of the console's group roles (db/pg_roles.py).
+_PERSON_ROLES = text(
+    "SELECT r.rolname FROM pg_roles r WHERE EXISTS (SELECT 1 FROM pg_auth_members m "
+    "JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid "
+    "AND g.rolname LIKE 'voiceconsole\\_%')"
+)
+
+
 @pytest.fixture
-def postgres_url(pg_url: str) -> str:
-    """The run's PostgreSQL database, emptied for this test."""
+def postgres_url(pg_url: str) -> Iterator[str]:
+    """The run's PostgreSQL database, emptied for this test. The person roles the test made
+    (`users add` makes one per user on PostgreSQL) are dropped after it: roles belong to the
+    whole server, which this run shares."""
+
+    async def person_roles() -> set[str]:
+        engine = create_async_engine(pg_url)
+        try:
+            async with engine.connect() as conn:
+                return set((await conn.scalars(_PERSON_ROLES)).all())
+        finally:
+            await engine.dispose()
 
     async def empty() -> None:
         engine = create_async_engine(pg_url)
@@ -102,7 +120,10 @@ def postgres_url(pg_url: str) -> str:
         await engine.dispose()
 
     asyncio.run(empty())
-    return pg_url
+    before = asyncio.run(person_roles())
+    yield pg_url
+    for role in sorted(asyncio.run(person_roles()) - before):
+        asyncio.run(pg_admin(f'DROP ROLE IF EXISTS "{role}"'))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ the run's database; the server may hold other roles and databases.
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from voiceconsole.db import migrate
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, FloorPort, Site, User, UserSite
 from voiceconsole.db.pg_roles import GROUPS
-from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.domain.errors import InvalidInput, NotPermitted
 from voiceconsole.domain.roles import Role
 from voiceconsole.services.db_roles import sync_login_role
 from voiceconsole.services.floor_ports import allocate_floor_ports, floor_port_ids
@@ -123,7 +124,11 @@ async def test_two_consoles_as_two_roles_leave_their_own_names(team: Team) -> No
 
 
 async def test_the_owner_keeps_the_actor_it_gives(team: Team) -> None:
-    """Migrations, scripts and this suite connect as the owner, who could drop the trigger."""
+    """Migrations, scripts and this suite connect as the owner, who could drop the trigger.
+    The actor it gives must still be a user allowed the action (services/permissions.py)."""
+    async with team.owner.write() as session:
+        session.add(User(login="night-script", display_name="cron", role=Role.NOC, created_by="qa"))
+        await session.commit()
     await allocate_numbers(
         team.owner,
         "night-script",
@@ -164,15 +169,27 @@ async def test_an_engineers_own_sql_cannot_touch_numbers(team: Team) -> None:
             with pytest.raises(sa_exc.ProgrammingError) as err:
                 await session.execute(text(statement))
             assert _refused(err), statement
-    # ... and the service is refused by the database too, whatever the console checks.
-    with pytest.raises(DatabaseRefused, match="permission denied for table phone_numbers"):
-        await allocate_numbers(
-            team.console(Role.ENGINEER),
-            "qa",
-            await _free_numbers(team.owner, 1),
-            occupier="acme-analytics",
-            site="LON1",
+    # The service refuses before the database is asked (services/permissions.py) ...
+    allocate = functools.partial(
+        allocate_numbers,
+        team.console(Role.ENGINEER),
+        "qa",
+        await _free_numbers(team.owner, 1),
+        occupier="acme-analytics",
+        site="LON1",
+    )
+    with pytest.raises(NotPermitted, match="engineer"):
+        await allocate()
+    # ... and were the users table out of step with the database's roles (made noc by hand),
+    # the database still refuses, in one line.
+    async with team.owner.write() as session:
+        await session.execute(
+            text("UPDATE users SET role = 'noc' WHERE login = :me"),
+            {"me": team.names[Role.ENGINEER]},
         )
+        await session.commit()
+    with pytest.raises(DatabaseRefused, match="permission denied for table phone_numbers"):
+        await allocate()
     async with team.owner.read() as session:
         labels = await session.scalars(
             text("SELECT count(*) FROM phone_numbers WHERE label = 'mine'")
@@ -252,7 +269,8 @@ async def test_an_engineer_writes_at_their_own_sites_only(team: Team) -> None:
         assert own.rowcount > 0 and other.rowcount == 0 and seen > 0
         await session.rollback()
     await add_handset(engineer, "qa", mac="02:cc:09:00:00:51", model="yealink-t54w", site="LON1")
-    with pytest.raises(DatabaseRefused, match="row-level security"):
+    # The service refuses first; the UPDATE above shows the database would refuse it too.
+    with pytest.raises(NotPermitted, match="not at MAN1"):
         await add_handset(
             engineer, "qa", mac="02:cc:09:00:00:52", model="yealink-t54w", site="MAN1"
         )

@@ -11,6 +11,19 @@ from test_cli import Cli
 
 
 class UsersCli(Cli):
+    """Each command run as its actor's own OS login, as each person runs the command line
+    (`--actor` for another name is an admin's, once there are users: services/acting.py)."""
+
+    def __init__(
+        self, db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        super().__init__(db, capsys)
+        self.monkeypatch = monkeypatch
+
+    def run(self, *args: str, actor: str = "cli-tester") -> tuple[int, str, str]:
+        self.monkeypatch.setattr("voiceconsole.services.acting.default_actor", lambda: actor)
+        return super().run(*args, actor=actor)
+
     def json(self, *args: str, actor: str = "cli-tester") -> Any:
         code, out, err = self.run(*args, "--json", actor=actor)
         assert code == 0, err
@@ -18,8 +31,10 @@ class UsersCli(Cli):
 
 
 @pytest.fixture
-def cli(db_url: str, capsys: pytest.CaptureFixture[str]) -> UsersCli:
-    tool = UsersCli(db_url, capsys)
+def cli(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> UsersCli:
+    tool = UsersCli(db_url, capsys, monkeypatch)
     code, _, err = tool.run(
         "sites",
         "add",

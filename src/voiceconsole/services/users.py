@@ -3,11 +3,15 @@
 Only an admin manages users, except before the first one exists (services/permissions.py:
 an installation without users checks nothing). The first user must be an admin, and the last
 enabled admin can be neither demoted nor disabled: either would lock everyone out.
+
+On PostgreSQL each user is also a database login role, kept in step in the same transaction
+(services/db_roles.py): created with the user, in the group of their role, NOLOGIN while
+disabled. Removing a user's row never happens (the journal names them), so neither does
+dropping the role.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,24 +23,21 @@ from voiceconsole.db.models import Site, User, UserSite
 from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.roles import Role
 from voiceconsole.domain.text import clean_text
+from voiceconsole.services.db_roles import checked_login, sync_login_role
 from voiceconsole.services.lookup import site_code
 from voiceconsole.services.permissions import SITE_BOUND, Permission, requires
 from voiceconsole.services.transaction import Transaction, transaction
 from voiceconsole.services.views import View
 
-# Conservative on purpose: a login is also a database role name and an OS user name, and
-# it is shown on every colleague's screen.
-_LOGIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
-
 
 def check_login_name(login: str) -> str:
+    """A login is also a database role name and an OS user name, and it is shown on every
+    colleague's screen: the same strict pattern as a database role (services/db_roles.py)."""
     text = login.strip()
-    if not _LOGIN.fullmatch(text):
-        raise InvalidInput(
-            f"{text[:70]!r} is not a login: 1 to 64 ASCII letters, digits, '_', '.' or '-', "
-            "starting with a letter or '_'"
-        )
-    return text
+    try:
+        return checked_login(text)
+    except InvalidInput as err:
+        raise InvalidInput(f"{text[:70]!r} is not a login: {err}") from None
 
 
 def check_role(role: str | Role) -> Role:
@@ -103,6 +104,12 @@ async def _user(session: AsyncSession, login: str) -> User:
     return user
 
 
+async def _database_role(tx: Transaction, user: User) -> None:
+    """PostgreSQL: the user's own login role, in step with their row."""
+    if tx.session.bind.dialect.name == "postgresql":
+        await sync_login_role(tx.session, user.login, user.role, user.disabled)
+
+
 async def _keep_an_admin(tx: Transaction, user: User, why: str) -> None:
     """Refuse to leave no enabled admin: nobody could manage users any more."""
     if user.role is not Role.ADMIN or user.disabled:
@@ -149,6 +156,7 @@ async def add_user(
         for site_id in site_ids:
             tx.session.add(UserSite(user_id=user.id, site_id=site_id))
         await tx.session.flush()
+        await _database_role(tx, user)
         view = await _view(tx.session, user)
         tx.audit(
             "user.add",
@@ -194,6 +202,7 @@ async def edit_user(
         if after == before:
             tx.no_change()
             return after
+        await _database_role(tx, user)
         tx.audit(
             "user.edit",
             f"changed user {after.describe()}",
@@ -217,6 +226,7 @@ async def set_user_disabled(db: Database, actor: str, login: str, *, disabled: b
             await _keep_an_admin(tx, user, "disabling them")
         user.disabled = disabled
         await tx.session.flush()
+        await _database_role(tx, user)
         view = await _view(tx.session, user)
         tx.audit(
             "user.disable" if disabled else "user.enable",
