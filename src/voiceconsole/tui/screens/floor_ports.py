@@ -19,8 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.words import counted
+from voiceconsole.services.changes import Change
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
 from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.port_cells import COLUMNS, MARK, cells, detail, mark_cell
 from voiceconsole.tui.screens.port_dialogs import (
@@ -240,6 +242,10 @@ class FloorPortsScreen(MarkingKeys, Screen[None]):
 
     def reload(self) -> None:
         self.table.reload(keep_cursor=True)
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            self.table.refresh_window()
 
     # --- floors and filters --------------------------------------------------------------
 

@@ -18,11 +18,13 @@ from textual.widgets import Select, Static
 
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import NumberAction, NumberState, Origin, why_not_all
+from voiceconsole.services.changes import Change
 from voiceconsole.services.number_blocks import NumberBlockView, list_number_blocks
 from voiceconsole.services.numbers import list_numbers, show_number
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import list_sites
 from voiceconsole.services.views import NumberView, OccupierAtSite, SiteSummary
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.number_configure import ConfigureDialog
 from voiceconsole.tui.screens.number_dialogs import (
@@ -197,6 +199,11 @@ class TelephonyScreen(MarkingKeys, Revisited):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            self.table.refresh_window()
+            self.refresh_figures()
 
     @property
     def table(self) -> NumberTable:

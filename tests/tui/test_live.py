@@ -1,0 +1,120 @@
+"""Two consoles on one database (two Pilot apps in one test): what one commits shows in the
+other within 2 s without a key press, on SQLite and on PostgreSQL; who else is on a site."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import press, settle, with_db
+from test_add_services_wizard import DESK_LINE
+
+from voiceconsole.config import ConsoleSettings
+from voiceconsole.services.seed import load_sample_data
+from voiceconsole.services.voice_services import add_services
+from voiceconsole.tui.app import VoiceconsoleApp
+from voiceconsole.tui.screens.add_services import AddServicesResultScreen, AddServicesWizard
+from voiceconsole.tui.screens.site import SiteScreen
+from voiceconsole.tui.widgets.list_table import ListTable
+
+WITHIN_S = 2.0
+SIZE = (100, 34)
+
+
+@pytest.fixture
+def live(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(VoiceconsoleApp, "LIVE", True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def shared_db(request: pytest.FixtureRequest, live: None) -> str:
+    """The sample data on each backend."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("console_db")
+    url = request.getfixturevalue("postgres_url")
+    asyncio.run(with_db(url, lambda db: load_sample_data(db, "sample-data")))
+    return url
+
+
+def console(url: str, actor: str) -> VoiceconsoleApp:
+    return VoiceconsoleApp(
+        url, actor=actor, settings=ConsoleSettings(cursor_blink=False), apply_due_on_start=False
+    )
+
+
+async def within(pilot: Any, done: Callable[[], bool], seconds: float = WITHIN_S) -> float:
+    """Wait, pressing nothing, until `done()`; how long it took (fails after `seconds`)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while not done():
+        if loop.time() - start > seconds:
+            raise AssertionError(f"not seen within {seconds} s")
+        await pilot.pause(0.05)
+    return loop.time() - start
+
+
+async def feed_started(pilot: Any) -> None:
+    app = pilot.app
+    await settle(pilot)
+    await within(pilot, lambda: app.live._feed is not None and app.live._feed._task is not None)
+    if app.db.dialect == "postgresql":
+        await within(pilot, lambda: app.live._feed.listening)
+    else:
+        await pilot.pause(1.2)  # the watcher has read its first data_version
+
+
+def cells(table: ListTable, key: str) -> list[str]:
+    return [c.plain for c in table.get_row(key)]
+
+
+async def test_a_colleagues_allocation_shows_in_the_other_console(shared_db: str) -> None:
+    alice, bob = console(shared_db, "alice"), console(shared_db, "bob")
+    async with alice.run_test(size=SIZE) as a, bob.run_test(size=SIZE) as b:
+        # Bob looks at LON1's occupiers, his cursor on the third row.
+        await b.app.open_screen(SiteScreen, "LON1")
+        await press(b, "down", "down")
+        occupiers = b.app.screen.query_one("#occupiers", ListTable)
+        cursor = occupiers.selected_key
+        assert cells(occupiers, "juniper-robotics")[1:3] == ["0", "0"]  # QTY, active
+        await feed_started(b)
+        await feed_started(a)
+
+        # Alice gives Juniper Robotics 7 desk lines through her console.
+        await a.app.push_screen(AddServicesWizard("juniper-robotics", "LON1"))
+        await press(a, *DESK_LINE, "7", "ctrl+s")
+        assert isinstance(a.app.screen, AddServicesResultScreen)
+
+        # Bob's list shows it in place, his cursor where it was, the row flashed.
+        await within(b, lambda: cells(occupiers, "juniper-robotics")[1:3] == ["7", "7"])
+        assert occupiers.selected_key == cursor
+        assert "juniper-robotics" in occupiers.flashed
+
+        # Bob opens the wizard for Indigo Health: its preview takes numbers from the pool.
+        await b.app.push_screen(AddServicesWizard("indigo-health", "LON1"))
+        await press(b, *DESK_LINE, "7")
+        wizard = b.app.screen
+        assert isinstance(wizard, AddServicesWizard) and wizard.preview is not None
+        before = wizard.preview.allocated
+        # Carol (the service layer, a third console) takes numbers from the same pool.
+        taken = await with_db(
+            shared_db,
+            lambda db: add_services(
+                db,
+                "carol",
+                occupier="square-brackets",
+                site="LON1",
+                product="desk-line",
+                quantity=7,
+            ),
+        )
+        assert set(before) & set(taken.allocated)  # the preview offered what she took
+
+        def preview_changed() -> bool:
+            return wizard.preview is not None and wizard.preview.allocated != before
+
+        await within(b, preview_changed)
+        assert not set(wizard.preview.allocated) & set(taken.allocated)
+        shown = wizard.query_one("#preview").render().plain  # type: ignore[attr-defined]
+        assert "carol changed LON1 just now" in shown
