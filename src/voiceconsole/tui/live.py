@@ -46,6 +46,8 @@ class Live:
         self._timer: Timer | None = None
         self._site: str | None = None
         self._started = False
+        self._beating = False  # a heartbeat is being written
+        self._again = False
 
     async def start(self) -> None:
         if self._started:
@@ -74,18 +76,25 @@ class Live:
             self.beat()
 
     def beat(self) -> None:
+        if self._beating:
+            # One at a time (a write each); one more when it ends, for a site left meanwhile.
+            self._again = True
+            return
         app, site = self.app, self.app.current_site
-        self._site = site
+        self._site, self._beating, self._again = site, True, False
 
         async def job() -> list[str]:
             return await presence.heartbeat(app.db, self.console_id, app.actor, site)
 
-        self._quietly(job, self._show_colleagues, group="heartbeat")
+        def done(others: list[str] | None) -> None:
+            self._beating = False
+            if self._again and self._started:
+                self.beat()
+            elif others is not None and site == app.current_site and others != self.colleagues:
+                self.colleagues = others
+                app.refresh_sub_title()
 
-    def _show_colleagues(self, others: list[str]) -> None:
-        if others != self.colleagues:
-            self.colleagues = others
-            self.app.refresh_sub_title()
+        self._quietly(job, done, group="heartbeat")
 
     def _quietly(
         self, make: Callable[[], Awaitable[Any]], done: Callable[[Any], Any], *, group: str
@@ -98,10 +107,10 @@ class Live:
                 result = await make()
             except Exception as err:
                 log.warning("%s failed: %s", group, err)
-                return
+                result = None
             done(result)
 
-        self.app.run_worker(job, group=group, exclusive=True, exit_on_error=False)
+        self.app.run_worker(job, group=group, exit_on_error=False)
 
     # --- changes ----------------------------------------------------------------------------
 
