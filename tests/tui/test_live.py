@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import press, settle, typed, with_db
+from helpers import set_status
 from sqlalchemy import select
 from test_add_services_wizard import DESK_LINE, _open_occupier
 
@@ -20,6 +21,7 @@ from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Presence
 from voiceconsole.services import presence
+from voiceconsole.services.handsets import login_number
 from voiceconsole.services.seed import load_sample_data
 from voiceconsole.services.voice_services import add_services
 from voiceconsole.tui.app import VoiceconsoleApp
@@ -27,6 +29,7 @@ from voiceconsole.tui.screens.add_services import AddServicesResultScreen, AddSe
 from voiceconsole.tui.widgets.list_table import ListTable
 
 WITHIN_S = 2.0
+ACME_DESK_1 = "02:cc:01:01:00:01"  # a remote model of acme-analytics (sample data)
 SIZE = (100, 34)
 
 
@@ -197,3 +200,25 @@ def test_a_row_a_colleague_changed_flashes(
         await settle(pilot)
 
     assert snap_compare(console(console_db, "alice"), run_before=run_before, terminal_size=SIZE)
+
+
+async def test_a_handset_the_user_logged_in_that_re_synced_is_told(
+    console_db: str, live: None
+) -> None:
+    alice = console(console_db, "alice")
+    async with alice.run_test(size=SIZE) as a:
+        await feed_started(a)
+        # Alice logs a line in (from her CLI, say): the phone has no SIP address, so it waits.
+        await with_db(
+            console_db,
+            lambda db: login_number(db, "alice", handset=ACME_DESK_1, number="020 7946 0001"),
+        )
+        await within(a, lambda: bool(a.app.live._watched))
+        assert titles(a.app) == []
+        await with_db(console_db, lambda db: set_status(db, "+442079460001", "notified"))
+        await within(a, lambda: "Handset re-synced" in titles(a.app))
+        assert not a.app.live._watched
+
+
+def titles(app: VoiceconsoleApp) -> list[str]:
+    return [n.title for n in app._notifications]

@@ -72,6 +72,11 @@ class Change:
         return False
 
 
+def bookkeeping_payload(table: str, ids: list[int]) -> str:
+    """What NOTIFY carries for a change that leaves no journal entry (a phone's re-sync)."""
+    return json.dumps({"id": None, "table": table, "ids": ids[:100]})
+
+
 def notify_payload(audit_id: int, action: str, pairs: list[tuple[int | None, int | None]]) -> str:
     """What NOTIFY carries: the entry's id, action and subjects (left out when too many)."""
     payload = json.dumps({"id": audit_id, "action": action, "subjects": pairs})
@@ -158,10 +163,18 @@ class ChangeFeed:
     `deliver` runs on the event loop that started the feed and must not block it."""
 
     def __init__(
-        self, db: Database, deliver: Callable[[list[Change]], Any], *, poll_s: float = POLL_S
+        self,
+        db: Database,
+        deliver: Callable[[list[Change]], Any],
+        *,
+        poll_s: float = POLL_S,
+        woken: Callable[[], Any] | None = None,
     ) -> None:
+        """`woken`: called whenever the database may have changed, journal entry or not
+        (a phone's re-sync is bookkeeping)."""
         self.db = db
         self.deliver = deliver
+        self.woken = woken
         self.poll_s = poll_s
         self.last = 0
         self.listening = False  # PostgreSQL: woken by NOTIFY (else polling)
@@ -209,6 +222,8 @@ class ChangeFeed:
             raise
         except Exception as err:  # the database away for a moment: try on the next tick
             log.warning("reading the journal for changes failed: %s", err)
+        if self.woken is not None:
+            self.woken()
 
     # --- SQLite -----------------------------------------------------------------------------
 

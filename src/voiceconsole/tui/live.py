@@ -7,7 +7,7 @@ committed, who else is on the same site, and what concerns this user, said.
   when shown again.
 - Presence (services/presence.py): a heartbeat every HEARTBEAT_S, and at once when the
   console moves to another site; the header says who else is here.
-- Notifications (`notices`): from the same changes.
+- Notifications (services/notices.py): from the same changes, each said once.
 
 Started after the first paint, stopped (and the heartbeat's row deleted) on exit. Nothing of
 this runs in a Textual worker that lasts: the feed is a task of its own, so the tests' "wait
@@ -17,13 +17,15 @@ until the workers are done" still ends.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual.timer import Timer
 
-from voiceconsole.services import presence
+from voiceconsole import clock
+from voiceconsole.services import notices, presence
 from voiceconsole.services.changes import Change, ChangeFeed
 
 if TYPE_CHECKING:
@@ -48,15 +50,20 @@ class Live:
         self._started = False
         self._beating = False  # a heartbeat is being written
         self._again = False
+        self._said: set[str] = set()  # the notices' keys: each said once
+        self._watched: dict[int, str] = {}  # handsets the user logged in, re-sync pending
+        self._checking_handsets = False
+        self._day: dt.date | None = None  # when due port-ins were last looked for
 
     async def start(self) -> None:
         if self._started:
             return
         self._started = True
-        self._feed = ChangeFeed(self.app.db, self.arrived)
+        self._feed = ChangeFeed(self.app.db, self.arrived, woken=self.woken)
         await self._feed.start()
         self._timer = self.app.set_interval(presence.HEARTBEAT_S, self.beat, name="heartbeat")
         self.beat()
+        self.check_port_ins()
 
     async def stop(self) -> None:
         if not self._started:
@@ -74,6 +81,7 @@ class Live:
     def site_changed(self, site: str | None) -> None:
         if self._started and site != self._site:
             self.beat()
+            self.check_port_ins()  # no sites assigned: the console's own site's orders
 
     def beat(self) -> None:
         if self._beating:
@@ -82,6 +90,8 @@ class Live:
             return
         app, site = self.app, self.app.current_site
         self._site, self._beating, self._again = site, True, False
+        if self._day is not None and clock.utcnow().date() != self._day:
+            self.check_port_ins()  # a new day: orders fall due
 
         async def job() -> list[str]:
             return await presence.heartbeat(app.db, self.console_id, app.actor, site)
@@ -122,7 +132,47 @@ class Live:
                     handler(changes)
                 except Exception as err:  # one screen's trouble must not stop the others
                     log.error("showing changes failed", exc_info=err)
-        from voiceconsole.tui.notices import notices
+        self._tell(notices.reverted_role_changes(changes, self.app.actor))
+        logins = notices.handset_logins(changes, self.app.actor)
+        if logins:
+            self._quietly(
+                lambda: notices.pending_handsets(self.app.db, logins),
+                lambda pending: self._watched.update(pending or {}),
+                group="notices-handsets",
+            )
+        if any(c.action.startswith("porting.") for c in changes):
+            self.check_port_ins()
 
-        for title, text in notices(changes, self.app.actor):
-            self.app.notify(text, title=title, markup=False)
+    # --- notifications ----------------------------------------------------------------------
+
+    def _tell(self, said: list[notices.Notice] | None) -> None:
+        for notice in said or []:
+            if notice.key not in self._said:
+                self._said.add(notice.key)
+                self.app.notify(notice.text, title=notice.title, markup=False, timeout=10)
+
+    def woken(self) -> None:
+        """The database changed (journal entry or not): has a watched phone re-synced?"""
+        if not self._watched or self._checking_handsets:
+            return
+        watched = dict(self._watched)
+        self._checking_handsets = True
+
+        def done(said: list[notices.Notice] | None) -> None:
+            self._checking_handsets = False
+            for notice in said or []:
+                self._watched.pop(int(notice.key.removeprefix("resynced-")), None)
+            self._tell(said)
+
+        self._quietly(lambda: notices.resynced(self.app.db, watched), done, group="notices-resync")
+
+    def check_port_ins(self) -> None:
+        """Port-in orders of the user's sites due today or late (said once each)."""
+        app = self.app
+        self._day = clock.utcnow().date()
+
+        async def job() -> list[notices.Notice]:
+            sites = await notices.user_sites(app.db, app.actor, app.current_site)
+            return await notices.due_port_ins(app.db, sites)
+
+        self._quietly(job, self._tell, group="notices-port-ins")
