@@ -31,8 +31,8 @@ from voiceconsole.config import (
 from voiceconsole.db.database import Database
 from voiceconsole.db.engine import private_file
 from voiceconsole.domain.errors import VoiceconsoleError
+from voiceconsole.services.acting import acting_as
 from voiceconsole.services.startup import first_line, open_database, where
-from voiceconsole.services.transaction import check_actor, default_actor
 
 EXIT_REFUSED = 1
 
@@ -157,7 +157,7 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     if first_start:
         say(first_start)
     try:
-        actor = check_actor(args.actor if args.actor is not None else default_actor())
+        actor = await acting_as(db, args.actor)
         if getattr(args, "handler", None) is None:
             if _has_a_screen():
                 await run_console(db, actor)

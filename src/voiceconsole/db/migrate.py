@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from voiceconsole.db import pg_roles
 from voiceconsole.db.engine import WRITE
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ def _upgrade(connection: Connection) -> bool:
     from alembic import command
 
     command.upgrade(_config(connection), "head")
+    if connection.dialect.name == "postgresql":
+        # Tables of any migration get their grants; idempotent (db/pg_roles.py).
+        pg_roles.apply_grants(connection)
     if connection.dialect.name == "sqlite":
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
         if broken:  # raising rolls the whole upgrade back

@@ -50,6 +50,7 @@ from voiceconsole.db.models import (
     SwitchPort,
 )
 from voiceconsole.domain.errors import InvalidInput
+from voiceconsole.domain.file_columns import HANDSET_COLUMNS, NUMBER_COLUMNS, PORT_COLUMNS
 from voiceconsole.domain.phone import national
 from voiceconsole.domain.spreadsheet import outside_cell
 from voiceconsole.domain.text import is_control, parse_choice
@@ -75,26 +76,7 @@ class ExportFormat(StrEnum):
     JSON = "json"
 
 
-# The columns of each kind, in order. Where another file of ours reads the same thing, the
-# name is that file's: `number` and `note` as `numbers import` reads them; `mac`, `model`,
-# `floor_port`, `label`, `site` as `handsets import`; `label`, `interface`, `space` as
-# `switches map --csv`.
-NUMBER_COLUMNS = (
-    "number",
-    "national",
-    "site",
-    "state",
-    "origin",
-    "main",
-    "label",
-    "handset",
-    "line_key",
-    "porting_carrier",
-    "porting_account_ref",
-    "note",
-)
-HANDSET_COLUMNS = ("site", "mac", "model", "label", "state", "floor_port", "lines")
-PORT_COLUMNS = ("site", "floor", "label", "space", "switch", "interface", "role")
+# The columns of each kind, in order (the names are shared with the imports).
 COLUMNS: dict[ExportKind, tuple[str, ...]] = {
     ExportKind.NUMBERS: NUMBER_COLUMNS,
     ExportKind.HANDSETS: HANDSET_COLUMNS,

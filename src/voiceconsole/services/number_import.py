@@ -29,10 +29,10 @@ from sqlalchemy import func, insert, select
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import NumberRange, PhoneNumber, Site, utcnow
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
+from voiceconsole.domain.file_columns import NUMBER_COLUMNS
 from voiceconsole.domain.phone import NumberBlock, national, parse_block, value_of
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.domain.text import clean_text, parse_choice, visible
-from voiceconsole.services.exports import NUMBER_COLUMNS
 from voiceconsole.services.lookup import occupancy_of, occupier_by_ref, site_by_ref
 from voiceconsole.services.transaction import reading, transaction
 from voiceconsole.services.views import View
@@ -123,7 +123,7 @@ def iter_csv(source: TextIO | Iterable[str], name: str = "the file") -> Iterator
         columns = ["first" if h == "number" else h for h in header]
         if "first" not in columns:
             raise InvalidInput("the CSV needs a 'first' (or 'number') column")
-        # An export's other columns (services/exports.py) are passed over: exports import again.
+        # An export's other columns (domain/file_columns.py) are passed over: exports import again.
         unknown = set(columns) - {"first", "last", "main_candidate", "note", *EXPORTED_ONLY}
         if unknown:
             raise InvalidInput(f"unknown CSV columns: {', '.join(sorted(unknown))}")

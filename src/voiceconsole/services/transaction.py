@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, AuditSubject, Base, utcnow
-from voiceconsole.domain.errors import Conflict, InvalidInput
+from voiceconsole.domain.errors import Conflict, VoiceconsoleError
+from voiceconsole.domain.names import person_name
 from voiceconsole.services.changes import notify, notify_payload
 
 # Constraint names (from the migration) and what a clash on them means to a user.
@@ -46,10 +47,8 @@ def default_actor() -> str:
 
 
 def check_actor(actor: str) -> str:
-    actor = actor.strip()
-    if not actor or len(actor) > 64 or not actor.isprintable():
-        raise InvalidInput("the actor must be a printable name of 1 to 64 characters")
-    return actor
+    """The actor's name normalised (NFKC); a name that can pass for another is refused."""
+    return person_name(actor)
 
 
 def jsonable(value: Any) -> Any:
@@ -205,6 +204,11 @@ async def transaction(
     except sa_exc.DBAPIError as err:
         if _contended(err):
             raise Contended(str(err.orig)) from err
+        if _sqlstate(err) == _NOT_ALLOWED:
+            raise DatabaseRefused(
+                f"the database refused it to your role ({str(err.orig).splitlines()[0]}); "
+                "nothing was changed"
+            ) from None
         raise
 
 
@@ -219,9 +223,22 @@ class Contended(Exception):
     wrote nothing and can run again (`retried`)."""
 
 
-def _contended(err: sa_exc.DBAPIError) -> bool:
+# PostgreSQL: the connected role may not do that (its grants, row-level security).
+_NOT_ALLOWED = "42501"
+
+
+class DatabaseRefused(VoiceconsoleError):
+    """The database refused the action to the person's own role (db/pg_roles.py): the
+    console's own checks should have said so first; nothing was written."""
+
+
+def _sqlstate(err: sa_exc.DBAPIError) -> str | None:
     orig = err.orig
-    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in _CONTENDED_STATES
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
+def _contended(err: sa_exc.DBAPIError) -> bool:
+    return _sqlstate(err) in _CONTENDED_STATES
 
 
 P = ParamSpec("P")

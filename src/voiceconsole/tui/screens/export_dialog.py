@@ -50,7 +50,7 @@ class ExportDialog(FieldsDialog):
     ]
     title_text = "Export"
     confirm_label = "Export"
-    box_class = "export-dialog"
+    box_class = "dialog-box export-dialog"
     unsure_text = "It failed midway (see the error): no file was left behind."
 
     def __init__(self, occupier: str, site: str) -> None:

@@ -30,7 +30,9 @@ class FormDialog(ConfirmOrCancel, ModalScreen[str | None]):
     title_text = ""
     confirm_label = "Confirm"
     offers_confirm = True  # False: there is nothing to do, the dialog only tells why
-    box_class = "dialog"  # the class of the box, for the screen's own styles
+    # The classes of the box: "dialog-box" takes the shared box styles (app.tcss), a class of
+    # its own the screen's styles.
+    box_class = "dialog"
     # What a failure midway may have left, and what to do about it (each screen says its own).
     unsure_text = "It failed midway (see the error): it may or may not have been done."
 

@@ -62,7 +62,7 @@ class InventoryDialog(FieldsDialog):
         ),
         Binding("escape", "cancel", "Cancel", id="handset_inventory.dialog.cancel"),
     ]
-    box_class = "inventory-dialog"
+    box_class = "dialog-box inventory-dialog"
 
 
 def lines_text(handset: HandsetView) -> str:

@@ -55,7 +55,7 @@ class PortDialog(FormDialog):
         Binding("ctrl+s", "confirm", "Confirm", id="floor_ports.dialog.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="floor_ports.dialog.cancel"),
     ]
-    box_class = "port-dialog"
+    box_class = "dialog-box port-dialog"
     unsure_text = UNSURE
 
     def refusal_word(self, err: VoiceconsoleError) -> str:

@@ -34,7 +34,7 @@ class PortInDialog(FieldsDialog):
         Binding("ctrl+s", "confirm", "Confirm", id="port_ins.dialog.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="port_ins.dialog.cancel"),
     ]
-    box_class = "port-in-dialog"
+    box_class = "dialog-box port-in-dialog"
 
     def day(self, selector: str, what: str) -> Any:
         """The date typed in a field, or None after saying what is wrong."""

@@ -99,7 +99,7 @@ class SetRoleDialog(ConfirmOrCancel, ModalScreen[str | None]):
         self.unsure = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="port-dialog role-dialog"):
+        with Vertical(classes="dialog-box port-dialog role-dialog"):
             yield Static(self._title(), classes="dialog-title", id="role-title")
             options = []
             for role in SwitchPortRole:

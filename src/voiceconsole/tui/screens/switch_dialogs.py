@@ -39,7 +39,7 @@ class SwitchDialog(FieldsDialog):
         Binding("ctrl+s", "confirm", "Confirm", id="switches.dialog.confirm", priority=True),
         Binding("escape", "cancel", "Cancel", id="switches.dialog.cancel"),
     ]
-    box_class = "port-dialog"
+    box_class = "dialog-box port-dialog"
 
 
 def onboarding_text(found: Onboarding) -> Text:
