@@ -8,10 +8,13 @@ import json
 
 from helpers import ACTOR, make_occupier, make_site, uk_world
 from sqlalchemy import text
+from test_team_roles import Team, team  # noqa: F401 (the fixture)
 
 from voiceconsole.db.database import Database
-from voiceconsole.services import changes
+from voiceconsole.domain.roles import Role
+from voiceconsole.services import changes, presence
 from voiceconsole.services.changes import Change, ChangeFeed, changes_after, notify_payload
+from voiceconsole.services.numbers import allocate_numbers, list_numbers
 from voiceconsole.services.voice_services import add_services
 
 
@@ -128,3 +131,33 @@ def test_a_notify_payload_stays_under_postgresqls_limit() -> None:
     many = notify_payload(8, "services.apply_due", [(i, i) for i in range(2000)])
     assert len(many.encode()) < changes.NOTIFY_LIMIT
     assert json.loads(many)["subjects"] is None
+
+
+async def test_people_on_their_own_roles_hear_each_other_and_see_who_is_here(team: Team) -> None:  # noqa: F811
+    """PostgreSQL with a role per person (db/pg_roles.py): the feed listens as the person,
+    and each writes their own heartbeat under row-level security."""
+    viewer, noc = team.console(Role.VIEWER), team.console(Role.NOC)
+    got: list[Change] = []
+    feed = ChangeFeed(viewer, got.extend, poll_s=0.2)
+    await feed.start()
+    try:
+        for _ in range(50):
+            if feed.listening:
+                break
+            await asyncio.sleep(0.05)
+        assert feed.listening
+        free = await list_numbers(noc, site="LON1", state="available")
+        await allocate_numbers(
+            noc, team.names[Role.NOC], [free[0].e164], occupier="acme-analytics", site="LON1"
+        )
+        await _wait_for(got, 1)
+        assert [(c.action, c.actor) for c in got] == [("numbers.allocate", team.names[Role.NOC])]
+        assert got[0].occupiers == {"acme-analytics"}
+    finally:
+        await feed.stop()
+    seen_by_viewer = await presence.heartbeat(viewer, "console-v", team.names[Role.VIEWER], "LON1")
+    assert seen_by_viewer == []
+    seen_by_noc = await presence.heartbeat(noc, "console-n", team.names[Role.NOC], "LON1")
+    assert seen_by_noc == [team.names[Role.VIEWER]]
+    await presence.leave(noc, "console-n")
+    assert await presence.heartbeat(viewer, "console-v", team.names[Role.VIEWER], "LON1") == []
