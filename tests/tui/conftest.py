@@ -39,6 +39,14 @@ def frozen_clock() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_live_updates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No change feed, heartbeat or notifications from colleagues (tui/live.py): a heartbeat
+    or a flash must not land in a snapshot at a moment of its own. tests/tui/test_live.py
+    turns them on."""
+    monkeypatch.setattr(VoiceconsoleApp, "LIVE", False)
+
+
 @pytest.fixture
 def console_db(tmp_path: Path, seeded_template: Path) -> str:
     """A URL of a fresh copy of the seeded database."""

@@ -62,6 +62,7 @@ from voiceconsole.handsets.provisioning import (
     write_file,
 )
 from voiceconsole.handsets.sip import send_check_sync, send_options
+from voiceconsole.services.changes import bookkeeping_payload, notify
 from voiceconsole.services.lookup import handset_by_ref, numbers_by_ref, site_by_ref
 
 
@@ -238,6 +239,11 @@ async def _record_attempt(
             handset.resync_attempts += 1
             handset.next_resync_at = clock.utcnow() + retry_delay(handset.resync_attempts, settings)
             handset.last_resync_reason = reason
+        connection = await session.connection()
+        if connection.dialect.name == "postgresql":
+            # No journal entry (an observation), yet a console watching this handset's
+            # re-sync is woken (services/changes.py, services/notices.py).
+            await notify(connection, bookkeeping_payload("handsets", [handset_id]))
         await session.commit()
 
 

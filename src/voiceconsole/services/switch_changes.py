@@ -299,6 +299,7 @@ async def _record(db: Database, actor: str, change_id: int, reading) -> Settled 
             subjects=subjects,
             after={
                 "switch": switch.hostname,
+                "by": change.actor,  # whose change it was (told if it was reverted)
                 "started_at": change.started_at,
                 "reverted_now": reading.reverted_now,
                 "ports": [{"port": label, "outcome": o} for label, o in outcomes],

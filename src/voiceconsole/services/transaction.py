@@ -21,6 +21,7 @@ from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, AuditSubject, Base, utcnow
 from voiceconsole.domain.errors import Conflict, VoiceconsoleError
 from voiceconsole.domain.names import person_name
+from voiceconsole.services.changes import notify, notify_payload
 
 # Constraint names (from the migration) and what a clash on them means to a user.
 _CLASHES = {
@@ -161,6 +162,9 @@ class Transaction:
                     insert(AuditSubject),
                     [{"audit_id": audit_id, "site_id": s, "occupier_id": o} for s, o in pairs],
                 )
+            if connection.dialect.name == "postgresql":
+                # Delivered to the consoles listening when this commits (services/changes.py).
+                await notify(connection, notify_payload(audit_id, entry["action"], pairs))
         self.entries = []
 
 

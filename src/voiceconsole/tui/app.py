@@ -22,6 +22,7 @@ from voiceconsole.services.finder import Found, operator_name
 from voiceconsole.services.permissions import Permission, Person, check_login
 from voiceconsole.tui.commands import FindProvider
 from voiceconsole.tui.heap import Heap
+from voiceconsole.tui.live import Live
 from voiceconsole.tui.permitted import allowed, who
 from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import due_report_lines
@@ -44,6 +45,9 @@ class VoiceconsoleApp(App[None]):
     (snapshot tests run each app in a fresh loop)."""
 
     TITLE = "voiceconsole"
+    # Colleagues' changes, presence and notifications (tui/live.py); the console tests turn
+    # them off but where they test them, so that no heartbeat lands in a snapshot.
+    LIVE = True
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {FindProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -78,6 +82,7 @@ class VoiceconsoleApp(App[None]):
         self._kept: dict[type[Revisited], Revisited] = {}  # see open_screen
         self._started = False  # the work after the first paint is under way
         self._heap = Heap()  # garbage collections kept short (tui/heap.py)
+        self.live = Live(self)
         self.operator = "voiceconsole"
         # The person at the console (services/permissions.py); None: no users, no checks.
         self.user: Person | None = None
@@ -120,6 +125,8 @@ class VoiceconsoleApp(App[None]):
             self.apply_due_changes()
         if self.may(Permission.SWITCH_WORK) and not (self.user and self.user.site_bound):
             self.settle_switch_changes()
+        if self.LIVE:
+            self.run_worker(self.live.start, group="live-start", exit_on_error=False)
 
     @property
     def gateway(self) -> Gateway:
@@ -131,6 +138,7 @@ class VoiceconsoleApp(App[None]):
 
     async def on_unmount(self) -> None:
         self._heap.stop()
+        await self.live.stop()
         if self._owns_database and self.db is not None:
             await self.finish_work()
             await self.db.close()
@@ -144,6 +152,8 @@ class VoiceconsoleApp(App[None]):
     def refresh_sub_title(self) -> None:
         where = self.current_site or "all sites"
         self.sub_title = f"{where} · {who(self.user) if self.user else self.actor}"
+        if self.current_site and self.live.colleagues:
+            self.sub_title += f" · also here: {', '.join(self.live.colleagues)}"
         self.refresh_headers()
 
     def refresh_headers(self) -> None:
@@ -157,7 +167,11 @@ class VoiceconsoleApp(App[None]):
         return allowed(self.user, permission, site or self.current_site)
 
     def set_current_site(self, site: str | None) -> None:
+        moved = site != self.current_site
         self.current_site = site
+        if moved:
+            self.live.colleagues = []  # those of the site left; the heartbeat brings these
+            self.live.site_changed(site)
         self.refresh_sub_title()
 
     def apply_due_changes(self) -> None:

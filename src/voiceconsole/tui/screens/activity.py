@@ -9,6 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from voiceconsole.services.changes import Change
 from voiceconsole.tui.screens.returning import Revisited
 from voiceconsole.tui.text import plain
 from voiceconsole.tui.widgets.fields import FilterInput, TextInput
@@ -76,6 +77,10 @@ class ActivityScreen(Revisited):
                 self.query_one(f"#f-{name}", TextInput).value = self.initial.get(name, "")
         self.query_one(ListTable).reload()
         self.query_one(ListTable).focus()
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        """New entries in the journal: read again in place, the new ones flashed."""
+        self.query_one(ListTable).refresh_window()
 
     def filters(self) -> dict[str, str | None]:
         return {n: self.query_one(f"#f-{n}", TextInput).value.strip() or None for n in FILTERS}

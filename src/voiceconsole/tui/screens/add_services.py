@@ -20,12 +20,14 @@ from textual.widgets import Button, Label, Select, Static
 
 from voiceconsole.domain.errors import PoolShort, VoiceconsoleError
 from voiceconsole.domain.phone import national
+from voiceconsole.services.changes import Change
 from voiceconsole.services.products import list_products
 from voiceconsole.services.voice_services import (
     AddServicesResult,
     add_services,
     check_quantity,
 )
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.screens.form_buttons import CloseButton, ConfirmOrCancel
 from voiceconsole.tui.text import plain, styled
 from voiceconsole.tui.widgets.fields import TextInput
@@ -187,6 +189,14 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
             ]
         )
         self.query_one("#confirm", Button).disabled = False
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        """A colleague changed this site (its pool, most often): the preview is read again
+        before the user confirms, and says why it changed."""
+        if self.write.busy or self._choice() is None or not touching(changes, self.site):
+            return
+        who = sorted({c.actor for c in changes if c.concerns(site=self.site)})
+        self.update_preview(note=f"Read again: {', '.join(who)} changed {self.site} just now.")
 
     def _blocked(self, err: VoiceconsoleError) -> None:
         if isinstance(err, PoolShort):

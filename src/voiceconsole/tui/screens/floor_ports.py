@@ -19,9 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from voiceconsole.domain.words import counted
+from voiceconsole.services.changes import Change
 from voiceconsole.services.floor_ports import FloorPortView, floor_names, list_floor_ports
 from voiceconsole.services.permissions import Permission
 from voiceconsole.services.port_readings import SwitchReading, refresh_live_state
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.port_cells import COLUMNS, MARK, cells, detail, mark_cell
@@ -248,6 +250,10 @@ class FloorPortsScreen(Guarded, MarkingKeys, Screen[None]):
 
     def reload(self) -> None:
         self.table.reload(keep_cursor=True)
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            self.table.refresh_window()
 
     # --- floors and filters --------------------------------------------------------------
 

@@ -23,10 +23,12 @@ from textual.widgets import Static
 
 from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.domain.words import counted
+from voiceconsole.services.changes import Change
 from voiceconsole.services.handsets import HandsetView, list_handsets, manual_steps_by_model
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.permissions import Permission
 from voiceconsole.services.views import OccupierAtSite
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.handset_rows import detail_text, state_text
 from voiceconsole.tui.text import plain, toast
@@ -162,6 +164,11 @@ class HandsetInventoryScreen(Guarded, Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            self.query_one("#inventory", ListTable).refresh_window()  # flash what changes
+            self.action_refresh()
 
     # --- what is shown -------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from voiceconsole.domain.handsets import LineStatus
 from voiceconsole.domain.phone import national
 from voiceconsole.domain.words import counted
+from voiceconsole.services.changes import Change
 from voiceconsole.services.handsets import (
     HandsetView,
     confirm_manual_login,
@@ -30,6 +31,7 @@ from voiceconsole.services.handsets import (
 )
 from voiceconsole.services.numbers import list_numbers
 from voiceconsole.services.permissions import Permission
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.handset_dialogs import BulkLoginDialog, LoginDialog, LogoutDialog
 from voiceconsole.tui.screens.handset_resync import ask_to_resync
@@ -127,6 +129,11 @@ class HandsetsScreen(Guarded, Revisited):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site, self.occupier):
+            self.table.refresh_window()  # the next rows shown flash where they changed
+            self.reload()
 
     @property
     def table(self) -> ListTable:

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
+from voiceconsole.services.changes import Change
 from voiceconsole.services.numbers import list_numbers
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.permissions import Permission
 from voiceconsole.services.voice_services import list_services
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.permitted import Guarded
 from voiceconsole.tui.screens.number_rows import features
 from voiceconsole.tui.screens.returning import Revisited
@@ -97,6 +99,18 @@ class OccupierScreen(Guarded, Revisited):
 
     def refresh_data(self) -> None:
         """Read everything again (after an action on this occupier)."""
+        self._read_title_and_services()
+        for table in self.query(ListTable):
+            table.reload()
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        """A colleague's change to this occupier or its site: read again in place."""
+        if touching(changes, self.site, self.occupier):
+            for table in self.query(ListTable):
+                table.refresh_window()
+            self._read_title_and_services()
+
+    def _read_title_and_services(self) -> None:
         app: Any = self.app
         call_service(
             self,
@@ -112,8 +126,6 @@ class OccupierScreen(Guarded, Revisited):
             group="services",
             exclusive=True,
         )
-        for table in self.query(ListTable):
-            table.reload()
 
     def _show_title(self, found: list[Any]) -> None:
         for o in found:

@@ -7,6 +7,9 @@ from typing import Any
 
 from textual.screen import ModalScreen, Screen
 
+from voiceconsole.services.changes import Change
+from voiceconsole.tui.live import touching
+from voiceconsole.tui.widgets.list_table import ListTable
 from voiceconsole.tui.work import call_service
 
 
@@ -60,6 +63,11 @@ class SiteList(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            self.query_one(f"#{self.LIST_ID}", ListTable).refresh_window()  # flash changes
+            self.action_refresh()
 
     def load(self) -> Awaitable[Any]:
         raise NotImplementedError

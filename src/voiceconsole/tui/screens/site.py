@@ -9,9 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
+from voiceconsole.services.changes import Change
 from voiceconsole.services.forecast import PoolForecast, pool_forecast
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.sites import get_site
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.screens.returning import RefreshOnReturn, Revisited
 from voiceconsole.tui.text import count, number_text, plain
 from voiceconsole.tui.widgets.fields import FilterInput
@@ -109,6 +111,12 @@ class SiteScreen(RefreshOnReturn, Revisited):
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
         super().on_screen_resume()
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            for table in self.query(ListTable):
+                table.refresh_window()
+            self._load_forecast()
 
     def refresh_on_return(self) -> None:
         self.query_one("#occupiers", ListTable).reload(keep_cursor=True)

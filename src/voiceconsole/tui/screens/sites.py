@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
+from voiceconsole.services.changes import Change
 from voiceconsole.services.sites import list_sites
 from voiceconsole.tui.screens.returning import RefreshOnReturn
 from voiceconsole.tui.text import count, plain
@@ -92,6 +93,11 @@ class SitesScreen(RefreshOnReturn):
     def on_screen_resume(self) -> None:
         self.app.set_current_site(None)  # type: ignore[attr-defined]
         super().on_screen_resume()
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        """A colleague's change at a site: its figures read again in place."""
+        if any(c.sites for c in changes):
+            self.query_one(ListTable).refresh_window()
 
     def refresh_on_return(self) -> None:
         # Back from a site or an occupier: the figures may have changed there.

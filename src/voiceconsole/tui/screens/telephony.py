@@ -18,12 +18,14 @@ from textual.widgets import Select, Static
 
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import NumberAction, NumberState, Origin, why_not_all
+from voiceconsole.services.changes import Change
 from voiceconsole.services.number_blocks import NumberBlockView, list_number_blocks
 from voiceconsole.services.numbers import list_numbers, show_number
 from voiceconsole.services.occupiers import list_occupiers_at
 from voiceconsole.services.permissions import Permission
 from voiceconsole.services.sites import list_sites
 from voiceconsole.services.views import NumberView, OccupierAtSite, SiteSummary
+from voiceconsole.tui.live import touching
 from voiceconsole.tui.permitted import Guarded, not_yours
 from voiceconsole.tui.screens.marking import MarkingKeys
 from voiceconsole.tui.screens.number_configure import ConfigureDialog
@@ -208,6 +210,11 @@ class TelephonyScreen(Guarded, MarkingKeys, Revisited):
 
     def on_screen_resume(self) -> None:
         self.app.set_current_site(self.site)  # type: ignore[attr-defined]
+
+    def changes_arrived(self, changes: list[Change]) -> None:
+        if touching(changes, self.site):
+            self.table.refresh_window()
+            self.refresh_figures()
 
     @property
     def table(self) -> NumberTable:

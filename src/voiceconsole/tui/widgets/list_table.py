@@ -16,6 +16,10 @@ Rows come two ways:
 Either way the cursor stays on the row of the same key when the rows are replaced. The look
 and the keys are those of `DataTable` (same component classes, same bindings), so a theme
 styles both alike.
+
+A colleague's change (services/changes.py) reads the rows loaded so far again in place
+(`refresh_window`): the cursor and the scroll stay, and the rows whose text changed flash
+once (FLASH_S).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
 from voiceconsole.tui.paint import hold_paint, release_paint
@@ -105,6 +110,12 @@ def fit_widths(
     return shown
 
 
+def _changed_keys(old: Sequence[Row], new: Sequence[Row]) -> set[str]:
+    """The keys of `new` whose row is new or reads differently from `old`'s."""
+    before = {key: [as_text(c).plain for c in cells] for key, cells in old}
+    return {key for key, cells in new if before.get(key) != [as_text(c).plain for c in cells]}
+
+
 def _given_way(width: int, level: int, narrowest: int) -> int:
     """A column of `width` capped at `level`, not below `narrowest`; one that may be left out
     (narrowest 0) is, rather than shown as a sliver of a few cells."""
@@ -132,6 +143,7 @@ class ListTable(ScrollView, can_focus=True):
         "datatable--cursor",
         "datatable--even-row",
         "datatable--odd-row",
+        "listtable--flash",
     }
     DEFAULT_CSS = """
     ListTable {
@@ -151,6 +163,7 @@ class ListTable(ScrollView, can_focus=True):
         & > .datatable--header { text-style: bold; background: $panel; color: $foreground; }
         &:ansi > .datatable--header { background: ansi_bright_blue; color: ansi_default; }
         & > .datatable--even-row { background: $surface-lighten-1 50%; }
+        & > .listtable--flash { background: $warning 35%; }
         & > .datatable--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -161,6 +174,8 @@ class ListTable(ScrollView, can_focus=True):
     PAGE_SIZE = 50
     # Load the next page when the cursor or the scroll comes this close to the last row.
     LOOKAHEAD = 10
+    # How long rows a colleague changed stay highlighted (tests may hold it longer).
+    FLASH_S = 1.5
 
     class Loaded(Message):
         """A page arrived and is in the table (tests and the benchmark wait for this)."""
@@ -219,6 +234,9 @@ class ListTable(ScrollView, can_focus=True):
         self._select_when_loaded = False
         self._stale = False  # reloaded while hidden: load when shown
         self._restore_key: str | None = None  # the row to put the cursor back on
+        self._flashed: set[str] = set()  # keys of rows shown highlighted: changed just now
+        self._flash_timer: Timer | None = None
+        self._flash_next = False  # the next show_rows flashes what it changes
         self._apply_widths()
 
     # --- what a screen asks of its list ----------------------------------------------------
@@ -282,7 +300,85 @@ class ListTable(ScrollView, can_focus=True):
     def show_rows(self, rows: Iterable[Row]) -> None:
         """Replace every row (a whole short list), the cursor staying on the same key."""
         keep = self.selected_key
-        self._set_rows(list(rows), keep)
+        rows = list(rows)
+        if self._flash_next:
+            self._flash_next = False
+            changed = _changed_keys(self._rows, rows)
+            self._replace_in_place(rows, keep)
+            self.flash(changed)
+            return
+        self._set_rows(rows, keep)
+
+    # --- a colleague's change ---------------------------------------------------------------
+
+    def refresh_window(self) -> None:
+        """Read the rows loaded so far again, in place: the cursor on the same row, the
+        scroll kept, changed rows flashed. A list without a loader (filled by `show_rows`)
+        flashes what its screen's next `show_rows` changes."""
+        if self.loader is None:
+            self._flash_next = True
+            return
+        if self._loading or not self._shown():
+            # A page under way would be appended after the old last row: start again.
+            self.reload(keep_cursor=True)
+            return
+        generation, loader = self._generation, self.loader
+        limit = max(len(self._rows), self.page_size)
+
+        def arrived(rows: list[Row]) -> None:
+            if generation != self._generation or self._loading:
+                return  # the list was reloaded meanwhile
+            changed = _changed_keys(self._rows, rows)
+            self._replace_in_place(rows, self.selected_key)
+            self._last_key = rows[-1][0] if rows else None
+            self._exhausted = len(rows) < limit
+            self.flash(changed)
+            self.post_message(self.Loaded(self, len(rows)))
+
+        call_service(
+            self,
+            lambda: loader(None, limit),
+            arrived,
+            refused=lambda err: None,  # gone meanwhile (a site removed): the screen says so
+            group=f"window-{id(self)}",
+            exclusive=True,
+        )
+
+    def _replace_in_place(self, rows: list[Row], keep: str | None) -> None:
+        top = self.scroll_y
+        self._rows = rows
+        self._index = {key: i for i, (key, _) in enumerate(rows)}
+        self._measure(rows)
+        if keep in self._index:
+            self.cursor_row = self._index[keep]
+        else:
+            self.cursor_row = max(0, min(self.cursor_row, len(rows) - 1))
+        self._apply_widths()
+        self.scroll_to(y=top, animate=False, immediate=True)
+        self._scroll_to_cursor()
+        self._highlighted()
+
+    def flash(self, keys: Iterable[str]) -> None:
+        """Highlight the rows of `keys` for FLASH_S (rows changed by someone else)."""
+        keys = {k for k in keys if k in self._index}
+        if not keys:
+            return
+        self._flashed |= keys
+        self._lines.clear()
+        self.refresh()
+        if self._flash_timer is not None:
+            self._flash_timer.stop()
+        self._flash_timer = self.set_timer(self.FLASH_S, self._end_flash)
+
+    @property
+    def flashed(self) -> set[str]:
+        return set(self._flashed)
+
+    def _end_flash(self) -> None:
+        self._flash_timer = None
+        self._flashed = set()
+        self._lines.clear()
+        self.refresh()
 
     def clear(self) -> None:
         self._set_rows([], None)
@@ -480,6 +576,8 @@ class ListTable(ScrollView, can_focus=True):
             strip = self._lines.get((index, cursor))
             if strip is None:
                 zebra = "datatable--odd-row" if index % 2 else "datatable--even-row"
+                if self._flashed and self._rows[index][0] in self._flashed:
+                    zebra = "listtable--flash"
                 strip = self._strip(self._rows[index][1], zebra, cursor=cursor)
                 self._lines.set((index, cursor), strip)
         return strip.crop_extend(scroll_x, scroll_x + width, self._base_style())
