@@ -4,7 +4,9 @@ enabled admin; on PostgreSQL a person's actor is their database role (services/a
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +22,7 @@ from voiceconsole.domain.errors import InvalidInput
 from voiceconsole.domain.roles import Role
 from voiceconsole.services.acting import acting_as
 from voiceconsole.services.db_roles import sync_login_role
+from voiceconsole.services.transaction import default_actor
 
 
 @pytest.fixture
@@ -81,11 +84,22 @@ def test_the_command_line_refuses_a_non_admins_actor(
             await db.close()
 
     asyncio.run(users())
-    monkeypatch.setenv("LOGNAME", "eve")
+    # The OS login: each person runs the command line as their own account.
+    monkeypatch.setattr("voiceconsole.services.acting.default_actor", lambda: "eve")
     assert main(["sites", "list", "--db", sqlite_file, "--actor", "ada"]) == 1
     assert "--actor is for admins: 'eve'" in capsys.readouterr().err
-    monkeypatch.setenv("LOGNAME", "ada")
+    monkeypatch.setattr("voiceconsole.services.acting.default_actor", lambda: "ada")
     assert main(["sites", "list", "--db", sqlite_file, "--actor", "eve"]) == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the account database is POSIX")
+def test_the_os_login_is_the_account_not_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LOGNAME and USER are anyone's to set: naming an admin there must not make one."""
+    import pwd
+
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "ada-the-admin")
+    assert default_actor() == pwd.getpwuid(os.getuid()).pw_name
 
 
 @pytest.mark.postgres

@@ -50,6 +50,7 @@ from voiceconsole.services import (
     port_readings,
     porting,
     products,
+    provisioning,
     seed,
     sites,
     switch_changes,
@@ -128,6 +129,7 @@ CASES: dict[str, Call] = {
         handsets.handset_csv_rows("mac,model\n02:cc:01:01:99:02,yealink-t33g\n", "LON1"),
         site="LON1",
     ),
+    "provisioning.resync": lambda db, gw, a, s: provisioning.resync(db, a, handset=s["handset"]),
     "handsets.locate_handsets": lambda db, gw, a, s: handsets.locate_handsets(db, a, site="LON1"),
     "handsets.login_number": lambda db, gw, a, s: handsets.login_number(
         db, a, handset=s["handset"], number=s["acme_number"]

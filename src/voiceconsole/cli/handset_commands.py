@@ -166,7 +166,7 @@ def _print_resyncs(outcomes: list[ResyncOutcome]) -> None:
 
 async def handsets_resync(args: argparse.Namespace, ctx: Context) -> None:
     outcomes = await provisioning.resync(
-        ctx.db, site=args.site, handset=args.handset, number=args.number
+        ctx.db, ctx.actor, site=args.site, handset=args.handset, number=args.number
     )
 
     def text() -> None:

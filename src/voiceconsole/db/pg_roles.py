@@ -66,8 +66,18 @@ WRITES = {
 # work's preflight and a first connection's pinned host key are written by engineers; the
 # switch's address and credentials are the admin's.
 COLUMN_UPDATES = {
+    # Reading a site's ports is for everyone (services/port_readings.py), and the reading is
+    # kept: what the switch showed, and the switch's last preflight (observations).
+    Role.VIEWER: {
+        "switch_ports": ("live", "poe", "checked_at", "observed_role", "drift", "last_error"),
+        "switches": ("preflight", "preflight_at"),
+    },
     Role.ENGINEER: {
-        "switches": ("preflight", "preflight_at", "host_key", "host_key_pinned_at"),
+        "switches": ("host_key", "host_key_pinned_at"),
+    },
+    # A move-out frees the occupier's spaces (services/move_out_rows.py).
+    Role.NOC: {
+        "spaces": ("occupier_id",),
     },
 }
 # Tables a group locks rows of (SELECT ... FOR UPDATE) without writing them: an engineer's

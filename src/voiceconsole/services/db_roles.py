@@ -45,7 +45,7 @@ async def sync_login_role(
     connection: AsyncConnection | AsyncSession, login: str, role: Role | str, disabled: bool
 ) -> str:
     """Create the person's LOGIN role if missing, make it a member of exactly its group, and
-    NOLOGIN when disabled. Says what it did, in one line.
+    NOLOGIN in no group when disabled. Says what it did, in one line.
 
     A superuser or the installation's owner is left as it is: making the owner NOLOGIN (a
     disabled first admin) would lock the migrations out, and a group adds nothing to rights
@@ -71,9 +71,12 @@ async def sync_login_role(
         await connection.execute(text(f"CREATE ROLE {quoted} {can_login}"))
     else:
         await connection.execute(text(f"ALTER ROLE {quoted} {can_login}"))
+    # Disabled: in no group either. NOLOGIN stops new connections only; a session still open
+    # (a console, psql) loses its rights with the group.
     for other in GROUPS.values():
-        if other != group:
+        if other != group or disabled:
             await connection.execute(text(f"REVOKE {other} FROM {quoted}"))
-    await connection.execute(text(f"GRANT {group} TO {quoted}"))
+    if not disabled:
+        await connection.execute(text(f"GRANT {group} TO {quoted}"))
     made = "created" if found is None else "updated"
     return f"database role {login} {made}: {group}" + (", no login (disabled)" if disabled else "")

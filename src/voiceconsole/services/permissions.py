@@ -43,6 +43,7 @@ from voiceconsole.db.database import Database
 from voiceconsole.db.models import Site, User, UserSite
 from voiceconsole.domain.errors import NotPermitted
 from voiceconsole.domain.roles import Role
+from voiceconsole.services.lookup import name_params, named, site_code
 from voiceconsole.services.transaction import Transaction, check_actor, checked, reading
 
 
@@ -315,10 +316,13 @@ def _roles_with(permission: Permission) -> str:
     return " or ".join(roles) if len(roles) < 3 else ", ".join(roles[:-1]) + " or " + roles[-1]
 
 
-async def _at_site_code(db: Database, grant: Grant, code: Any) -> None:
+async def _at_site_code(db: Database, grant: Grant, ref: Any) -> None:
+    """The site an argument names, by code or by id (as the services take it)."""
+    if ref is None or not str(ref).strip():
+        return
     async with reading(db) as session:
         site_id = await session.scalar(
-            select(Site.id).where(Site.code == str(code).strip().upper())
+            select(Site.id).where(named(Site, "ref")), name_params("ref", ref, site_code(str(ref)))
         )
         if site_id is None:
             return  # an unknown site: the function says so itself

@@ -64,6 +64,7 @@ from voiceconsole.handsets.provisioning import (
 from voiceconsole.handsets.sip import send_check_sync, send_options
 from voiceconsole.services.changes import bookkeeping_payload, notify
 from voiceconsole.services.lookup import handset_by_ref, numbers_by_ref, site_by_ref
+from voiceconsole.services.permissions import Permission, at_site, requires
 
 
 @dataclass(frozen=True)
@@ -247,8 +248,10 @@ async def _record_attempt(
         await session.commit()
 
 
+@requires(Permission.HANDSETS)
 async def resync(
     db: Database,
+    actor: str,
     *,
     site: str | None = None,
     handset: str | int | None = None,
@@ -256,7 +259,10 @@ async def resync(
     settings: ProvisioningSettings | None = None,
 ) -> list[ResyncOutcome]:
     """Ask phones to re-sync now: one handset, the handset a number is on, or every handset
-    of a site with a line still pending. Sends nothing to a manual model."""
+    of a site with a line still pending. Sends nothing to a manual model.
+
+    Handset work: an engineer asks only the phones of their own sites (it writes the phones'
+    files and sends them a request, so it is checked like any other change)."""
     async with db.read() as session:
         if handset is not None:
             ids = [(await handset_by_ref(session, handset)).id]
@@ -270,6 +276,7 @@ async def resync(
             ids = [on]
         else:
             place = await site_by_ref(session, site or "")
+            await at_site(session, place.id)
             ids = list(
                 await session.scalars(
                     select(Handset.id)
@@ -281,6 +288,11 @@ async def resync(
                     .distinct()
                 )
             )
+        if handset is not None or number is not None:
+            for site_id in await session.scalars(
+                select(Handset.site_id).where(Handset.id.in_(ids)).distinct()
+            ):
+                await at_site(session, site_id)
     return await _provision_each(db, ids, settings)
 
 

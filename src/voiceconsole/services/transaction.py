@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 import functools
 import getpass
+import os
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -40,6 +41,14 @@ _CLASHES = {
 
 
 def default_actor() -> str:
+    """The OS account running this process. From the account database, not `LOGNAME` or
+    `USER` (getpass reads those first): anyone can set those to an admin's name."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError, OSError):  # not POSIX, or an account without an entry
+        pass
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -16,6 +16,7 @@ until the workers are done" still ends.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -59,8 +60,11 @@ class Live:
         if self._started:
             return
         self._started = True
-        self._feed = ChangeFeed(self.app.db, self.arrived, woken=self.woken)
-        await self._feed.start()
+        feed = self._feed = ChangeFeed(self.app.db, self.arrived, woken=self.woken)
+        await feed.start()
+        if not self._started:  # stopped while the feed started (a quit at once): undo it
+            await feed.stop()
+            return
         self._timer = self.app.set_interval(presence.HEARTBEAT_S, self.beat, name="heartbeat")
         self.beat()
         self.check_port_ins()
@@ -73,6 +77,11 @@ class Live:
             self._timer.stop()
         if self._feed is not None:
             await self._feed.stop()
+        # A heartbeat still being written would put the row back after it is deleted.
+        for _ in range(50):
+            if not self._beating:
+                break
+            await asyncio.sleep(0.02)
         with contextlib.suppress(Exception):  # a database gone: its row goes stale anyway
             await presence.leave(self.app.db, self.console_id)
 

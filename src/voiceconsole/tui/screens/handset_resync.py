@@ -42,4 +42,6 @@ def ask_to_resync(screen: Screen[Any], handset: HandsetView, then: Callable[[], 
                 )
         then()
 
-    call_service(screen, lambda: resync(app.db, handset=handset.id), done, group="resync")
+    call_service(
+        screen, lambda: resync(app.db, app.actor, handset=handset.id), done, group="resync"
+    )
