@@ -193,6 +193,12 @@ async def test_an_engineers_own_sql_cannot_touch_numbers(team: Team) -> None:
     with pytest.raises(DatabaseRefused, match="permission denied for table phone_numbers"):
         await allocate()
     async with team.owner.read() as session:
+        refusals = await session.scalars(
+            text("SELECT actor FROM audit_entries WHERE action = 'refused' ORDER BY id")
+        )
+        # Both journalled: the console's refusal, then the database's.
+        assert list(refusals) == [team.names[Role.ENGINEER]] * 2
+    async with team.owner.read() as session:
         labels = await session.scalars(
             text("SELECT count(*) FROM phone_numbers WHERE label = 'mine'")
         )

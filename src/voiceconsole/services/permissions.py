@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -231,6 +232,8 @@ class Grant:
             )
 
 
+log = logging.getLogger(__name__)
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -340,13 +343,18 @@ async def at_site(session: AsyncSession, site_id: int | None) -> None:
 async def _journal_refusal(
     db: Database, actor: str, name: str, permission: Permission, refusal: NotPermitted
 ) -> None:
-    """A `refused` entry of its own: the action's transaction was rolled back."""
-    async with db.write() as session:
-        tx = Transaction(session, actor)
-        tx.audit(
-            "refused",
-            f"refused {name} to {actor}: {refusal}",
-            after={"action": name, "permission": permission.value, "why": str(refusal)},
-        )
-        await tx.write_audit()
-        await session.commit()
+    """A `refused` entry of its own: the action's transaction was rolled back. If that
+    cannot be written (the database busy or gone), the refusal is still what the user is
+    told: it is logged instead."""
+    try:
+        async with db.write() as session:
+            tx = Transaction(session, actor)
+            tx.audit(
+                "refused",
+                f"refused {name} to {actor}: {refusal}",
+                after={"action": name, "permission": permission.value, "why": str(refusal)},
+            )
+            await tx.write_audit()
+            await session.commit()
+    except Exception:
+        log.warning("could not journal the refusal of %s to %s", name, actor, exc_info=True)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import AuditEntry, AuditSubject, Base, utcnow
-from voiceconsole.domain.errors import Conflict, VoiceconsoleError
+from voiceconsole.domain.errors import Conflict, NotPermitted
 from voiceconsole.domain.names import person_name
 from voiceconsole.services.changes import notify, notify_payload
 
@@ -273,9 +273,10 @@ class Contended(Exception):
 _NOT_ALLOWED = "42501"
 
 
-class DatabaseRefused(VoiceconsoleError):
+class DatabaseRefused(NotPermitted):
     """The database refused the action to the person's own role (db/pg_roles.py): the
-    console's own checks should have said so first; nothing was written."""
+    console's own checks should have said so first; nothing was written. A refusal like
+    any other: it is journalled (services/permissions.py)."""
 
 
 def _sqlstate(err: sa_exc.DBAPIError) -> str | None:
