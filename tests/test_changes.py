@@ -96,6 +96,14 @@ async def test_an_entry_committed_out_of_id_order_is_still_delivered(db: Databas
     assert await feed.catch_up() == []  # delivered once
 
 
+async def _until_listening(feed: ChangeFeed) -> None:
+    for _ in range(50):
+        if feed.listening:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the feed never listened")
+
+
 async def test_a_listening_feed_survives_losing_its_connection(postgres_url: str) -> None:
     db = Database(postgres_url)
     await make_site(db, "LON1")
@@ -103,11 +111,7 @@ async def test_a_listening_feed_survives_losing_its_connection(postgres_url: str
     feed = ChangeFeed(db, got.extend, poll_s=0.1)
     await feed.start()
     try:
-        for _ in range(50):
-            if feed.listening:
-                break
-            await asyncio.sleep(0.05)
-        assert feed.listening
+        await _until_listening(feed)
         async with db.engine.connect() as conn:
             await conn.execute(
                 text(
@@ -141,11 +145,7 @@ async def test_people_on_their_own_roles_hear_each_other_and_see_who_is_here(tea
     feed = ChangeFeed(viewer, got.extend, poll_s=0.2)
     await feed.start()
     try:
-        for _ in range(50):
-            if feed.listening:
-                break
-            await asyncio.sleep(0.05)
-        assert feed.listening
+        await _until_listening(feed)
         free = await list_numbers(noc, site="LON1", state="available")
         await allocate_numbers(
             noc, team.names[Role.NOC], [free[0].e164], occupier="acme-analytics", site="LON1"
