@@ -288,7 +288,11 @@ async def _apply_role(db: Database, gw: Any, actor: str, s: dict[str, Any]) -> A
 
 
 def test_every_registered_action_has_a_case() -> None:
-    assert sorted(ACTIONS) == sorted(CASES), "an action without a case, or a case too many"
+    # The services' own: other tests declare actions of their own (test_concurrency.py), and
+    # the registry is the process's, so it holds theirs too when the whole suite runs.
+    modules = {info.name for info in pkgutil.iter_modules([str(SERVICES)])}
+    services = [name for name in ACTIONS if name.partition(".")[0] in modules]
+    assert sorted(services) == sorted(CASES), "an action without a case, or a case too many"
 
 
 # The matrix as the issue states it, written out here rather than read from the code.
