@@ -24,6 +24,7 @@ from voiceconsole import clock
 from voiceconsole.db import migrate
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import Base
+from voiceconsole.db.ownership import MARKER_TABLE
 from voiceconsole.services.seed import load_sample_data
 
 
@@ -76,7 +77,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
+# The marker row stays: it is what makes the database voiceconsole's (db/ownership.py).
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != MARKER_TABLE]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

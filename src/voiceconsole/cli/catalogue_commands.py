@@ -1,4 +1,4 @@
-"""Commands for the catalogue: database, demo data, sites, products, occupiers, audit."""
+"""Commands for the catalogue: demo data, sites, products, occupiers, audit."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from voiceconsole.cli.context import (
     say,
 )
 from voiceconsole.cli.output import table
-from voiceconsole.db.migrate import current_revision, make_revision
 from voiceconsole.domain.phone import national
 from voiceconsole.domain.port_roles import SwitchPortRole
 from voiceconsole.domain.text import parse_date
@@ -23,15 +22,6 @@ from voiceconsole.services.seed import load_large_demo, load_sample_data
 
 
 def register(cli: CommandTree) -> None:
-    db = cli.group("db", "the database schema")
-    db.command(
-        "upgrade", "apply any pending schema migrations (a new SQLite file is made)", db_upgrade
-    ).set_defaults(creates_db=True)
-    revision = db.command(
-        "revision", "for developers: write a migration from the model changes", db_revision
-    )
-    revision.add_argument("--message", "-m", required=True)
-
     demo = cli.group("demo", "demonstration data")
     load = demo.command("load", "load demo data into an empty database", demo_load)
     load.add_argument(
@@ -127,16 +117,6 @@ def _days_or_operator(text: str) -> int | str:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"a number of days or 'operator', not {text!r}") from None
-
-
-async def db_upgrade(args: argparse.Namespace, ctx: Context) -> None:
-    # Opening the database already applied pending migrations.
-    revision = await current_revision(ctx.db.engine)
-    ctx.emit({"revision": revision}, lambda: print(f"schema is at revision {revision}"))
-
-
-async def db_revision(args: argparse.Namespace, ctx: Context) -> None:
-    await make_revision(ctx.db.engine, args.message)
 
 
 async def demo_load(args: argparse.Namespace, ctx: Context) -> None:

@@ -86,6 +86,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
         return parser
     from voiceconsole.cli import (
         catalogue_commands,
+        db_commands,
         handset_commands,
         lab_command,
         number_commands,
@@ -101,6 +102,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     )
 
     tree = CommandTree(parser, _common_options(True), required=False)
+    db_commands.register(tree)
     catalogue_commands.register(tree)
     number_commands.register(tree)
     pool_commands.register(tree)
@@ -154,9 +156,7 @@ async def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     if not getattr(args, "needs_db", True):  # `lab`: switches only, no database to open
         await args.handler(args, None)
         return 0
-    db, first_start = await open_database(
-        args.db, create=args.create or getattr(args, "creates_db", False)
-    )
+    db, first_start = await open_database(args.db, create=args.create)
     if first_start:
         say(first_start)
     try:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from voiceconsole.db import migrate
+from voiceconsole.db import migrate, ownership
 from voiceconsole.db.engine import WRITE, make_engine, normalise_url
 
 
@@ -23,7 +23,9 @@ class Database:
 
     @classmethod
     async def open(cls, url: str, *, upgrade: bool = True) -> Database:
-        """Open `url`, bringing its schema up to date unless told not to."""
+        """Open `url`, setting up an empty database or bringing ours up to date unless told
+        not to (for tools and tests; a console or command uses `open_current`). A database
+        that is not ours is refused unchanged either way when upgrading."""
         db = cls(url)
         if upgrade:
             try:
@@ -31,6 +33,18 @@ class Database:
             except BaseException:
                 await db.close()
                 raise
+        return db
+
+    @classmethod
+    async def open_current(cls, url: str) -> Database:
+        """Open `url` only if it is ours and at the newest revision: an empty, older, newer
+        or foreign database is refused in one line (`ownership.SchemaRefused`), unchanged."""
+        db = cls(url)
+        try:
+            ownership.require_current(db.url, await migrate.schema_state(db.engine))
+        except BaseException:
+            await db.close()
+            raise
         return db
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 # aiosqlite logs every statement with its parameters at DEBUG, SIP secrets included: its
@@ -37,6 +38,23 @@ def normalise_url(url_or_path: str) -> str:
             url = url.set(drivername="postgresql+asyncpg")
         return url.render_as_string(hide_password=False)
     return f"sqlite+aiosqlite:///{Path(url_or_path).expanduser().resolve()}"
+
+
+def describe_url(url: str) -> str:
+    """The database in words, never with its password: a SQLite file's path, else
+    user@host:port/database."""
+    try:
+        path = sqlite_path(normalise_url(url))
+        parsed = make_url(url) if "://" in url else None
+    except (ValueError, ArgumentError):
+        return url.split("@")[-1]  # unparsable: at least not the password before the @
+    if path is not None:
+        return f"SQLite file {path}"
+    if parsed is None or not parsed.host:
+        return url.split("@")[-1]
+    user = f"{parsed.username}@" if parsed.username else ""
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{user}{parsed.host}{port}/{parsed.database or ''}"
 
 
 def is_sqlite(url: str) -> bool:

@@ -1,9 +1,11 @@
-"""Schema migrations with Alembic, run at start and by `voiceconsole db upgrade`.
+"""Schema migrations with Alembic, run by `voiceconsole db upgrade` (and to set up the
+embedded default on its first start, or a new file with --create): never at an ordinary
+start, which refuses an older schema instead (services/startup.py).
 
-Alembic is imported only when there may be something to do. A start on a database already
-at the newest revision reads its version row, sees the revision of the newest migration
-file, and goes on: importing Alembic was a quarter of a second of every start, command or
-console (bench/ui.py, cold start).
+Alembic is imported only when there is something to do. Reading the state of a database
+already at the newest revision reads its version and marker rows, sees the revision of the
+newest migration file, and goes on: importing Alembic was a quarter of a second of every
+start, command or console (bench/ui.py, cold start).
 """
 
 from __future__ import annotations
@@ -12,11 +14,10 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from voiceconsole.db import pg_roles
+from voiceconsole.db import ownership, pg_roles
 from voiceconsole.db.engine import WRITE
 
 if TYPE_CHECKING:
@@ -54,34 +55,49 @@ def _assigned(tree: ast.Module, name: str) -> Any:
     raise ValueError(f"no {name}")
 
 
-def head_from_files() -> str | None:
-    """The newest revision, read from the migration files without Alembic; None when they
-    do not form one line of revisions, or one cannot be read (Alembic then decides)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
+def revisions_from_files() -> list[str] | None:
+    """This project's revisions, oldest first, read from the migration files without
+    Alembic; None when they do not form one line, or one cannot be read (Alembic decides)."""
+    parent_of: dict[str, str | None] = {}
     try:
         for path in (MIGRATIONS / "versions").glob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            revisions.add(_assigned(tree, "revision"))
             down = _assigned(tree, "down_revision")
-            parents |= set(down if isinstance(down, tuple | list) else [down] if down else [])
+            if isinstance(down, tuple | list):
+                return None  # a merge: not one line
+            parent_of[_assigned(tree, "revision")] = down
     except (OSError, SyntaxError, ValueError):
         return None
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
+    child_of = {down: rev for rev, down in parent_of.items()}
+    if len(child_of) != len(parent_of):
+        return None  # two revisions on one parent: branches
+    line: list[str] = []
+    revision = child_of.get(None)
+    while revision is not None and len(line) <= len(parent_of):
+        line.append(revision)
+        revision = child_of.get(revision)
+    return line if len(line) == len(parent_of) else None
 
 
-async def _at_head(engine: AsyncEngine) -> bool:
-    """True when the database is known to be at the newest revision (a read, no lock)."""
-    head = head_from_files()
-    if head is None:
-        return False
-    try:
-        async with engine.connect() as conn:
-            found = await conn.exec_driver_sql("SELECT version_num FROM alembic_version")
-            return list(found.scalars()) == [head]
-    except sa_exc.DBAPIError:
-        return False  # a new database: no version table yet
+def head_from_files() -> str | None:
+    line = revisions_from_files()
+    return line[-1] if line else None
+
+
+def revisions() -> list[str]:
+    """Oldest first; from the files when they are one line, else by Alembic."""
+    line = revisions_from_files()
+    if line is not None:
+        return line
+    from alembic.script import ScriptDirectory
+
+    walked = ScriptDirectory.from_config(_config()).walk_revisions()
+    return [script.revision for script in reversed(list(walked))]
+
+
+async def schema_state(engine: AsyncEngine) -> ownership.SchemaState:
+    """Empty, ours (current, older, newer) or foreign: reads only, without Alembic."""
+    return await ownership.read_state(engine, revisions())
 
 
 def _current(connection: Connection) -> str | None:
@@ -123,9 +139,14 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 
 async def upgrade(engine: AsyncEngine) -> bool:
-    """Bring the schema to the newest revision; True if anything was applied."""
-    if await _at_head(engine):
+    """Set up an empty database or bring ours to the newest revision; True if anything was
+    applied. A database that is not ours, or newer than this code, is refused unchanged."""
+    state = await schema_state(engine)
+    if state.kind == "current":
         return False
+    url = engine.url.render_as_string(hide_password=False)
+    if state.kind in ("foreign", "newer"):
+        raise ownership.SchemaRefused(ownership.refusal(url, state) or state.kind)
     async with engine.connect() as conn:
         conn = await conn.execution_options(**{WRITE: True})
         # SQLite changes a column by copying its table into a new one and dropping the old:

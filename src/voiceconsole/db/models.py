@@ -669,3 +669,15 @@ class Presence(Base):
         ForeignKey("sites.id", ondelete="SET NULL"), default=None
     )
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Installation(Base):
+    """The schema marker: one row saying this database is voiceconsole's (db/ownership.py).
+    A database without it, or without this project's revision, is not opened, let alone
+    migrated: a URL naming the wrong database must change nothing there."""
+
+    __tablename__ = "voiceconsole_installation"
+
+    product: Mapped[str] = mapped_column(String(32), primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -7,19 +7,16 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from voiceconsole.config import ENV_DB, chosen_db
+from voiceconsole.db import migrate, ownership
 from voiceconsole.db.database import Database
-from voiceconsole.db.engine import normalise_url, sqlite_path
+from voiceconsole.db.engine import describe_url, normalise_url, sqlite_path
 from voiceconsole.db.models import OperatorSettings, Site
 from voiceconsole.domain.errors import InvalidInput, VoiceconsoleError
 
 
 def where(url: str) -> str:
     """The database in words, without a password."""
-    try:
-        path = sqlite_path(normalise_url(url))
-    except (ValueError, sa_exc.ArgumentError):
-        path = None
-    return f"SQLite file {path}" if path else url.split("@")[-1]
+    return describe_url(url)
 
 
 def checked_url(url: str) -> str:
@@ -64,36 +61,44 @@ async def never_seeded(db: Database) -> bool:
         return not sites and not operator
 
 
-async def open_database(option: str | None, *, create: bool = False) -> tuple[Database, str | None]:
-    """Open (and migrate) the chosen database. On the very first start of the embedded default
-    it is seeded from the sample data; the second value then says so, for the user.
+async def open_database(
+    option: str | None, *, create: bool = False, as_is: bool = False
+) -> tuple[Database, str | None]:
+    """Open the chosen database for use: it must be ours and at the newest revision (an older
+    one is refused, saying to run `voiceconsole db upgrade`; a foreign one is refused
+    unchanged). On the very first start of the embedded default it is set up and seeded from
+    the sample data; the second value then says so, for the user.
 
     A SQLite file named by --db or $VOICECONSOLE_DB that does not exist is refused unless
     `create` (`--create`, `db upgrade`): over SSH a mistyped path would otherwise open a new,
-    empty database, and the operator would see an estate with no sites at all."""
+    empty database, and the operator would see an estate with no sites at all. `--create`
+    also sets up such a new (or empty) file.
+
+    `as_is` (the `db` commands): empty or ours at any revision; nothing set up or seeded."""
     url, embedded = chosen_db(option)
     path = sqlite_path(checked_url(url))
-    if path is not None and not embedded and not create and not path.exists():
-        named_by = "--db" if option else f"${ENV_DB}"
+    if path is not None and not create and not path.exists() and (as_is or not embedded):
+        named_by = "--db" if option else f"${ENV_DB}" if not embedded else "the embedded default"
         raise VoiceconsoleError(
             f"no database at {path.resolve()} (from {named_by}); nothing was created. "
             "Check the path, or add --create to make a new database there"
         )
-    first_start = embedded and path is not None and not path.exists()
+    db = _engine(url)
     try:
-        db = await Database.open(url)
-    except ImportError as err:
-        raise InvalidInput(
-            f"{where(url)}: its driver is not installed ({err.name or err}); "
-            "use postgresql+asyncpg:// or a SQLite file"
-        ) from None
-    except (OSError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.ArgumentError) as err:
-        raise VoiceconsoleError(
-            f"cannot open the database ({where(url)}): {first_line(err)}"
-        ) from None
-    if embedded and not first_start:
+        state = await _state(db, url)
+        if as_is:
+            ownership.require_ours(db.url, state)
+            return db, None
+        sets_up = state.kind == "empty" and path is not None and (embedded or create)
+        if sets_up:
+            await migrate.upgrade(db.engine)
+        else:
+            ownership.require_current(db.url, state)
         # A first start killed while seeding (one transaction) left an empty database.
-        first_start = await never_seeded(db)
+        first_start = embedded and (sets_up or await never_seeded(db))
+    except BaseException:
+        await db.close()
+        raise
     if not first_start:
         return db, None
     assert path is not None
@@ -114,6 +119,28 @@ async def open_database(option: str | None, *, create: bool = False) -> tuple[Da
     if admin:
         said += f" {admin} is its first user, an admin (see `voiceconsole users`)."
     return db, said
+
+
+def _engine(url: str) -> Database:
+    try:
+        return Database(url)
+    except ImportError as err:
+        raise InvalidInput(
+            f"{where(url)}: its driver is not installed ({err.name or err}); "
+            "use postgresql+asyncpg:// or a SQLite file"
+        ) from None
+
+
+async def _state(db: Database, url: str) -> ownership.SchemaState:
+    """The database's schema state; the first connection, so where a URL that names no
+    reachable database (refused, unreachable, wrong password, no such database or role, a
+    port out of range) ends in one line, never with the password."""
+    try:
+        return await migrate.schema_state(db.engine)
+    except (OSError, ValueError, OverflowError, sa_exc.DBAPIError, sa_exc.ArgumentError) as err:
+        raise VoiceconsoleError(
+            f"cannot open the database ({where(url)}): {first_line(err)}"
+        ) from None
 
 
 async def _first_admin(db: Database) -> str | None:

@@ -17,7 +17,7 @@ from textual.widget import AwaitMount
 
 from voiceconsole.config import ConsoleSettings
 from voiceconsole.db.database import Database
-from voiceconsole.domain.errors import NotPermitted
+from voiceconsole.domain.errors import NotPermitted, VoiceconsoleError
 from voiceconsole.services.finder import Found, operator_name
 from voiceconsole.services.permissions import Permission, Person, check_login
 from voiceconsole.tui.commands import FindProvider
@@ -95,7 +95,13 @@ class VoiceconsoleApp(App[None]):
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         if self.db is None:
-            self.db = await Database.open(str(self._database))
+            # Never migrated from here: an older schema is `voiceconsole db upgrade`'s, with
+            # its backup; one that is not ours is not touched.
+            try:
+                self.db = await Database.open_current(str(self._database))
+            except VoiceconsoleError as refusal:
+                self.exit(message=str(refusal))
+                return
         try:
             self.user = await check_login(self.db, self.actor)
         except NotPermitted as refusal:  # the command line checked already; a race
