@@ -129,6 +129,18 @@ def postgres_url(pg_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_pg_url(pg_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database of this test's own (no schema, no marker), dropped
+    after it; skips, or fails in CI, without a server."""
+    name = f"voiceconsole_empty_{uuid.uuid4().hex[:10]}"
+    asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
 async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     try:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voiceconsole.db import ownership, pg_roles
-from voiceconsole.db.engine import WRITE
+from voiceconsole.db.engine import WRITE, describe_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -138,6 +138,22 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
+# PostgreSQL's own databases: empty, but never an installation's (issue 17: the product's
+# tables were once made in `postgres` by a URL that named it by mistake).
+MAINTENANCE_DATABASES = frozenset({"postgres", "template0", "template1"})
+
+
+async def _not_a_maintenance_database(engine: AsyncEngine, url: str) -> None:
+    async with engine.connect() as conn:
+        name = (await conn.exec_driver_sql("SELECT current_database()")).scalar_one()
+    if name in MAINTENANCE_DATABASES:
+        raise ownership.SchemaRefused(
+            f"{describe_url(url)} is PostgreSQL's own {name} database, not one for "
+            f"voiceconsole: create one (`createdb voiceconsole`) and name it in the URL; "
+            "nothing was changed"
+        )
+
+
 async def upgrade(engine: AsyncEngine) -> bool:
     """Set up an empty database or bring ours to the newest revision; True if anything was
     applied. A database that is not ours, or newer than this code, is refused unchanged."""
@@ -147,6 +163,8 @@ async def upgrade(engine: AsyncEngine) -> bool:
     url = engine.url.render_as_string(hide_password=False)
     if state.kind in ("foreign", "newer"):
         raise ownership.SchemaRefused(ownership.refusal(url, state) or state.kind)
+    if state.kind == "empty" and engine.dialect.name == "postgresql":
+        await _not_a_maintenance_database(engine, url)
     async with engine.connect() as conn:
         conn = await conn.execution_options(**{WRITE: True})
         # SQLite changes a column by copying its table into a new one and dropping the old:

@@ -100,7 +100,7 @@ class VoiceconsoleApp(App[None]):
             try:
                 self.db = await Database.open_current(str(self._database))
             except VoiceconsoleError as refusal:
-                self.exit(message=str(refusal))
+                self.exit(return_code=1, message=str(refusal))
                 return
         try:
             self.user = await check_login(self.db, self.actor)
