@@ -84,8 +84,11 @@ def check_backup(backup: Path, revisions: list[str]) -> SchemaState:
         raise BackupRefused(
             f"{backup} is not a voiceconsole database ({found}); nothing was changed"
         )
-    with ownership.read_only(backup) as conn:
-        verdict = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    try:
+        with ownership.read_only(backup) as conn:
+            verdict = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as err:
+        verdict = [str(err)]
     if verdict != ["ok"]:
         raise BackupRefused(
             f"{backup} is damaged ({verdict[0]}); nothing was changed"  # first problem only
