@@ -243,3 +243,15 @@ def test_db_upgrade_on_postgresql_asks_for_a_dump_or_takes_one(
     assert f"written to {dumped}" in said
     assert dumped.read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
     assert asyncio.run(revision_of(empty_pg_url)) == HEAD
+
+
+def test_pg_dump_options_are_refused_on_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live = tmp_path / "estate.db"
+    asyncio.run(at_revision(str(live), "0008"))
+    for option in (["--pg-dump", str(tmp_path / "x.dump")], ["--without-backup"]):
+        status, err = run(capsys, "--db", str(live), "db", "upgrade", *option)
+        assert status == 1 and len(err) == 1 and "are for PostgreSQL" in err[0]
+    assert asyncio.run(revision_of(str(live))) == "0008"
+    assert [p.name for p in tmp_path.iterdir()] == ["estate.db"]

@@ -85,6 +85,11 @@ async def _upgrade(args: argparse.Namespace, ctx: Context) -> None:
     state = await migrate.schema_state(ctx.db.engine)
     taken: Path | None = None
     path = sqlite_path(ctx.db.url)
+    if path is not None and (args.pg_dump or args.without_backup):
+        raise InvalidInput(
+            f"--pg-dump and --without-backup are for PostgreSQL: {where(ctx.db.url)} is "
+            "backed up beside itself; nothing was changed"
+        )
     if state.kind == "older" and path is not None:
         taken = backup.before_upgrade_path(path, state.head or "head")
         backup.backup_sqlite(path, taken)
