@@ -28,8 +28,6 @@ from voiceconsole.domain.states import NumberState
 from voiceconsole.services.pool import PAUSES
 from voiceconsole.services.voice_services import add_services, list_services
 
-pytestmark = pytest.mark.postgres
-
 
 async def _world(url: str, first: int, last: int, occupiers: list[str]) -> None:
     db = Database(url)
@@ -76,6 +74,7 @@ async def _add(db: Database) -> Any:
     )
 
 
+@pytest.mark.postgres
 async def test_a_pick_short_only_by_numbers_in_flight_waits_then_says_so(
     postgres_url: str,
 ) -> None:
@@ -101,6 +100,7 @@ async def test_a_pick_short_only_by_numbers_in_flight_waits_then_says_so(
         await db.close()
 
 
+@pytest.mark.postgres
 async def test_numbers_in_flight_that_roll_back_are_allocated(postgres_url: str) -> None:
     """The colleague's allocation rolls back while the action waits: it gets those numbers
     (the lowest run, 100-104) instead of a refusal."""
@@ -122,6 +122,7 @@ async def test_numbers_in_flight_that_roll_back_are_allocated(postgres_url: str)
         await db.close()
 
 
+@pytest.mark.postgres
 async def test_a_pool_short_even_with_its_numbers_in_flight_refuses_at_once(
     postgres_url: str,
 ) -> None:
@@ -144,6 +145,27 @@ async def test_a_pool_short_even_with_its_numbers_in_flight_refuses_at_once(
         await db.close()
 
 
+def test_the_refusal_says_a_retry_may_help_only_when_it_may() -> None:
+    """Nothing in flight (SQLite, always): as it always read. In flight, and enough of them
+    to make up the batch if theirs roll back: try again. Too few even then: no such hope."""
+    assert str(PoolShort("CNC1", 2, 5)) == (
+        "the CNC1 number pool is short: 5 numbers needed, 2 available; nothing was changed"
+    )
+    assert str(PoolShort("CNC1", 2, 5, in_flight=10)) == (
+        "the CNC1 number pool is short: 5 numbers needed, 2 free now and 10 being allocated "
+        "by colleagues right now; try again in a moment, it may succeed if theirs do not; "
+        "nothing was changed"
+    )
+    assert str(PoolShort("CNC1", 0, 1, in_flight=1)).startswith(
+        "the CNC1 number pool is short: 1 number needed, 0 free now and 1 being allocated"
+    )
+    short = PoolShort("CNC1", 1, 5, in_flight=2)
+    assert not short.may_succeed_later and str(short) == (
+        "the CNC1 number pool is short: 5 numbers needed, 1 free now and 2 being allocated by "
+        "colleagues right now; nothing was changed"
+    )
+
+
 async def _available(db: Database) -> int:
     async with db.read() as session:
         query = select(func.count()).where(PhoneNumber.state == NumberState.AVAILABLE)
@@ -157,6 +179,7 @@ IMPATIENT = range(4, 8)  # these do not wait for numbers in flight: refused at o
 
 
 @pytest.mark.slow
+@pytest.mark.postgres
 async def test_sixteen_processes_racing_for_one_pool_are_told_the_true_figures(
     postgres_url: str,
 ) -> None:
