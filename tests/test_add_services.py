@@ -145,8 +145,10 @@ async def test_short_pool_refuses_everything(db: Database) -> None:
     before = await snapshot(db)
     with pytest.raises(PoolShort) as short:
         await add_services(db, ACTOR, occupier="acme", site="LON1", product="desk-line", quantity=9)
-    assert (short.value.available, short.value.needed) == (9, 10)
-    assert "10 numbers needed, 9 available" in str(short.value)
+    assert (short.value.available, short.value.needed, short.value.in_flight) == (9, 10, 0)
+    assert str(short.value) == (
+        "the LON1 number pool is short: 10 numbers needed, 9 available; nothing was changed"
+    )
     assert await snapshot(db) == before  # not even the service was recorded
 
 

@@ -27,7 +27,7 @@ from voiceconsole.domain.allocation import (
     batch_shape,
     describe_batch,
 )
-from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, PoolShort, RuleViolation
+from voiceconsole.domain.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from voiceconsole.domain.phone import value_of
 from voiceconsole.domain.states import MainNumberPolicy, NumberState
 from voiceconsole.domain.words import counted
@@ -43,7 +43,7 @@ from voiceconsole.services.lookup import (
 from voiceconsole.services.move_outs import apply_due_move_outs
 from voiceconsole.services.numbers import recycle_due_numbers
 from voiceconsole.services.permissions import Permission, requires
-from voiceconsole.services.pool import available_count, pick_from_pool
+from voiceconsole.services.pool import take_from_pool, waits_for_numbers_in_flight
 from voiceconsole.services.transaction import Transaction, retried, transaction
 from voiceconsole.services.views import ChangeView, ServiceView, View
 from voiceconsole.services.voice_account import voice_account
@@ -91,6 +91,7 @@ class AddServicesResult(View):
 
 @requires(Permission.SERVICES)
 @retried
+@waits_for_numbers_in_flight
 async def add_services(
     db: Database,
     actor: str,
@@ -110,7 +111,9 @@ async def add_services(
 
     First time = no voice service and no numbers at the site yet (domain.md). Then numbers
     are picked from the pool, the main number nominated, QTY numbers activated, the rest kept
-    as spares. A short pool refuses the whole action. Otherwise the service is only recorded.
+    as spares. A short pool refuses the whole action (on PostgreSQL, after a moment's wait
+    when colleagues' allocations in flight hold the numbers). Otherwise the service is only
+    recorded.
     """
     quantity = check_quantity(quantity)
     async with transaction(db, actor, dry_run=dry_run) as tx:
@@ -175,9 +178,7 @@ async def _first_time(
     shape = batch_shape(
         place.country, result.quantity, with_main=place.main_number_policy is MainNumberPolicy.AUTO
     )
-    pick = await pick_from_pool(tx.session, place, shape, lock=not result.dry_run)
-    if pick is None:
-        raise PoolShort(place.code, await available_count(tx.session, place.id), shape.batch_size)
+    pick = await take_from_pool(tx.session, place, shape, lock=not result.dry_run)
     activated, spare = pick.split(shape.quantity)
     # One statement for the batch; the state guard refuses numbers taken meanwhile.
     outcome = await tx.session.execute(

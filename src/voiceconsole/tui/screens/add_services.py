@@ -200,10 +200,12 @@ class AddServicesWizard(ConfirmOrCancel, Screen[AddServicesResult | None]):
 
     def _blocked(self, err: VoiceconsoleError) -> None:
         if isinstance(err, PoolShort):
-            text = (
-                f"Blocked: the {self.site} pool is short: {err.needed} numbers needed, "
-                f"{err.available} available. Add numbers to the pool first."
+            advice = (
+                "Try again in a moment: it may succeed if theirs do not."
+                if err.may_succeed_later
+                else "Add numbers to the pool first."
             )
+            text = f"Blocked: the {self.site} pool is short: {err.figures}. {advice}"
         else:
             text = f"Blocked: {err}"
         self._say([(text, "bold red")])
