@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from voiceconsole.cli import export_command, move_out_commands
+from voiceconsole.cli import check_command, export_command, move_out_commands
 from voiceconsole.cli.context import (
     CommandTree,
     Context,
@@ -31,6 +31,7 @@ def register(cli: CommandTree) -> None:
         "revision", "for developers: write a migration from the model changes", db_revision
     )
     revision.add_argument("--message", "-m", required=True)
+    check_command.register(db)
 
     demo = cli.group("demo", "demonstration data")
     load = demo.command("load", "load demo data into an empty database", demo_load)
