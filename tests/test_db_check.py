@@ -383,9 +383,9 @@ def _log_in(path: Path) -> tuple[str, str]:
     """Log an active number in to a remote handset the console's way (which writes the
     phone's file); returns the file's name and the line's SIP user."""
     handset, occupier, site, _ = _deployed_handset(path)
-    number_id, e164 = one(
+    (e164,) = one(
         path,
-        f"SELECT id, e164 FROM phone_numbers WHERE occupier_id = {occupier} AND site_id = {site}"
+        f"SELECT e164 FROM phone_numbers WHERE occupier_id = {occupier} AND site_id = {site}"
         " AND state = 'active' AND NOT is_main ORDER BY id LIMIT 1",
     )
     raw(path, f"UPDATE handsets SET sip_address = NULL WHERE id = {handset}")  # no re-sync

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, text, true
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -196,22 +197,29 @@ async def _amcheck(scope: Scope) -> Found:
     indexes = (
         await scope.conn.execute(
             text(
-                "SELECT i.indexrelid::regclass::text FROM pg_index i "
+                "SELECT i.indexrelid AS oid, c.relname AS name FROM pg_index i "
                 "JOIN pg_class t ON t.oid = i.indrelid "
                 "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
                 "WHERE a.amname = 'btree' AND t.relname = ANY(:tables) "
-                "AND t.relnamespace = to_regnamespace(current_schema())::oid"
+                "AND t.relnamespace = to_regnamespace(current_schema())::oid "
+                "ORDER BY c.relname"
             ),
             {"tables": list(Base.metadata.tables)},
         )
-    ).scalars()
+    ).all()
     problems = []
     for index in indexes:
         try:
             async with scope.conn.begin_nested():
-                await scope.conn.execute(text("SELECT bt_index_check(:i::regclass)"), {"i": index})
-        except Exception as err:  # amcheck reports corruption as an error
-            problems.append(Violation(f"index {index}: {str(err).splitlines()[0]}"))
+                await scope.conn.execute(
+                    text("SELECT bt_index_check(CAST(:oid AS oid)::regclass)"), {"oid": index.oid}
+                )
+        except sa_exc.DBAPIError as err:
+            # Class XX: amcheck found the index (or its table) corrupted; anything else is
+            # a failure of the check itself.
+            if not str(getattr(err.orig, "sqlstate", "") or "").startswith("XX"):
+                raise
+            problems.append(Violation(f"index {index.name}: {str(err.orig).splitlines()[0]}"))
     return Found(problems, note="PostgreSQL: every B-tree index checked with amcheck")
 
 
