@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from voiceconsole.cli.main import main
 from voiceconsole.config import provisioning_settings
 from voiceconsole.db.database import Database
-from voiceconsole.services.estate_check import CHECKS, check_estate
+from voiceconsole.services import estate_check
+from voiceconsole.services.estate_check import CHECKS, Check, Found, Scope, check_estate
 from voiceconsole.services.handsets import login_number
 from voiceconsole.services.seed import load_large_demo, load_sample_data
 
@@ -477,3 +479,76 @@ def large_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def test_the_large_data_set_passes(large_estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(large_estate, capsys)
     assert code == 0, out + err
+
+
+@pytest.mark.postgres
+async def test_postgresql_reads_one_snapshot_and_writes_nothing(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    async def probe(scope: Scope) -> Found:
+        isolation = await scope.conn.scalar(text("SHOW transaction_isolation"))
+        read_only = await scope.conn.scalar(text("SHOW transaction_read_only"))
+        seen.append((isolation, read_only))
+        return Found([])
+
+    monkeypatch.setattr(estate_check, "CHECKS", (Check("probe", "the transaction", probe),))
+    db = Database(postgres_url)
+    try:
+        assert (await check_estate(db)).ok
+    finally:
+        await db.close()
+    assert seen == [("repeatable read", "on")]
+
+
+@pytest.mark.postgres
+async def test_postgresql_foreign_keys_with_their_triggers_disabled(postgres_url: str) -> None:
+    # How a bulk load or a restore can leave references unchecked (needs a superuser).
+    db = Database(postgres_url)
+    try:
+        await load_sample_data(db, "sample-data")
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE handset_lines DISABLE TRIGGER ALL"))
+        try:
+            result = await check_estate(db)
+        finally:
+            async with db.engine.begin() as conn:
+                await conn.execute(text("ALTER TABLE handset_lines ENABLE TRIGGER ALL"))
+    finally:
+        await db.close()
+    failed = {c.name: c for c in result.checks if not c.ok}
+    assert list(failed) == ["foreign_keys"]
+    texts = sorted(v.text for v in failed["foreign_keys"].violations)
+    assert texts == [
+        "handset_lines: foreign key fk_handset_lines_handset_id_handsets has its triggers disabled",
+        "handset_lines: foreign key fk_handset_lines_number_id_phone_numbers has its triggers "
+        "disabled",
+    ]
+
+
+@pytest.mark.postgres
+async def test_postgresql_integrity_with_amcheck(postgres_url: str) -> None:
+    db = Database(postgres_url)
+    try:
+        await load_sample_data(db, "sample-data")
+        before = {c.name: c.note for c in (await check_estate(db)).checks}
+        async with db.engine.begin() as conn:
+            available = await conn.scalar(
+                text("SELECT 1 FROM pg_available_extensions WHERE name = 'amcheck'")
+            )
+            if not available:
+                pytest.skip("the PostgreSQL server has no amcheck extension")
+            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS amcheck"))
+        try:
+            result = await check_estate(db)
+        finally:
+            async with db.engine.begin() as conn:
+                await conn.execute(text("DROP EXTENSION amcheck"))
+    finally:
+        await db.close()
+    assert "amcheck extension is not installed" in before["integrity"]
+    assert result.ok
+    assert {c.name: c.note for c in result.checks}["integrity"] == (
+        "PostgreSQL: every B-tree index checked with amcheck"
+    )
