@@ -23,8 +23,9 @@ from sqlalchemy import text
 from voiceconsole.cli.main import main
 from voiceconsole.config import provisioning_settings
 from voiceconsole.db.database import Database
+from voiceconsole.domain.checks import Found
 from voiceconsole.services import estate_check
-from voiceconsole.services.estate_check import CHECKS, Check, Found, Scope, check_estate
+from voiceconsole.services.estate_check import CHECKS, Check, Scope, check_estate
 from voiceconsole.services.handsets import login_number
 from voiceconsole.services.seed import load_large_demo, load_sample_data
 

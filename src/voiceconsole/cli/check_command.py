@@ -9,9 +9,10 @@ import argparse
 
 from voiceconsole.cli.context import Context, Group
 from voiceconsole.cli.output import table
+from voiceconsole.domain.checks import LIMIT, CheckResult
 from voiceconsole.domain.errors import VoiceconsoleError
 from voiceconsole.domain.words import counted
-from voiceconsole.services.estate_check import LIMIT, CheckResult, check_estate
+from voiceconsole.services.estate_check import check_estate
 
 
 class ProblemsFound(VoiceconsoleError):

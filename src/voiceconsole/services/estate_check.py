@@ -14,28 +14,22 @@ need not carry its constraints.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, text, true
-from sqlalchemy import exc as sa_exc
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from voiceconsole.config import ProvisioningSettings, SettingsError, provisioning_settings
+from voiceconsole.config import ProvisioningSettings, provisioning_settings
 from voiceconsole.db.database import Database
 from voiceconsole.db.models import (
     AuditEntry,
     AuditSubject,
-    Base,
-    DeviceModel,
     Handset,
     HandsetLine,
-    LineCredentials,
     NumberRange,
     Occupier,
     PhoneNumber,
@@ -45,77 +39,13 @@ from voiceconsole.db.models import (
     ServiceAssignment,
     Site,
 )
-from voiceconsole.domain.handsets import HandsetState, LoginMethod, ProvisioningFormat
+from voiceconsole.domain.checks import LIMIT, CheckResult, EstateCheck, Found, Violation
+from voiceconsole.domain.handsets import HandsetState
 from voiceconsole.domain.phone import national
 from voiceconsole.domain.states import NumberState, Origin
 from voiceconsole.domain.words import counted
-from voiceconsole.handsets.provisioning import (
-    ProvisionedLine,
-    SharedFiles,
-    SipService,
-    file_name,
-    owner_of,
-    phone_files,
-    poly_lines_file,
-)
-
-# Violations listed per check; a damaged large database could otherwise print a million.
-LIMIT = 1000
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule, in words, with the ids of the rows involved by table."""
-
-    text: str
-    rows: dict[str, list[int]] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"text": self.text, "rows": self.rows}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    description: str
-    violations: list[Violation]
-    more: bool = False  # more than LIMIT violations: only the first LIMIT are listed
-    note: str = ""  # what was not checked here, and why
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "description": self.description,
-            "ok": self.ok,
-            "note": self.note,
-            "more": self.more,
-            "violations": [v.to_dict() for v in self.violations],
-        }
-
-
-@dataclass(frozen=True)
-class EstateCheck:
-    backend: str
-    checks: list[CheckResult]
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
-
-    @property
-    def problems(self) -> int:
-        return sum(len(c.violations) for c in self.checks)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "ok": self.ok,
-            "backend": self.backend,
-            "checks": [c.to_dict() for c in self.checks],
-        }
+from voiceconsole.services.integrity_check import foreign_keys, integrity
+from voiceconsole.services.provisioning_check import provisioning_files
 
 
 @dataclass
@@ -129,12 +59,6 @@ class Scope:
     @property
     def dialect(self) -> str:
         return self.conn.dialect.name
-
-
-@dataclass(frozen=True)
-class Found:
-    violations: list[Violation]
-    note: str = ""
 
 
 Run = Callable[[Scope], Awaitable[Found]]
@@ -165,118 +89,6 @@ _site = aliased(Site)
 
 async def _rows(scope: Scope, query: Any) -> Sequence[Any]:
     return (await scope.conn.execute(query.limit(LIMIT + 1))).all()
-
-
-# --- integrity -------------------------------------------------------------------------------
-
-
-async def integrity(scope: Scope) -> Found:
-    if scope.dialect == "sqlite":
-        pragma = "quick_check" if scope.quick else "integrity_check"
-        lines = (await scope.conn.exec_driver_sql(f"PRAGMA {pragma}({LIMIT})")).all()
-        problems = [str(r[0]) for r in lines if str(r[0]) != "ok"]
-        note = "quick: indexes not matched against their tables" if scope.quick else ""
-        return Found([Violation(p) for p in problems], note=note)
-    if scope.dialect == "postgresql":
-        return await _amcheck(scope)
-    return Found([], note=f"not checked on {scope.dialect}")
-
-
-async def _amcheck(scope: Scope) -> Found:
-    """PostgreSQL keeps its own pages consistent; amcheck, where installed, verifies each
-    B-tree index of our tables (bt_index_check: a share lock, no blocking of writers)."""
-    installed = await scope.conn.scalar(
-        text("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
-    )
-    if not installed:
-        return Found(
-            [],
-            note="PostgreSQL: pages and indexes not verified (the amcheck extension is not "
-            "installed here; CREATE EXTENSION amcheck enables it)",
-        )
-    indexes = (
-        await scope.conn.execute(
-            text(
-                "SELECT i.indexrelid AS oid, c.relname AS name FROM pg_index i "
-                "JOIN pg_class t ON t.oid = i.indrelid "
-                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-                "WHERE a.amname = 'btree' AND t.relname = ANY(:tables) "
-                "AND t.relnamespace = to_regnamespace(current_schema())::oid "
-                "ORDER BY c.relname"
-            ),
-            {"tables": list(Base.metadata.tables)},
-        )
-    ).all()
-    problems = []
-    for index in indexes:
-        try:
-            async with scope.conn.begin_nested():
-                await scope.conn.execute(
-                    text("SELECT bt_index_check(CAST(:oid AS oid)::regclass)"), {"oid": index.oid}
-                )
-        except sa_exc.DBAPIError as err:
-            # Class XX: amcheck found the index (or its table) corrupted; anything else is
-            # a failure of the check itself.
-            if not str(getattr(err.orig, "sqlstate", "") or "").startswith("XX"):
-                raise
-            problems.append(Violation(f"index {index.name}: {str(err.orig).splitlines()[0]}"))
-    return Found(problems, note="PostgreSQL: every B-tree index checked with amcheck")
-
-
-async def foreign_keys(scope: Scope) -> Found:
-    if scope.dialect == "sqlite":
-        rows = (await scope.conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
-        columns: dict[tuple[str, int], str] = {}
-        found = []
-        for table, rowid, parent, fkid in rows[: LIMIT + 1]:
-            if (table, fkid) not in columns:
-                for fk in (
-                    await scope.conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
-                ).all():
-                    columns[(table, fk[0])] = fk[3]
-            column = columns.get((table, fkid), "?")
-            found.append(
-                Violation(
-                    f"{table} row {rowid}: its {column} names no row of {parent}",
-                    {table: [rowid]},
-                )
-            )
-        return Found(found)
-    if scope.dialect == "postgresql":
-        return await _pg_foreign_keys(scope)
-    return Found([], note=f"not checked on {scope.dialect}")
-
-
-async def _pg_foreign_keys(scope: Scope) -> Found:
-    """PostgreSQL enforces foreign keys itself, unless a constraint was added NOT VALID or
-    its triggers were disabled: those are what can let a dangling reference in."""
-    rows = (
-        await scope.conn.execute(
-            text(
-                "SELECT c.conname, t.relname, c.convalidated, "
-                "EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgconstraint = c.oid "
-                "AND g.tgenabled = 'D') AS disabled "
-                "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                "WHERE c.contype = 'f' AND t.relname = ANY(:tables) "
-                "AND t.relnamespace = to_regnamespace(current_schema())::oid"
-            ),
-            {"tables": list(Base.metadata.tables)},
-        )
-    ).all()
-    found = []
-    for name, table, validated, disabled in rows:
-        if not validated:
-            found.append(
-                Violation(
-                    f"{table}: foreign key {name} is NOT VALID (not enforced on the rows it found)"
-                )
-            )
-        if disabled:
-            found.append(Violation(f"{table}: foreign key {name} has its triggers disabled"))
-    return Found(
-        found,
-        note="PostgreSQL enforces foreign keys: checked that each is validated and enabled",
-    )
 
 
 # --- the estate's invariants -----------------------------------------------------------------
@@ -690,212 +502,6 @@ async def audit_subjects(scope: Scope) -> Found:
             )
         )
     return Found(found)
-
-
-# --- provisioning files ----------------------------------------------------------------------
-
-
-@dataclass
-class _Phone:
-    id: int
-    mac: str
-    name: str
-    fmt: ProvisioningFormat
-    line_keys: int
-    service: SipService
-    lines: list[ProvisionedLine] = field(default_factory=list)
-    line_ids: dict[str, int] = field(default_factory=dict)  # SIP username -> login row
-
-
-async def provisioning_files(scope: Scope) -> Found:
-    try:
-        settings = scope.settings()
-    except SettingsError as err:
-        return Found([Violation(f"the provisioning settings cannot be read: {err}")])
-    if not settings.write_files:
-        return Found(
-            [],
-            note="not checked: no files are written (provisioning write_files is off; phones "
-            "get their files from `provisioning serve`, made from the database each time)",
-        )
-    phones = await _remote_phones(scope, settings)
-    on_disk = await asyncio.to_thread(_our_files, settings.directory)
-    shared = SharedFiles(settings.poly_shared_files, settings.poly_firmware)
-    found = []
-    expected_names: set[str] = set()
-    for phone in phones.values():
-        files = phone_files(
-            phone.fmt, phone.mac, phone.lines, phone.service, phone.line_keys, shared
-        )
-        for expected in files:
-            expected_names.add(expected.name)
-            actual = on_disk.get(expected.name)
-            found += _compare(phone, expected.name, expected.content, expected.has_lines, actual)
-    for name in sorted(set(on_disk) - expected_names):
-        found.append(
-            Violation(
-                f"{name} is in the provisioning folder but no remote handset has it "
-                f"(MAC {_mac(owner_of(name) or '')} is not in the inventory as a remote model"
-                + (" of that file family" if _owned_by(name, phones) else "")
-                + ")"
-            )
-        )
-    return Found(found, note=f"compared with {settings.directory}")
-
-
-def _mac(digits: str) -> str:
-    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
-
-
-def _owned_by(name: str, phones: dict[str, _Phone]) -> bool:
-    return (owner_of(name) or "") in phones
-
-
-def _compare(
-    phone: _Phone, name: str, content: str, has_lines: bool, actual: str | None
-) -> list[Violation]:
-    rows = {"handsets": [phone.id]}
-    if actual is None:
-        if not phone.lines:
-            return []  # never provisioned, or nothing to clear: no file is owed
-        numbers = ", ".join(_shown(line.number) for line in phone.lines)
-        return [
-            Violation(
-                f"{phone.name}: {name} is missing, yet {numbers} "
-                f"{'is' if len(phone.lines) == 1 else 'are'} logged in to it",
-                {**rows, "handset_lines": sorted(phone.line_ids.values())},
-            )
-        ]
-    if actual == content:
-        return []
-    if not has_lines:
-        return [Violation(f"{phone.name}: {name} differs from what the database makes", rows)]
-    in_file = _usernames(actual)
-    expected = {line.username for line in phone.lines}
-    found = []
-    for username in sorted(in_file - expected):
-        found.append(
-            Violation(
-                f"{phone.name}: {name} carries {_shown('+' + username)}, which is not logged "
-                "in to it",
-                rows,
-            )
-        )
-    for username in sorted(expected - in_file):
-        found.append(
-            Violation(
-                f"{phone.name}: {_shown('+' + username)} is logged in to it but not in {name}",
-                {**rows, "handset_lines": [phone.line_ids[username]]},
-            )
-        )
-    if not found:
-        # Same logins, other settings: a secret, a label, the SIP service. Never shown.
-        found.append(
-            Violation(
-                f"{phone.name}: {name} has the right logins but other settings than the "
-                "database's (a secret, a label or the SIP service); a re-sync rewrites it",
-                rows,
-            )
-        )
-    return found
-
-
-def _usernames(content: str) -> set[str]:
-    """The SIP logins a file carries (both families; a cleared key carries none)."""
-    found = set()
-    for raw in content.splitlines():
-        line = raw.strip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep:
-            continue
-        value = value.strip().strip('"')
-        if (
-            (
-                (key.startswith("account.") and key.endswith(".user_name"))
-                or (key.startswith("reg.") and key.endswith(".auth.userId"))
-            )
-            and value
-            and value != "%NULL%"
-        ):
-            found.add(value)
-    return found
-
-
-def _our_files(directory: Path) -> dict[str, str]:
-    """The files in the folder named as we name a phone's own (other files, such as the
-    operator's shared files or what phones upload, are not ours to check)."""
-    if not directory.is_dir():
-        return {}
-    found = {}
-    for path in directory.iterdir():
-        digits = owner_of(path.name)
-        if digits is None or path.name not in (file_name(digits), poly_lines_file(digits)):
-            continue
-        if path.is_file():
-            found[path.name] = path.read_text(encoding="utf-8", errors="replace")
-    return found
-
-
-async def _remote_phones(scope: Scope, settings: ProvisioningSettings) -> dict[str, _Phone]:
-    """Every handset of a remote model, by MAC digits, with its lines and SIP service."""
-    rows = (
-        await scope.conn.execute(
-            select(
-                Handset.id,
-                Handset.mac,
-                Handset.label,
-                DeviceModel.provisioning_format,
-                DeviceModel.line_keys,
-                Site.sip_registrar,
-                Site.sip_port,
-                Site.sip_transport,
-                Site.sip_outbound_proxy,
-            )
-            .join(DeviceModel, DeviceModel.code == Handset.model)
-            .join(Site, Site.id == Handset.site_id)
-            .where(DeviceModel.login_method == LoginMethod.REMOTE.value)
-        )
-    ).all()
-    phones = {}
-    by_id = {}
-    for r in rows:
-        phone = _Phone(
-            r.id,
-            r.mac,
-            r.label or r.mac,
-            ProvisioningFormat(r.provisioning_format),
-            r.line_keys,
-            SipService(
-                r.sip_registrar or settings.registrar,
-                r.sip_port,
-                r.sip_transport,
-                r.sip_outbound_proxy,
-            ),
-        )
-        phones[r.mac.replace(":", "").lower()] = phone
-        by_id[r.id] = phone
-    lines = await scope.conn.execute(
-        select(
-            HandsetLine.id,
-            HandsetLine.handset_id,
-            HandsetLine.line_key,
-            PhoneNumber.e164,
-            PhoneNumber.label,
-            LineCredentials.username,
-            LineCredentials.secret,
-        )
-        .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
-        .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
-        .where(HandsetLine.handset_id.in_(list(by_id)) if by_id else literal(False))
-    )
-    for r in lines:
-        phone = by_id[r.handset_id]
-        phone.lines.append(
-            ProvisionedLine(r.line_key, r.e164, r.label or r.e164, r.username, r.secret)
-        )
-        phone.line_ids[r.username] = r.id
-    return phones
 
 
 CHECKS = (
