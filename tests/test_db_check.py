@@ -553,3 +553,32 @@ async def test_postgresql_integrity_with_amcheck(postgres_url: str) -> None:
     assert {c.name: c.note for c in result.checks}["integrity"] == (
         "PostgreSQL: every B-tree index checked with amcheck"
     )
+
+
+def test_human_output_one_line_per_check_then_the_problems(
+    estate: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw(estate, "INSERT INTO audit_subjects (audit_id, site_id, occupier_id) VALUES (1, 77, NULL)")
+    (subject,) = one(estate, "SELECT max(id) FROM audit_subjects")
+    code, out, err = run(estate, capsys)
+    assert code == 1
+    assert err == "voiceconsole: error: the check found 1 problem (audit_subjects)\n"
+    lines = out.splitlines()
+    results = {line.split()[0]: line.split()[1:3] for line in lines[1 : 1 + len(NAMES)]}
+    assert results["audit_subjects"] == ["1", "problem"]
+    assert all(results[n][0] == "ok" for n in NAMES if n != "audit_subjects")
+    assert lines[-3].startswith("audit_subjects: every audit subject names")
+    assert (
+        lines[-2]
+        == f"  audit subject {subject} of entry 1 (demo.load) names site 77, which does not exist"
+    )
+    assert lines[-1] == f"    rows: audit_subjects {subject}; audit_entries 1"
+
+
+def test_quick_integrity(estate: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(estate, capsys, "--quick", "--json")
+    assert code == 0
+    (integrity,) = [c for c in json.loads(out)["checks"] if c["name"] == "integrity"]
+    assert (
+        integrity["ok"] and integrity["note"] == "quick: indexes not matched against their tables"
+    )

@@ -40,6 +40,14 @@ def _state(check: CheckResult) -> str:
     return f"over {LIMIT:,} problems" if check.more else counted(len(check.violations), "problem")
 
 
+def _ids(rows: dict[str, list[int]], shown: int = 5) -> str:
+    """'phone_numbers 12, 13; occupiers 3': the row ids by table, a few of each."""
+    return "; ".join(
+        f"{table} {', '.join(str(i) for i in ids[:shown])}{', …' if len(ids) > shown else ''}"
+        for table, ids in rows.items()
+    )
+
+
 async def db_check(args: argparse.Namespace, ctx: Context) -> None:
     result = await check_estate(ctx.db, quick=args.quick)
 
@@ -54,6 +62,8 @@ async def db_check(args: argparse.Namespace, ctx: Context) -> None:
             print(f"\n{check.name}: {check.description}")
             for violation in check.violations:
                 print(f"  {violation.text}")
+                if violation.rows:
+                    print(f"    rows: {_ids(violation.rows)}")
             if check.more:
                 print(f"  … the first {LIMIT:,} shown")
 
