@@ -8,7 +8,7 @@ unvalidated or disabled.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
@@ -78,15 +78,14 @@ async def _amcheck(scope: Scope) -> Found:
 
 async def foreign_keys(scope: Scope) -> Found:
     if scope.dialect == "sqlite":
-        rows = (await scope.conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+        rows: list[Any] = list((await scope.conn.exec_driver_sql("PRAGMA foreign_key_check")).all())
         columns: dict[tuple[str, int], str] = {}
         found = []
         for table, rowid, parent, fkid in rows[: LIMIT + 1]:
             if (table, fkid) not in columns:
-                for fk in (
-                    await scope.conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
-                ).all():
-                    columns[(table, fk[0])] = fk[3]
+                listed = await scope.conn.exec_driver_sql(f'PRAGMA foreign_key_list("{table}")')
+                for fk in listed.all():
+                    columns[(table, fk.id)] = fk._mapping["from"]
             column = columns.get((table, fkid), "?")
             found.append(
                 Violation(

@@ -238,10 +238,12 @@ async def _remote_phones(scope: Scope, settings: ProvisioningSettings) -> dict[s
         .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
         .where(HandsetLine.handset_id.in_(list(by_id)) if by_id else literal(False))
     )
-    for r in lines:
-        phone = by_id[r.handset_id]
+    for line in lines:
+        phone = by_id[line.handset_id]
         phone.lines.append(
-            ProvisionedLine(r.line_key, r.e164, r.label or r.e164, r.username, r.secret)
+            ProvisionedLine(
+                line.line_key, line.e164, line.label or line.e164, line.username, line.secret
+            )
         )
-        phone.line_ids[r.username] = r.id
+        phone.line_ids[line.username] = line.id
     return phones
