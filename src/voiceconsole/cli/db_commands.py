@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from voiceconsole.cli import check_command
 from voiceconsole.cli.context import CommandTree, Context, Group, say
 from voiceconsole.config import chosen_db
 from voiceconsole.db import backup, migrate
@@ -56,6 +57,7 @@ def register(cli: CommandTree) -> Group:
     restore.add_argument("file", type=Path, metavar="FILE", help="a backup by `db backup`")
     for parser in (upgrade, revision, taken, restore):
         parser.set_defaults(needs_db=False)
+    check_command.register(db)  # opens the database as every command does: current schema
     return db
 
 
