@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import pytest_textual_snapshot
 from helpers import FROZEN_NOW
+from textual import _wait as textual_wait
 from textual.pilot import Pilot
 
 from voiceconsole import clock
@@ -31,6 +32,15 @@ def _snapshot_dir(cls: Any, *, test_location: Any) -> str:
 
 
 pytest_textual_snapshot.SVGImageExtension.dirname = classmethod(_snapshot_dir)  # type: ignore[method-assign,assignment]
+
+
+@pytest.fixture(autouse=True)
+def quick_idle_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's pilot sleeps at least 20 ms whenever it waits for the app to go idle (each
+    key, each pause): most of these tests' time went on that sleep, with the CPU idle.
+    `settle` waits for the workers themselves, so a 5 ms look at the CPU is enough."""
+    monkeypatch.setattr(textual_wait, "SLEEP_GRANULARITY", 1 / 200)
+    monkeypatch.setattr(textual_wait, "SLEEP_IDLE", 1 / 200 / 20)
 
 
 @pytest.fixture(autouse=True)
