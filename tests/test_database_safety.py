@@ -304,7 +304,7 @@ def test_a_postgresql_database_of_another_product_is_refused_and_left_as_it_was(
         where = make_url(url)
         assert err == [
             f"voiceconsole: error: {where.username}@{where.host}:{where.port}/{where.database} "
-            f"holds {len(shown)} {'table' if len(shown) == 1 else 'tables'} that are not "
+            f"holds {len(shown)} {'table that is' if len(shown) == 1 else 'tables that are'} not "
             f"voiceconsole's ({', '.join(shown)}); nothing was changed"
         ], args
         assert catalog(url, rows) == before, args
@@ -340,4 +340,5 @@ def test_postgresqls_own_database_is_never_set_up(
     for args in (["sites", "list"], ["db", "upgrade"]):
         status, err = run(capsys, "--db", maintenance, *args)
         assert status == 1 and len(err) == 1 and "nothing was changed" in err[0], err
+        assert "PostgreSQL's own postgres database" in err[0], err  # not "set it up"
     assert catalog(maintenance, []) == before

@@ -143,7 +143,7 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 MAINTENANCE_DATABASES = frozenset({"postgres", "template0", "template1"})
 
 
-async def _not_a_maintenance_database(engine: AsyncEngine, url: str) -> None:
+async def not_a_maintenance_database(engine: AsyncEngine, url: str) -> None:
     async with engine.connect() as conn:
         name = (await conn.exec_driver_sql("SELECT current_database()")).scalar_one()
     if name in MAINTENANCE_DATABASES:
@@ -164,7 +164,7 @@ async def upgrade(engine: AsyncEngine) -> bool:
     if state.kind in ("foreign", "newer"):
         raise ownership.SchemaRefused(ownership.refusal(url, state) or state.kind)
     if state.kind == "empty" and engine.dialect.name == "postgresql":
-        await _not_a_maintenance_database(engine, url)
+        await not_a_maintenance_database(engine, url)
     async with engine.connect() as conn:
         conn = await conn.execution_options(**{WRITE: True})
         # SQLite changes a column by copying its table into a new one and dropping the old:

@@ -169,7 +169,7 @@ def foreign_line(where: str, state: SchemaState) -> str:
     shown = ", ".join(state.tables[:5]) + (", ..." if len(state.tables) > 5 else "")
     count = len(state.tables)
     return (
-        f"{where} holds {count} {'table' if count == 1 else 'tables'} that are not "
+        f"{where} holds {count} {'table that is' if count == 1 else 'tables that are'} not "
         f"voiceconsole's ({shown}); nothing was changed"
     )
 

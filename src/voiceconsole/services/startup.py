@@ -93,6 +93,8 @@ async def open_database(
         if sets_up:
             await migrate.upgrade(db.engine)
         else:
+            if state.kind == "empty" and path is None:  # say so before `db upgrade` would
+                await migrate.not_a_maintenance_database(db.engine, db.url)
             ownership.require_current(db.url, state)
         # A first start killed while seeding (one transaction) left an empty database.
         first_start = embedded and (sets_up or await never_seeded(db))
