@@ -22,8 +22,9 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voiceconsole import clock
@@ -122,6 +123,23 @@ async def site_service(
     )
 
 
+def lines_of_phones(*also: Any) -> Select[Any]:
+    """Phones' lines with what their files say: line key, number, label and SIP login."""
+    return (
+        select(
+            *also,
+            HandsetLine.line_key,
+            PhoneNumber.e164,
+            PhoneNumber.label,
+            LineCredentials.username,
+            LineCredentials.secret,
+        )
+        .select_from(HandsetLine)
+        .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
+        .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
+    )
+
+
 async def _model(session: AsyncSession, handset: Handset) -> DeviceModel | None:
     return await session.scalar(select(DeviceModel).where(DeviceModel.code == handset.model))
 
@@ -129,18 +147,7 @@ async def _model(session: AsyncSession, handset: Handset) -> DeviceModel | None:
 async def _files(
     session: AsyncSession, handset: Handset, model: DeviceModel, settings: ProvisioningSettings
 ) -> list[PhoneFile]:
-    rows = await session.execute(
-        select(
-            HandsetLine.line_key,
-            PhoneNumber.e164,
-            PhoneNumber.label,
-            LineCredentials.username,
-            LineCredentials.secret,
-        )
-        .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
-        .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
-        .where(HandsetLine.handset_id == handset.id)
-    )
+    rows = await session.execute(lines_of_phones().where(HandsetLine.handset_id == handset.id))
     lines = [
         ProvisionedLine(r.line_key, r.e164, r.label or r.e164, r.username, r.secret) for r in rows
     ]

@@ -19,8 +19,6 @@ from voiceconsole.db.models import (
     DeviceModel,
     Handset,
     HandsetLine,
-    LineCredentials,
-    PhoneNumber,
     Site,
 )
 from voiceconsole.domain.checks import Found, Violation
@@ -35,6 +33,7 @@ from voiceconsole.handsets.provisioning import (
     phone_files,
     poly_lines_file,
 )
+from voiceconsole.services.provisioning import lines_of_phones
 
 if TYPE_CHECKING:
     from voiceconsole.services.estate_check import Scope
@@ -225,18 +224,9 @@ async def _remote_phones(scope: Scope, settings: ProvisioningSettings) -> dict[s
         phones[r.mac.replace(":", "").lower()] = phone
         by_id[r.id] = phone
     lines = await scope.conn.execute(
-        select(
-            HandsetLine.id,
-            HandsetLine.handset_id,
-            HandsetLine.line_key,
-            PhoneNumber.e164,
-            PhoneNumber.label,
-            LineCredentials.username,
-            LineCredentials.secret,
+        lines_of_phones(HandsetLine.id, HandsetLine.handset_id).where(
+            HandsetLine.handset_id.in_(list(by_id)) if by_id else literal(False)
         )
-        .join(PhoneNumber, PhoneNumber.id == HandsetLine.number_id)
-        .join(LineCredentials, LineCredentials.number_id == HandsetLine.number_id)
-        .where(HandsetLine.handset_id.in_(list(by_id)) if by_id else literal(False))
     )
     for line in lines:
         phone = by_id[line.handset_id]
