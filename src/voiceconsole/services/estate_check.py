@@ -71,6 +71,14 @@ class Check:
     run: Run
 
 
+def _grouped(rows: Sequence[Any], key: Callable[[Any], Any]) -> dict[Any, list[Any]]:
+    """The rows under each key, in the rows' order."""
+    groups: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
+
+
 def _shown(e164: str | None) -> str:
     return national(e164) if e164 else "?"
 
@@ -106,10 +114,7 @@ async def number_owners(scope: Scope) -> Found:
         .outerjoin(_site, _site.id == PhoneNumber.site_id)
         .order_by(PhoneNumber.e164, PhoneNumber.id),
     )
-    by_number: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_number[row.e164].append(row)
-    for e164, copies in by_number.items():
+    for e164, copies in _grouped(rows, lambda r: r.e164).items():
         held = ", ".join(
             f"row {r.id} ({'held by ' + r.code if r.code else 'no holder'} at {r.site})"
             for r in copies
@@ -295,10 +300,9 @@ async def main_numbers(scope: Scope) -> Found:
         .where(_IS_MAIN)
         .order_by(PhoneNumber.site_id, PhoneNumber.occupier_id, PhoneNumber.e164_value),
     )
-    groups: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for r in rows:
-        groups[(r.occupier_id, r.site_id)].append(r)
-    for (occupier_id, site_id), mains in groups.items():
+    for (occupier_id, site_id), mains in _grouped(
+        rows, lambda r: (r.occupier_id, r.site_id)
+    ).items():
         first = mains[0]
         found.append(
             Violation(
@@ -365,10 +369,7 @@ async def handset_logins(scope: Scope) -> Found:
         .outerjoin(Handset, Handset.id == HandsetLine.handset_id)
         .order_by(HandsetLine.number_id, HandsetLine.id),
     )
-    groups: dict[int, list[Any]] = defaultdict(list)
-    for r in rows:
-        groups[r.number_id].append(r)
-    for number_id, lines in groups.items():
+    for number_id, lines in _grouped(rows, lambda r: r.number_id).items():
         found.append(
             Violation(
                 f"{_shown(lines[0].e164)} is logged in to {len(lines)} handsets: "
